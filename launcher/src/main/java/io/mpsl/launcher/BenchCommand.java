@@ -1,0 +1,36 @@
+package io.mpsl.launcher;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code mpsl bench SUITE ...}: dispatches to the benchmark runners of the bench module. */
+final class BenchCommand {
+
+    private record Suite(String name, String summary, Main.Runner runner) {
+    }
+
+    private static final List<Suite> SUITES = List.of();
+
+    private BenchCommand() {
+    }
+
+    static String suites() {
+        StringBuilder sb = new StringBuilder();
+        for (Suite s : SUITES) {
+            sb.append(sb.isEmpty() ? "" : ", ").append(s.name());
+        }
+        return sb.isEmpty() ? "(none yet)" : sb.toString();
+    }
+
+    static int run(String[] args) throws Exception {
+        if (args.length == 0) {
+            throw new UsageException("which suite? one of: " + suites());
+        }
+        for (Suite s : SUITES) {
+            if (s.name().equals(args[0])) {
+                return s.runner().run(Arrays.copyOfRange(args, 1, args.length));
+            }
+        }
+        throw new UsageException("unknown suite '" + args[0] + "'; one of: " + suites());
+    }
+}
