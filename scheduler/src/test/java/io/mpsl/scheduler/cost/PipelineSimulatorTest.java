@@ -1,0 +1,94 @@
+package io.mpsl.scheduler.cost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.mpsl.scheduler.cost.PipelineSimulator.LinkCost;
+import io.mpsl.scheduler.cost.PipelineSimulator.StageCost;
+import io.mpsl.scheduler.schedule.ScheduleKind;
+import org.junit.jupiter.api.Test;
+
+class PipelineSimulatorTest {
+    private static final double EPS = 1e-9;
+
+    @Test
+    void shouldAddUpOneStageWithoutPipelining() {
+        PipelineSimulator sim = new PipelineSimulator();
+        int cpu = sim.resource("owner");
+        sim.participant(1, ScheduleKind.SEQUENTIAL, new StageCost[] {new StageCost(cpu, 1, 2, 0.5)}, new LinkCost[0]);
+        assertEquals(3.5, sim.simulate().makespanS(), EPS);
+    }
+
+    @Test
+    void shouldFollowActivationAndGradientAcrossALinkWithDelay() {
+        PipelineSimulator sim = new PipelineSimulator();
+        int owner = sim.resource("owner");
+        int hop = sim.resource("hop");
+        int up = sim.resource("up");
+        int down = sim.resource("down");
+        sim.participant(1, ScheduleKind.SEQUENTIAL,
+                new StageCost[] {new StageCost(owner, 1, 1.5, 0.2), new StageCost(hop, 2, 3, 0.2)},
+                new LinkCost[] {new LinkCost(up, down, 0.5, 0.25, 0.1)});
+        // F0 [0,1]; act [1,1.5] +0.1; F1 [1.6,3.6]; B1 [3.6,6.6]; grad [6.6,6.85] +0.1; B0 [6.95,8.45]; S [8.45,8.65]
+        PipelineSimulator.Result r = sim.simulate();
+        assertEquals(8.65, r.makespanS(), EPS);
+        assertEquals(1 + 1.5 + 0.2, r.busyS()[owner], EPS);
+        assertEquals(0.5, r.busyS()[up], EPS);
+    }
+
+    @Test
+    void shouldMatchTheTextbookFillAndDrainForUniformStages() {
+        for (ScheduleKind k : new ScheduleKind[] {ScheduleKind.GPIPE, ScheduleKind.ONE_F_ONE_B}) {
+            for (int stages = 1; stages <= 4; stages++) {
+                for (int m = 1; m <= 6; m++) {
+                    PipelineSimulator sim = new PipelineSimulator();
+                    StageCost[] sc = new StageCost[stages];
+                    LinkCost[] lc = new LinkCost[stages - 1];
+                    for (int s = 0; s < stages; s++) {
+                        sc[s] = new StageCost(sim.resource("stage" + s), 1, 2, 0);
+                    }
+                    for (int s = 0; s < stages - 1; s++) {
+                        lc[s] = new LinkCost(sim.resource("up" + s), sim.resource("down" + s), 0, 0, 0);
+                    }
+                    sim.participant(m, k, sc, lc);
+                    // (m + S - 1) * (tF + tB) for uniform stages and free links
+                    assertEquals((m + stages - 1) * 3.0, sim.simulate().makespanS(), EPS, k + " S=" + stages + " m=" + m);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldSerializeParticipantsOnASharedHop() {
+        PipelineSimulator sim = new PipelineSimulator();
+        int hop = sim.resource("hop");
+        for (int p = 0; p < 2; p++) {
+            int owner = sim.resource("owner" + p);
+            int up = sim.resource("up" + p);
+            int down = sim.resource("down" + p);
+            sim.participant(1, ScheduleKind.SEQUENTIAL,
+                    new StageCost[] {new StageCost(owner, 1, 1, 0), new StageCost(hop, 2, 2, 0)},
+                    new LinkCost[] {new LinkCost(up, down, 0, 0, 0)});
+        }
+        // Both owners finish F at 1; hop runs F(p0) [1,3], then B(p0) and F(p1) compete at 3: earliest start
+        // ties go to the lower participant: B(p0) [3,5], F(p1) [5,7], B(p1) [7,9]; owner1 B [9,10].
+        PipelineSimulator.Result r = sim.simulate();
+        assertEquals(10, r.makespanS(), EPS);
+        assertEquals(8, r.busyS()[hop], EPS);
+        assertEquals(8, r.lowerBoundS(), EPS);
+    }
+
+    @Test
+    void shouldHideTransfersBehindComputeWhenPipelined() {
+        // A slow uplink (2 per micro-batch) and owner compute 1: with 4 micro-batches the uplink dominates.
+        PipelineSimulator sim = new PipelineSimulator();
+        int owner = sim.resource("owner");
+        int hop = sim.resource("hop");
+        int up = sim.resource("up");
+        int down = sim.resource("down");
+        sim.participant(4, ScheduleKind.GPIPE,
+                new StageCost[] {new StageCost(owner, 1, 0, 0), new StageCost(hop, 0, 0, 0)},
+                new LinkCost[] {new LinkCost(up, down, 2, 0, 0)});
+        // F0..F3 on the owner end at 1,2,3,4; uplink [1,3] [3,5] [5,7] [7,9]; then the zero-cost rest.
+        assertEquals(9, sim.simulate().makespanS(), EPS);
+    }
+}
