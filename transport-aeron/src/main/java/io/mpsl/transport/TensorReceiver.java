@@ -463,7 +463,9 @@ public final class TensorReceiver implements AutoCloseable, ControlledFragmentHa
         if (lastLogNs[r] == Long.MIN_VALUE || nowNs - lastLogNs[r] >= logIntervalNs) {
             Object context = aeronHeader == null ? null : aeronHeader.context();
             String source = context instanceof Image image ? image.sourceIdentity() : "?";
-            LOG.log(System.Logger.Level.WARNING, "mpsl transport: rejected a frame of " + length + " bytes from session "
+            LOG.log(System.Logger.Level.WARNING, "mpsl transport: "
+                    + (reason == RejectReason.INCOMPLETE ? "dropped an incomplete message" : "rejected a frame of " + length + " bytes")
+                    + " from session "
                     + (aeronHeader == null ? 0 : aeronHeader.sessionId()) + " (" + source + ") on " + metrics.name() + ": "
                     + reason + (unloggedCount[r] > 0 ? " (and " + unloggedCount[r] + " more since the last line)" : ""));
             lastLogNs[r] = nowNs;

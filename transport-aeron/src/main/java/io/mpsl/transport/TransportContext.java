@@ -2,6 +2,7 @@ package io.mpsl.transport;
 
 import io.aeron.driver.ThreadingMode;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -33,6 +34,8 @@ public final class TransportContext implements AutoCloseable {
     public static final long MIN_PEER_TIMEOUT_NS = 500_000_000L;
     public static final int DEFAULT_SEND_QUEUE_CAPACITY = 16;
     public static final int DEFAULT_DELIVERY_QUEUE_CAPACITY = 64;
+    /** Longest park of an idle embedded-driver thread. */
+    public static final long DEFAULT_DRIVER_MAX_PARK_NS = 100_000;
     public static final long DEFAULT_REJECT_LOG_INTERVAL_NS = 1_000_000_000L;
     /** Chunks a sender writes per duty cycle at most, so one large tensor cannot monopolise a thread. */
     public static final int DEFAULT_CHUNKS_PER_DUTY_CYCLE = 64;
@@ -55,7 +58,7 @@ public final class TransportContext implements AutoCloseable {
     private int chunksPerDutyCycle = DEFAULT_CHUNKS_PER_DUTY_CYCLE;
     private boolean crcEnabled;
     private long rejectLogIntervalNs = DEFAULT_REJECT_LOG_INTERVAL_NS;
-    private IdleStrategy driverIdleStrategy;
+    private Supplier<IdleStrategy> driverIdleStrategies;
     private int chunkBytes;
     private boolean concluded;
 
@@ -226,15 +229,19 @@ public final class TransportContext implements AutoCloseable {
         return rejectLogIntervalNs;
     }
 
-    /** Idle strategy of the embedded driver's threads; null (default) backs off from spinning to parking. */
-    public TransportContext driverIdleStrategy(IdleStrategy idleStrategy) {
-        this.driverIdleStrategy = idleStrategy;
+    /**
+     * Makes the idle strategy of each embedded driver thread; null (default) makes ones that back off from
+     * spinning to parking ({@link #DEFAULT_DRIVER_MAX_PARK_NS} at most).
+     */
+    public TransportContext driverIdleStrategies(Supplier<IdleStrategy> supplier) {
+        this.driverIdleStrategies = supplier;
         return this;
     }
 
     /** A fresh driver idle strategy (each driver thread needs its own). */
     IdleStrategy newDriverIdleStrategy() {
-        return driverIdleStrategy != null ? driverIdleStrategy : new BackoffIdleStrategy(20, 50, 1_000, 100_000);
+        return driverIdleStrategies != null ? driverIdleStrategies.get()
+                : new BackoffIdleStrategy(20, 50, 1_000, DEFAULT_DRIVER_MAX_PARK_NS);
     }
 
     /** Payload bytes per frame: what fits in one MTU after Aeron's and mpsl's headers, a multiple of 64. */
