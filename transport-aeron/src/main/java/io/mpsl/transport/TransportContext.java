@@ -17,7 +17,8 @@ import org.agrona.concurrent.IdleStrategy;
  * back off to parking when idle, so they never starve the application on a small machine;</li>
  * <li>MTU 65504 bytes, the largest UDP payload Aeron allows: one frame carries a 64 KiB chunk, which is
  * what lifts loopback UDP from ~0.26 GB/s (1408-byte MTU) to GB/s;</li>
- * <li>term length: a quarter of the largest message, between 1 and 8 MiB; receiver window: half a term, at most the socket buffer;
+ * <li>term length: twice the largest message rounded up to a power of two, between 4 and 16 MiB (the
+ * IPC sender's window is half a term, and its limit moves only when the driver's conductor runs); receiver window: half a term, at most the socket buffer;
  * socket buffers: {@link #DEFAULT_SOCKET_BUFFER_BYTES}.</li>
  * </ul>
  */
@@ -27,9 +28,9 @@ public final class TransportContext implements AutoCloseable {
     public static final int MIN_MTU_BYTES = 4_096;
     public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L << 20;
     public static final long DEFAULT_RECEIVER_MEMORY_BYTES = 256L << 20;
-    public static final int DEFAULT_SOCKET_BUFFER_BYTES = 2 << 20;
-    public static final int MIN_TERM_BYTES = 1 << 20;
-    public static final int MAX_TERM_BYTES = 8 << 20;
+    public static final int DEFAULT_SOCKET_BUFFER_BYTES = 4 << 20;
+    public static final int MIN_TERM_BYTES = 4 << 20;
+    public static final int MAX_TERM_BYTES = 16 << 20;
     public static final long DEFAULT_PEER_TIMEOUT_NS = 5_000_000_000L;
     public static final long MIN_PEER_TIMEOUT_NS = 500_000_000L;
     public static final int DEFAULT_SEND_QUEUE_CAPACITY = 16;
@@ -284,8 +285,8 @@ public final class TransportContext implements AutoCloseable {
             throw new IllegalArgumentException("an external media driver needs aeronDirectoryName (its folder)");
         }
         if (termBytes == 0) {
-            long quarter = Long.highestOneBit(Math.max(1, maxMessageBytes / 4));
-            termBytes = (int) Math.min(MAX_TERM_BYTES, Math.max(MIN_TERM_BYTES, quarter));
+            long twice = Long.highestOneBit(Math.max(1, maxMessageBytes - 1)) << 2;
+            termBytes = (int) Math.min(MAX_TERM_BYTES, Math.max(MIN_TERM_BYTES, twice));
         }
         if (Integer.bitCount(termBytes) != 1 || termBytes < (64 << 10) || termBytes > (1 << 30)) {
             throw new IllegalArgumentException("term length of " + termBytes + " bytes: use a power of two in [64 KiB, 1 GiB]");
