@@ -65,13 +65,10 @@ public final class TensorReceiver implements AutoCloseable, ControlledFragmentHa
     private final LinkMetrics metrics;
     private final TensorPool pool;
     private final Object poolLock = new Object();
-    private final long runId;
-    private final long sessionToken;
-    private final long maxMessageBytes;
     private final long memoryBytes;
     private final long delayNs;
     private final long logIntervalNs;
-    private final int[][] expectedDims = new int[FrameType.MAX_CODE + 1][];
+    private final FrameValidator validator;
 
     private final FrameHeaderFlyweight frame = new FrameHeaderFlyweight();
     private final UnsafeBuffer destination = new UnsafeBuffer(0, 0);
@@ -97,9 +94,7 @@ public final class TensorReceiver implements AutoCloseable, ControlledFragmentHa
     TensorReceiver(TransportContext ctx, Aeron aeron, String channel, int streamId, LinkShaper shaper, MemoryAccount account,
             String name) {
         this.metrics = new LinkMetrics(name);
-        this.runId = ctx.runId();
-        this.sessionToken = ctx.sessionToken();
-        this.maxMessageBytes = ctx.maxMessageBytes();
+        this.validator = new FrameValidator(ctx.runId(), ctx.sessionToken(), ctx.maxMessageBytes());
         this.memoryBytes = ctx.receiverMemoryBytes();
         this.delayNs = shaper == null ? 0 : shaper.delayNs();
         this.logIntervalNs = ctx.rejectLogIntervalNs();
@@ -119,10 +114,7 @@ public final class TensorReceiver implements AutoCloseable, ControlledFragmentHa
      * a dimension of -1 matches any size (e.g. the batch of the last, smaller micro-batch). Call before polling.
      */
     public TensorReceiver expectShape(FrameType type, int... dims) {
-        if (dims.length > FrameHeaderFlyweight.MAX_RANK) {
-            throw new IllegalArgumentException("rank " + dims.length + " is above " + FrameHeaderFlyweight.MAX_RANK);
-        }
-        expectedDims[type.code()] = dims.clone();
+        validator.expectShape(type, dims);
         return this;
     }
 
@@ -183,105 +175,14 @@ public final class TensorReceiver implements AutoCloseable, ControlledFragmentHa
             }
             return Action.CONTINUE;
         }
-        RejectReason reason = validate(buffer, offset, length);
+        RejectReason reason = validator.validate(buffer, offset, length);
         if (reason != null) {
             reject(reason, aeronHeader, length);
             return Action.CONTINUE;
         }
+        frame.wrap(buffer, offset);
+        frameTotalBytes = validator.totalBytes();
         return assemble(buffer, offset, length, sessionId, aeronHeader);
-    }
-
-    /** The first check the frame fails, or null; sets {@link #frameTotalBytes}. */
-    private RejectReason validate(DirectBuffer buffer, int offset, int length) {
-        if (length < H) {
-            return RejectReason.TRUNCATED;
-        }
-        FrameHeaderFlyweight f = frame.wrap(buffer, offset);
-        if (f.magic() != FrameHeaderFlyweight.MAGIC) {
-            return RejectReason.BAD_MAGIC;
-        }
-        if (f.version() != FrameHeaderFlyweight.CURRENT_VERSION) {
-            return RejectReason.WRONG_VERSION;
-        }
-        int typeCode = f.frameTypeCode();
-        if (FrameType.fromCode(typeCode) == null) {
-            return RejectReason.UNKNOWN_TYPE;
-        }
-        if (f.runId() != runId || f.sessionToken() != sessionToken) {
-            return RejectReason.WRONG_TOKEN;
-        }
-        DType dtype = FrameHeaderFlyweight.dtype(f.dtypeCode());
-        if (dtype == null) {
-            return RejectReason.UNKNOWN_DTYPE;
-        }
-        int rank = f.rank();
-        if (rank > FrameHeaderFlyweight.MAX_RANK) {
-            return RejectReason.BAD_SHAPE;
-        }
-        long maxElements = maxMessageBytes / dtype.byteSize();
-        long elements = 1;
-        boolean oversized = false;
-        for (int i = 0; i < rank; i++) {
-            int d = f.dim(i);
-            if (d < 0) {
-                return RejectReason.BAD_SHAPE;
-            }
-            if (d == 0) {
-                elements = 0;
-            } else if (elements > maxElements / d) {
-                oversized = true;
-            } else {
-                elements *= d;
-            }
-        }
-        if (oversized && elements != 0) {
-            return RejectReason.OVERSIZED;
-        }
-        int[] expected = expectedDims[typeCode];
-        if (expected != null) {
-            if (expected.length != rank) {
-                return RejectReason.WRONG_SHAPE;
-            }
-            for (int i = 0; i < rank; i++) {
-                if (expected[i] >= 0 && expected[i] != f.dim(i)) {
-                    return RejectReason.WRONG_SHAPE;
-                }
-            }
-        }
-        long total = elements * dtype.byteSize();
-        int payload = f.payloadLength();
-        if (payload < 0 || payload > length - H) {
-            return RejectReason.TRUNCATED;
-        }
-        if (payload < length - H) {
-            return RejectReason.BAD_LENGTH;
-        }
-        int count = f.chunkCount();
-        int index = f.chunkIndex();
-        long byteOffset = f.byteOffset();
-        if (count < 1 || index < 0 || index >= count) {
-            return RejectReason.BAD_CHUNK;
-        }
-        if (total == 0) {
-            if (count != 1 || byteOffset != 0 || payload != 0) {
-                return RejectReason.BAD_CHUNK;
-            }
-        } else {
-            boolean last = index == count - 1;
-            if (payload == 0 || count > total || byteOffset < 0 || byteOffset > total - payload
-                    || (index == 0) != (byteOffset == 0)
-                    || last != (byteOffset + payload == total)) {
-                return RejectReason.BAD_CHUNK;
-            }
-        }
-        if ((f.flags() & FrameHeaderFlyweight.FLAG_CRC) != 0 && payload > 0) {
-            int crc = Crc32cChecksum.compute(buffer.addressOffset() + offset + H, payload);
-            if (crc != f.payloadCrc()) {
-                return RejectReason.BAD_CRC;
-            }
-        }
-        frameTotalBytes = total;
-        return null;
     }
 
     private Action assemble(DirectBuffer buffer, int offset, int length, int sessionId, Header aeronHeader) {
