@@ -33,9 +33,17 @@ public final class LinkShaper {
         this.burstNs = rateBitsPerSec == UNLIMITED ? 0 : Math.multiplyExact(burstBytes, 8_000_000_000L) / rateBitsPerSec;
     }
 
-    /** A shaper with a rate in bit/s and a one-way delay in ns, without bursts. */
+    /** Default burst: two 64 KiB chunks, or 5 ms at the rate when that is more. */
+    public static final long DEFAULT_BURST_BYTES = 2 * 65_536;
+    public static final long DEFAULT_BURST_NS = 5_000_000L;
+
+    /**
+     * A shaper with a rate in bit/s and a one-way delay in ns, and the default burst: after a late wake-up
+     * the sender may catch up by that much, so scheduling jitter does not lower the long-run rate.
+     */
     public static LinkShaper of(long rateBitsPerSec, long delayNs) {
-        return new LinkShaper(rateBitsPerSec, delayNs, 0);
+        long burst = Math.max(DEFAULT_BURST_BYTES, rateBitsPerSec / 8 * DEFAULT_BURST_NS / 1_000_000_000L);
+        return new LinkShaper(rateBitsPerSec, delayNs, burst);
     }
 
     public long rateBitsPerSec() {

@@ -40,7 +40,7 @@ public final class Transport implements AutoCloseable {
                         .mtuLength(ctx.mtuBytes())
                         .ipcMtuLength(ctx.mtuBytes())
                         .publicationTermBufferLength(ctx.termBytes())
-                        .ipcTermBufferLength(ctx.termBytes())
+                        .ipcTermBufferLength(ctx.ipcTermBytes())
                         .initialWindowLength(ctx.receiverWindowBytes())
                         .socketSndbufLength(ctx.socketBufferBytes())
                         .socketRcvbufLength(ctx.socketBufferBytes())
@@ -94,7 +94,7 @@ public final class Transport implements AutoCloseable {
 
     /** The IPC channel, for links between roles in this machine that share one driver. */
     public String ipcPublicationChannel() {
-        return "aeron:ipc?mtu=" + ctx.mtuBytes() + "|term-length=" + ctx.termBytes();
+        return "aeron:ipc?mtu=" + ctx.mtuBytes() + "|term-length=" + ctx.ipcTermBytes();
     }
 
     public String ipcSubscriptionChannel() {

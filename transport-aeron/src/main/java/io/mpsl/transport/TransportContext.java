@@ -18,7 +18,8 @@ import org.agrona.concurrent.IdleStrategy;
  * <li>MTU 65504 bytes, the largest UDP payload Aeron allows: one frame carries a 64 KiB chunk, which is
  * what lifts loopback UDP from ~0.26 GB/s (1408-byte MTU) to GB/s;</li>
  * <li>term length: twice the largest message rounded up to a power of two, between 4 and 16 MiB (the
- * IPC sender's window is half a term, and its limit moves only when the driver's conductor runs); receiver window: half a term, at most the socket buffer;
+ * IPC sender's window is half a term, and its limit moves only when the driver's conductor runs); IPC
+ * terms of at least {@link #DEFAULT_IPC_TERM_BYTES} (shared by both ends); receiver window: half a term, at most the socket buffer;
  * socket buffers: {@link #DEFAULT_SOCKET_BUFFER_BYTES}.</li>
  * </ul>
  */
@@ -31,6 +32,7 @@ public final class TransportContext implements AutoCloseable {
     public static final int DEFAULT_SOCKET_BUFFER_BYTES = 4 << 20;
     public static final int MIN_TERM_BYTES = 4 << 20;
     public static final int MAX_TERM_BYTES = 16 << 20;
+    public static final int DEFAULT_IPC_TERM_BYTES = 16 << 20;
     public static final long DEFAULT_PEER_TIMEOUT_NS = 5_000_000_000L;
     public static final long MIN_PEER_TIMEOUT_NS = 500_000_000L;
     public static final int DEFAULT_SEND_QUEUE_CAPACITY = 16;
@@ -52,6 +54,7 @@ public final class TransportContext implements AutoCloseable {
     private long receiverMemoryBytes = DEFAULT_RECEIVER_MEMORY_BYTES;
     private int socketBufferBytes = DEFAULT_SOCKET_BUFFER_BYTES;
     private int termBytes;
+    private int ipcTermBytes;
     private int receiverWindowBytes;
     private long peerTimeoutNs = DEFAULT_PEER_TIMEOUT_NS;
     private int sendQueueCapacity = DEFAULT_SEND_QUEUE_CAPACITY;
@@ -159,6 +162,20 @@ public final class TransportContext implements AutoCloseable {
 
     public int termBytes() {
         return termBytes;
+    }
+
+    /**
+     * Term length of IPC publications; 0 (default) is {@link #DEFAULT_IPC_TERM_BYTES} or the UDP term if
+     * larger. An IPC log is shared by both ends (no second copy), and an IPC sender may run half a term ahead
+     * of its receiver between two runs of the driver's conductor, so a large term keeps it from stalling.
+     */
+    public TransportContext ipcTermBytes(int ipcTermBytes) {
+        this.ipcTermBytes = ipcTermBytes;
+        return this;
+    }
+
+    public int ipcTermBytes() {
+        return ipcTermBytes;
     }
 
     /** UDP receiver window; 0 (default) is half a term, capped by the socket buffer. */
@@ -288,11 +305,16 @@ public final class TransportContext implements AutoCloseable {
             long twice = Long.highestOneBit(Math.max(1, maxMessageBytes - 1)) << 2;
             termBytes = (int) Math.min(MAX_TERM_BYTES, Math.max(MIN_TERM_BYTES, twice));
         }
-        if (Integer.bitCount(termBytes) != 1 || termBytes < (64 << 10) || termBytes > (1 << 30)) {
-            throw new IllegalArgumentException("term length of " + termBytes + " bytes: use a power of two in [64 KiB, 1 GiB]");
+        if (ipcTermBytes == 0) {
+            ipcTermBytes = Math.max(DEFAULT_IPC_TERM_BYTES, termBytes);
         }
-        if (termBytes < 2 * mtuBytes) {
-            throw new IllegalArgumentException("term length of " + termBytes + " bytes is under two MTUs of " + mtuBytes);
+        for (int t : new int[] {termBytes, ipcTermBytes}) {
+            if (Integer.bitCount(t) != 1 || t < (64 << 10) || t > (1 << 30)) {
+                throw new IllegalArgumentException("term length of " + t + " bytes: use a power of two in [64 KiB, 1 GiB]");
+            }
+            if (t < 2 * mtuBytes) {
+                throw new IllegalArgumentException("term length of " + t + " bytes is under two MTUs of " + mtuBytes);
+            }
         }
         if (receiverWindowBytes == 0) {
             receiverWindowBytes = Math.min(termBytes / 2, socketBufferBytes);
@@ -336,7 +358,7 @@ public final class TransportContext implements AutoCloseable {
     @Override
     public String toString() {
         return "TransportContext[dir=" + aeronDirectoryName + ", embedded=" + embeddedDriver + ", threading=" + threadingMode
-                + ", mtu=" + mtuBytes + ", term=" + termBytes + ", window=" + receiverWindowBytes + ", socketBuffer="
+                + ", mtu=" + mtuBytes + ", term=" + termBytes + ", ipcTerm=" + ipcTermBytes + ", window=" + receiverWindowBytes + ", socketBuffer="
                 + socketBufferBytes + ", chunk=" + chunkBytes + ", maxMessage=" + maxMessageBytes + ", receiverMemory="
                 + receiverMemoryBytes + ", peerTimeoutNs=" + peerTimeoutNs + ", crc=" + crcEnabled + "]";
     }

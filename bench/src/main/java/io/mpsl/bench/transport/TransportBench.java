@@ -40,13 +40,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Each transfer has a sender thread and a receiver thread. Goodput: the sender streams messages as fast
  * as the transport takes them; goodput is payload bytes over the time from the first send to the last
- * delivery. Latency: one message at a time, from the offer to the moment the receiver has the whole tensor
+ * delivery, the best of three streams. Latency: one message at a time, from the offer to the moment the receiver has the whole tensor
  * (same clock, one machine); p50 and p99.
  */
 public final class TransportBench {
     private static final String HOST = "127.0.0.1";
     private static final int[] SIZES = {64 << 10, 1 << 20, 8 << 20};
     private static final long[] SHAPED_RATES_MBIT = {10, 100, 1000};
+    /** Goodput is the best of this many back-to-back streams (the machine may be shared). */
+    private static final int REPEATS = 3;
 
     /** One transfer result. */
     record Transfer(String transport, int sizeBytes, double goodputMbS, double p50Us, double p99Us) {
@@ -224,14 +226,17 @@ public final class TransportBench {
                 IdleStrategy idle = appIdle();
                 // Warm-up, then goodput: stream.
                 streamAeron(sender, tensor, messagesFor(streamBytes / 8, size), idle);
-                int n = messagesFor(streamBytes, size);
-                long target = handler.delivered.get() + n;
-                long startNs = System.nanoTime();
-                streamAeron(sender, tensor, n, idle);
-                while (handler.delivered.get() < target) {
-                    idle.idle();
+                int n = messagesFor(streamBytes / REPEATS, size);
+                double goodput = 0;
+                for (int rep = 0; rep < REPEATS; rep++) {
+                    long target = handler.delivered.get() + n;
+                    long startNs = System.nanoTime();
+                    streamAeron(sender, tensor, n, idle);
+                    while (handler.delivered.get() < target) {
+                        idle.idle();
+                    }
+                    goodput = Math.max(goodput, (double) n * size / ((handler.lastDeliveryNs - startNs) / 1e9) / 1e6);
                 }
-                double goodput = (double) n * size / ((handler.lastDeliveryNs - startNs) / 1e9) / 1e6;
                 // Latency: one message at a time.
                 handler.recordLatency = true;
                 int samples = latencySamples(size, quick);
@@ -370,9 +375,9 @@ public final class TransportBench {
             long[] lastDeliveryNs = new long[1];
             boolean[] recordLatency = new boolean[1];
             int warm = messagesFor(streamBytes / 8, size);
-            int n = messagesFor(streamBytes, size);
+            int n = messagesFor(streamBytes / REPEATS, size);
             int samples = latencySamples(size, quick);
-            int total = warm + n + samples;
+            int total = warm + REPEATS * n + samples;
             Thread rx = new Thread(() -> {
                 try (SocketChannel in = server.accept()) {
                     ByteBuffer h = ByteBuffer.allocateDirect(FrameHeaderFlyweight.HEADER_LENGTH);
@@ -405,14 +410,17 @@ public final class TransportBench {
                 for (int i = 0; i < warm; i++) {
                     writeMessage(out, gather, frame);
                 }
-                long startNs = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                    writeMessage(out, gather, frame);
+                double goodput = 0;
+                for (int rep = 0; rep < REPEATS; rep++) {
+                    long startNs = System.nanoTime();
+                    for (int i = 0; i < n; i++) {
+                        writeMessage(out, gather, frame);
+                    }
+                    while (delivered.get() < warm + (rep + 1L) * n) {
+                        Thread.onSpinWait();
+                    }
+                    goodput = Math.max(goodput, (double) n * size / ((lastDeliveryNs[0] - startNs) / 1e9) / 1e6);
                 }
-                while (delivered.get() < warm + n) {
-                    Thread.onSpinWait();
-                }
-                double goodput = (double) n * size / ((lastDeliveryNs[0] - startNs) / 1e9) / 1e6;
                 recordLatency[0] = true;
                 IdleStrategy idle = appIdle();
                 for (int i = 0; i < samples; i++) {
