@@ -51,8 +51,11 @@ public final class TransportBench {
     private static final int REPEATS = 3;
 
     /** One transfer result. */
-    record Transfer(String transport, int sizeBytes, double goodputMbS, double p50Us, double p99Us) {
+    record Transfer(String transport, int sizeBytes, double goodputMbS, double p50Us, double p99Us, double cpuSecondsPerGb) {
     }
+
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     /** One shaper result. */
     record Shaped(long rateMbit, double measuredMbit) {
@@ -87,7 +90,8 @@ public final class TransportBench {
         System.out.printf(Locale.ROOT, "mpsl bench transport: %d cores, %s, %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), Instant.now());
         List<Transfer> transfers = new ArrayList<>();
-        System.out.printf(Locale.ROOT, "%-10s %10s %14s %10s %10s%n", "transport", "size", "goodput MB/s", "p50 us", "p99 us");
+        System.out.printf(Locale.ROOT, "%-10s %10s %14s %10s %10s %12s%n", "transport", "size", "goodput MB/s", "p50 us", "p99 us",
+                "cpu s/GB");
         for (int size : sizes) {
             for (String transport : new String[] {"aeron-udp", "aeron-ipc", "tcp"}) {
                 if (only != null && !only.equals(transport)) {
@@ -95,8 +99,8 @@ public final class TransportBench {
                 }
                 Transfer t = transport.equals("tcp") ? tcp(size, streamBytes, quick) : aeron(transport, size, streamBytes, quick);
                 transfers.add(t);
-                System.out.printf(Locale.ROOT, "%-10s %10d %14.1f %10.1f %10.1f%n", t.transport(), t.sizeBytes(), t.goodputMbS(),
-                        t.p50Us(), t.p99Us());
+                System.out.printf(Locale.ROOT, "%-10s %10d %14.1f %10.1f %10.1f %12.3f%n", t.transport(), t.sizeBytes(),
+                        t.goodputMbS(), t.p50Us(), t.p99Us(), t.cpuSecondsPerGb());
             }
         }
         List<Shaped> shaped = new ArrayList<>();
@@ -155,6 +159,8 @@ public final class TransportBench {
             case "spin" -> new org.agrona.concurrent.BusySpinIdleStrategy();
             case "backoff" -> new BackoffIdleStrategy(10, 20, 1_000, 50_000);
             case "backoff-long" -> new BackoffIdleStrategy(100, 1000, 1_000, 20_000);
+            case "park" -> new BackoffIdleStrategy(1, 1, 1_000, 100_000);
+            case "park-short" -> new BackoffIdleStrategy(1, 1, 1_000, 20_000);
             default -> throw new IllegalArgumentException("idle strategy " + name);
         };
     }
@@ -196,6 +202,9 @@ public final class TransportBench {
         if (Integer.getInteger("mpsl.bench.termBytes") != null) {
             ctx.termBytes(Integer.getInteger("mpsl.bench.termBytes"));
         }
+        if (Integer.getInteger("mpsl.bench.ipcTermBytes") != null) {
+            ctx.ipcTermBytes(Integer.getInteger("mpsl.bench.ipcTermBytes"));
+        }
         if (System.getProperty("mpsl.bench.threading") != null) {
             ctx.threadingMode(io.aeron.driver.ThreadingMode.valueOf(System.getProperty("mpsl.bench.threading")));
         }
@@ -228,6 +237,7 @@ public final class TransportBench {
                 streamAeron(sender, tensor, messagesFor(streamBytes / 8, size), idle);
                 int n = messagesFor(streamBytes / REPEATS, size);
                 double goodput = 0;
+                long cpuStartNs = OS.getProcessCpuTime();
                 for (int rep = 0; rep < REPEATS; rep++) {
                     long target = handler.delivered.get() + n;
                     long startNs = System.nanoTime();
@@ -237,6 +247,7 @@ public final class TransportBench {
                     }
                     goodput = Math.max(goodput, (double) n * size / ((handler.lastDeliveryNs - startNs) / 1e9) / 1e6);
                 }
+                double cpuPerGb = (OS.getProcessCpuTime() - cpuStartNs) / 1e9 / ((double) REPEATS * n * size / 1e9);
                 // Latency: one message at a time.
                 handler.recordLatency = true;
                 int samples = latencySamples(size, quick);
@@ -251,7 +262,8 @@ public final class TransportBench {
                     }
                 }
                 Histogram h = handler.latencyNs;
-                return new Transfer(transport, size, goodput, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3);
+                return new Transfer(transport, size, goodput, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
+                        cpuPerGb);
             } finally {
                 rx.interrupt();
                 rx.join();
@@ -411,6 +423,7 @@ public final class TransportBench {
                     writeMessage(out, gather, frame);
                 }
                 double goodput = 0;
+                long cpuStartNs = OS.getProcessCpuTime();
                 for (int rep = 0; rep < REPEATS; rep++) {
                     long startNs = System.nanoTime();
                     for (int i = 0; i < n; i++) {
@@ -421,6 +434,7 @@ public final class TransportBench {
                     }
                     goodput = Math.max(goodput, (double) n * size / ((lastDeliveryNs[0] - startNs) / 1e9) / 1e6);
                 }
+                double cpuPerGb = (OS.getProcessCpuTime() - cpuStartNs) / 1e9 / ((double) REPEATS * n * size / 1e9);
                 recordLatency[0] = true;
                 IdleStrategy idle = appIdle();
                 for (int i = 0; i < samples; i++) {
@@ -433,7 +447,7 @@ public final class TransportBench {
                 }
                 rx.join();
                 return new Transfer("tcp", size, goodput, latencyNs.getValueAtPercentile(50) / 1e3,
-                        latencyNs.getValueAtPercentile(99) / 1e3);
+                        latencyNs.getValueAtPercentile(99) / 1e3, cpuPerGb);
             }
         }
     }
