@@ -157,7 +157,7 @@ public final class TensorReceiver implements AutoCloseable, ControlledFragmentHa
             pool.release(tensor);
             for (int i = 0; i < shapeCount; i++) {
                 ShapeEntry e = shapes[i];
-                if (e.shape == tensor.shape() && e.dtype == tensor.dtype()) {
+                if (e.dtype == tensor.dtype() && e.shape.equals(tensor.shape())) {
                     e.freeCount++;
                     break;
                 }

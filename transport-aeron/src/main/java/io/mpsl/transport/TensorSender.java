@@ -22,7 +22,7 @@ public final class TensorSender implements AutoCloseable {
     public static final long QUEUE_FULL = -1;
     /** The peer has not connected yet; offer again. */
     public static final long NOT_CONNECTED = -2;
-    /** The peer was connected and is gone, or never came within the peer timeout. */
+    /** The peer was connected and is gone (peer timeout), or never came (connect timeout). */
     public static final long PEER_LOST = -3;
     /** The sender or its publication is closed. */
     public static final long CLOSED = -4;
@@ -37,7 +37,7 @@ public final class TensorSender implements AutoCloseable {
     private final int chunkBytes;
     private final int chunksPerDutyCycle;
     private final boolean crcEnabled;
-    private final long peerTimeoutNs;
+    private final long connectTimeoutNs;
     private final long maxMessageBytes;
     private final long createdNs;
 
@@ -77,7 +77,7 @@ public final class TensorSender implements AutoCloseable {
                 (publication.maxPayloadLength() - FrameHeaderFlyweight.HEADER_LENGTH) & ~63);
         this.chunksPerDutyCycle = ctx.chunksPerDutyCycle();
         this.crcEnabled = ctx.crcEnabled();
-        this.peerTimeoutNs = ctx.peerTimeoutNs();
+        this.connectTimeoutNs = ctx.connectTimeoutNs();
         this.maxMessageBytes = ctx.maxMessageBytes();
         this.capacity = ctx.sendQueueCapacity();
         this.tensors = new Tensor[capacity];
@@ -237,7 +237,7 @@ public final class TensorSender implements AutoCloseable {
         }
         if (publication.isConnected()) {
             wasConnected = true;
-        } else if (publication.isClosed() || wasConnected || nowNs - createdNs > peerTimeoutNs) {
+        } else if (publication.isClosed() || wasConnected || nowNs - createdNs > connectTimeoutNs) {
             peerLost = true;
         }
     }
@@ -249,7 +249,7 @@ public final class TensorSender implements AutoCloseable {
 
     /**
      * Whether the peer is lost: it was connected and the driver heard nothing from it for the peer timeout,
-     * or it never connected within the peer timeout. Queued messages are then never sent.
+     * or it never connected within the connect timeout. Queued messages are then never sent.
      */
     public boolean isPeerLost() {
         if (!closed) {

@@ -35,6 +35,7 @@ public final class TransportContext implements AutoCloseable {
     public static final int DEFAULT_IPC_TERM_BYTES = 16 << 20;
     public static final long DEFAULT_PEER_TIMEOUT_NS = 5_000_000_000L;
     public static final long MIN_PEER_TIMEOUT_NS = 500_000_000L;
+    public static final long DEFAULT_CONNECT_TIMEOUT_NS = 30_000_000_000L;
     public static final int DEFAULT_SEND_QUEUE_CAPACITY = 16;
     public static final int DEFAULT_DELIVERY_QUEUE_CAPACITY = 64;
     /** Longest park of an idle embedded-driver thread. */
@@ -57,6 +58,7 @@ public final class TransportContext implements AutoCloseable {
     private int ipcTermBytes;
     private int receiverWindowBytes;
     private long peerTimeoutNs = DEFAULT_PEER_TIMEOUT_NS;
+    private long connectTimeoutNs = DEFAULT_CONNECT_TIMEOUT_NS;
     private int sendQueueCapacity = DEFAULT_SEND_QUEUE_CAPACITY;
     private int deliveryQueueCapacity = DEFAULT_DELIVERY_QUEUE_CAPACITY;
     private int chunksPerDutyCycle = DEFAULT_CHUNKS_PER_DUTY_CYCLE;
@@ -198,6 +200,16 @@ public final class TransportContext implements AutoCloseable {
         return peerTimeoutNs;
     }
 
+    /** A sender whose peer has not connected this long after the sender was made reports it lost. */
+    public TransportContext connectTimeoutNs(long connectTimeoutNs) {
+        this.connectTimeoutNs = connectTimeoutNs;
+        return this;
+    }
+
+    public long connectTimeoutNs() {
+        return connectTimeoutNs;
+    }
+
     /** Messages a sender accepts before {@link TensorSender#offer} answers {@link TensorSender#QUEUE_FULL}. */
     public TransportContext sendQueueCapacity(int capacity) {
         this.sendQueueCapacity = capacity;
@@ -293,6 +305,10 @@ public final class TransportContext implements AutoCloseable {
         }
         if (peerTimeoutNs < MIN_PEER_TIMEOUT_NS) {
             throw new IllegalArgumentException("peer timeout of " + peerTimeoutNs + " ns: use at least " + MIN_PEER_TIMEOUT_NS);
+        }
+        if (connectTimeoutNs < peerTimeoutNs) {
+            throw new IllegalArgumentException("connect timeout of " + connectTimeoutNs + " ns is under the peer timeout of "
+                    + peerTimeoutNs + " ns; raise it");
         }
         if (sendQueueCapacity < 1 || deliveryQueueCapacity < 1 || chunksPerDutyCycle < 1) {
             throw new IllegalArgumentException("queue capacities and chunks per duty cycle must be >= 1; got "

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 
 class TensorTransferTest {
 
-    /** Element counts from 1 to 64 MiB of float32, including the sizes around a chunk boundary. */
+    /** Element counts from 0 and 1 to 64 MiB of float32, including the sizes around a chunk boundary. */
     private static long[] elementCounts(int chunkBytes) {
         int chunkElements = chunkBytes / 4;
-        return new long[] {1, 3, 1000, chunkElements - 1, chunkElements, chunkElements + 1, 3L * chunkElements + 7,
+        return new long[] {0, 1, 3, 1000, chunkElements - 1, chunkElements, chunkElements + 1, 3L * chunkElements + 7,
                 (1 << 18) + 5, 16L << 20};
     }
 
