@@ -328,8 +328,9 @@ public final class TransportContext implements AutoCloseable {
             if (Integer.bitCount(t) != 1 || t < (64 << 10) || t > (1 << 30)) {
                 throw new IllegalArgumentException("term length of " + t + " bytes: use a power of two in [64 KiB, 1 GiB]");
             }
-            if (t < 2 * mtuBytes) {
-                throw new IllegalArgumentException("term length of " + t + " bytes is under two MTUs of " + mtuBytes);
+            if (t / 8 < mtuBytes - io.aeron.protocol.DataHeaderFlyweight.HEADER_LENGTH) {
+                throw new IllegalArgumentException("term length of " + t + " bytes cannot carry frames of one MTU ("
+                        + mtuBytes + "): Aeron's largest message is an eighth of a term; use at least " + 8 * mtuBytes);
             }
         }
         if (receiverWindowBytes == 0) {

@@ -54,5 +54,7 @@ class TransportContextTest {
         assertTrue(e.getMessage().contains("aeronDirectoryName"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TransportTestSupport.context().termBytes(3 << 20).conclude());
         assertTrue(e.getMessage().contains(Integer.toString(3 << 20)), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TransportTestSupport.context().ipcTermBytes(256 << 10).conclude());
+        assertTrue(e.getMessage().contains("eighth of a term"), e.getMessage());
     }
 }
