@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentInvoker;
 
 /**
  * The transport of one process: an Aeron client, on an embedded media driver (default) or an external one,
@@ -18,11 +19,13 @@ public final class Transport implements AutoCloseable {
     private final MediaDriver driver;
     private final Aeron aeron;
     private final List<AutoCloseable> links = new ArrayList<>();
+    private final AgentInvoker invoker;
 
     private Transport(TransportContext ctx, MediaDriver driver, Aeron aeron) {
         this.ctx = ctx;
         this.driver = driver;
         this.aeron = aeron;
+        this.invoker = driver == null ? null : driver.sharedAgentInvoker();
     }
 
     /** Concludes the context, starts the embedded driver if configured, and connects to the driver. */
@@ -61,6 +64,7 @@ public final class Transport implements AutoCloseable {
                 driver = MediaDriver.launch(dc);
             }
             Aeron aeron = Aeron.connect(new Aeron.Context()
+                    .driverAgentInvoker(driver == null ? null : driver.sharedAgentInvoker())
                     .aeronDirectoryName(ctx.aeronDirectoryName())
                     .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(Math.max(ctx.peerTimeoutNs(), 10_000_000_000L))));
             return new Transport(ctx, driver, aeron);
@@ -73,6 +77,17 @@ public final class Transport implements AutoCloseable {
 
     public TransportContext context() {
         return ctx;
+    }
+
+    /**
+     * Runs one duty cycle of the embedded driver when it was started with {@code ThreadingMode.INVOKER} (no
+     * driver threads: the caller's thread does the driver's work, e.g. the communication thread between its
+     * sends and receives); does nothing otherwise. One thread only.
+     *
+     * @return work done by the driver
+     */
+    public int doDriverWork() {
+        return invoker == null ? 0 : invoker.invoke();
     }
 
     /** The Aeron client, for counters and diagnostics. */

@@ -87,4 +87,38 @@ class TensorTransferTest {
             assertTransfersBitExact(t, sender, receiver);
         }
     }
+
+    @Test
+    void shouldRunWithoutDriverThreadsWhenTheCallerInvokesTheDriver() {
+        try (Transport t = Transport.launch(TransportTestSupport.context().maxMessageBytes(1 << 20)
+                .threadingMode(io.aeron.driver.ThreadingMode.INVOKER));
+                TensorArena arena = new TensorArena(MemoryAccount.root("invoker"))) {
+            TensorReceiver receiver = t.newIpcReceiver(12, null, null);
+            TensorSender sender = t.newIpcSender(12, null);
+            TransportTestSupport.Collector collector = new TransportTestSupport.Collector();
+            Tensor sent = arena.allocate(Shape.of(3, 80_000));
+            fillRandomBits(sent, new SplittableRandom(3));
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!sender.isConnected()) {
+                t.doDriverWork();
+                TransportTestSupport.checkDeadline(deadline);
+            }
+            for (int i = 0; i < 5; i++) {
+                while (sender.offer(FrameType.WEIGHTS, 0, i, 0, 0, sent) < 0) {
+                    t.doDriverWork();
+                    receiver.poll(collector, 64);
+                    TransportTestSupport.checkDeadline(deadline);
+                }
+            }
+            while (collector.messages.size() < 5) {
+                t.doDriverWork();
+                sender.doWork();
+                receiver.poll(collector, 64);
+                TransportTestSupport.checkDeadline(deadline);
+            }
+            for (TensorMessage m : collector.messages) {
+                assertEquals(-1, sent.segment().mismatch(m.tensor().segment()));
+            }
+        }
+    }
 }

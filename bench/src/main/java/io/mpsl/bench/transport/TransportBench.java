@@ -231,19 +231,19 @@ public final class TransportBench {
             Thread rx = pollingThread(receiver, handler);
             rx.start();
             try {
-                awaitConnected(sender);
+                awaitConnected(t, sender);
                 IdleStrategy idle = appIdle();
                 // Warm-up, then goodput: stream.
-                streamAeron(sender, tensor, messagesFor(streamBytes / 8, size), idle);
+                streamAeron(t, sender, tensor, messagesFor(streamBytes / 8, size), idle);
                 int n = messagesFor(streamBytes / REPEATS, size);
                 double goodput = 0;
                 long cpuStartNs = OS.getProcessCpuTime();
                 for (int rep = 0; rep < REPEATS; rep++) {
                     long target = handler.delivered.get() + n;
                     long startNs = System.nanoTime();
-                    streamAeron(sender, tensor, n, idle);
+                    streamAeron(t, sender, tensor, n, idle);
                     while (handler.delivered.get() < target) {
-                        idle.idle();
+                        idle.idle(t.doDriverWork());
                     }
                     goodput = Math.max(goodput, (double) n * size / ((handler.lastDeliveryNs - startNs) / 1e9) / 1e6);
                 }
@@ -253,12 +253,10 @@ public final class TransportBench {
                 int samples = latencySamples(size, quick);
                 for (int i = 0; i < samples; i++) {
                     long expect = handler.delivered.get() + 1;
-                    offerOne(sender, tensor, idle);
+                    offerOne(t, sender, tensor, idle);
                     idle.reset();
                     while (handler.delivered.get() < expect) {
-                        if (sender.doWork() == 0) {
-                            idle.idle();
-                        }
+                        idle.idle(sender.doWork() + t.doDriverWork());
                     }
                 }
                 Histogram h = handler.latencyNs;
@@ -282,9 +280,10 @@ public final class TransportBench {
         return rx;
     }
 
-    private static void awaitConnected(TensorSender sender) throws InterruptedException {
+    private static void awaitConnected(Transport t, TensorSender sender) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!sender.isConnected()) {
+            t.doDriverWork();
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the benchmark's sender did not connect within 10 s");
             }
@@ -292,25 +291,25 @@ public final class TransportBench {
         }
     }
 
-    private static void offerOne(TensorSender sender, Tensor tensor, IdleStrategy idle) {
+    private static void offerOne(Transport t, TensorSender sender, Tensor tensor, IdleStrategy idle) {
         long r;
         idle.reset();
         while ((r = sender.offer(FrameType.ACTIVATION, 0, 0, 0, 0, tensor)) < 0) {
             if (r == TensorSender.PEER_LOST || r == TensorSender.CLOSED) {
                 throw new IllegalStateException("benchmark link failed: " + r);
             }
-            idle.idle(sender.doWork());
+            idle.idle(sender.doWork() + t.doDriverWork());
         }
     }
 
     /** Streams {@code n} messages of the same tensor (its bytes do not change, so reusing it is safe). */
-    private static void streamAeron(TensorSender sender, Tensor tensor, int n, IdleStrategy idle) {
+    private static void streamAeron(Transport t, TensorSender sender, Tensor tensor, int n, IdleStrategy idle) {
         for (int i = 0; i < n; i++) {
-            offerOne(sender, tensor, idle);
+            offerOne(t, sender, tensor, idle);
         }
         idle.reset();
         while (sender.queuedMessages() > 0) {
-            idle.idle(sender.doWork());
+            idle.idle(sender.doWork() + t.doDriverWork());
         }
     }
 
@@ -341,12 +340,14 @@ public final class TransportBench {
             Thread rx = pollingThread(receiver, handler);
             rx.start();
             try {
-                awaitConnected(sender);
+                awaitConnected(t, sender);
                 IdleStrategy idle = appIdle();
-                streamAeron(sender, tensor, n, idle);
+                streamAeron(t, sender, tensor, n, idle);
                 long deadline = System.nanoTime() + 30_000_000_000L;
                 while (deliveredAtNs[n - 1] == 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(1);
+                    if (t.doDriverWork() == 0) {
+                        Thread.sleep(1);
+                    }
                 }
             } finally {
                 rx.interrupt();
