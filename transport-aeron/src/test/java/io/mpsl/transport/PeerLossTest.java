@@ -38,8 +38,20 @@ class PeerLossTest {
         cmd.add(role);
         cmd.add(Integer.toString(port));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        // A child that never says READY is killed, so the read below cannot hang the suite.
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(60_000);
+                p.destroyForcibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "peer-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
+        watchdog.interrupt();
         if (line == null || !line.startsWith("READY ")) {
             p.destroyForcibly();
             throw new IllegalStateException("peer process did not start: " + line);
