@@ -48,7 +48,9 @@ public final class Transport implements AutoCloseable {
                         .socketSndbufLength(ctx.socketBufferBytes())
                         .socketRcvbufLength(ctx.socketBufferBytes())
                         .publicationConnectionTimeoutNs(timeoutNs)
-                        .imageLivenessTimeoutNs(timeoutNs)
+                        // An image is declared dead after this long without data or heartbeats, then lingers
+                        // as long again before subscribers hear of it: half each keeps a receiver within the timeout.
+                        .imageLivenessTimeoutNs(timeoutNs / 2)
                         .clientLivenessTimeoutNs(timeoutNs)
                         .publicationUnblockTimeoutNs(2 * timeoutNs)
                         .untetheredWindowLimitTimeoutNs(timeoutNs)

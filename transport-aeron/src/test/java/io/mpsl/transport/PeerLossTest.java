@@ -128,8 +128,8 @@ class PeerLossTest {
                     assertTrue(System.nanoTime() - killedNs < PEER_TIMEOUT_NS + DETECTION_SLACK_NS,
                             "the lost sender was not reported within the timeout");
                 }
-                System.out.printf("lost sender reported %.0f ms after the kill; %s%n", (System.nanoTime() - killedNs) / 1e6,
-                        receiver.metrics());
+                System.out.printf("lost sender reported %.0f ms after the kill (peer timeout %d ms); %s%n",
+                        (System.nanoTime() - killedNs) / 1e6, PEER_TIMEOUT_NS / 1_000_000, receiver.metrics());
                 assertEquals(1, collector.lostPeers);
                 assertEquals(0, receiver.connectedPeers());
                 for (TensorMessage m : collector.messages) {
