@@ -9,7 +9,9 @@ final class BenchCommand {
     private record Suite(String name, String summary, Main.Runner runner) {
     }
 
-    private static final List<Suite> SUITES = List.of();
+    private static final List<Suite> SUITES = List.of(
+            new Suite("transport", "tensor transfers: Aeron UDP/IPC vs TCP, link shaper accuracy",
+                    io.mpsl.bench.transport.TransportBench::run));
 
     private BenchCommand() {
     }
