@@ -17,7 +17,8 @@ public final class Main {
     }
 
     static final List<Command> COMMANDS = List.of(
-            new Command("bench", "bench SUITE [OPTIONS]", "benchmarks: " + BenchCommand.suites(), BenchCommand::run));
+            new Command("bench", "bench SUITE [OPTIONS]", "benchmarks: " + BenchCommand.suites(), BenchCommand::run),
+            new Command("data", DataCommand.USAGE, "fetch datasets; show the data directory", DataCommand::run));
 
     private Main() {
     }

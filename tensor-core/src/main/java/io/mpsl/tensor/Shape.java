@@ -54,6 +54,9 @@ public final class Shape {
 
     /** This shape with axis 0 replaced by {@code n} (e.g. a micro-batch of a batch). */
     public Shape withBatch(int n) {
+        if (dims.length == 0) {
+            throw new IllegalArgumentException("a scalar shape () has no batch axis to replace with " + n);
+        }
         int[] d = dims.clone();
         d[0] = n;
         return new Shape(d);

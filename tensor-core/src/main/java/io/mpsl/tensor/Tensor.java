@@ -131,6 +131,9 @@ public final class Tensor {
 
     /** A view of rows {@code [from, to)} of axis 0, sharing memory (a micro-batch of a batch). */
     public Tensor slice(int from, int to) {
+        if (shape.rank() == 0) {
+            throw new IllegalArgumentException("cannot slice a scalar tensor " + shape);
+        }
         if (from < 0 || to > shape.dim(0) || from > to) {
             throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of axis 0 of " + shape);
         }

@@ -37,6 +37,9 @@ public final class TensorArena implements AutoCloseable {
 
     /** Raw zero-filled 64-byte-aligned memory (workspaces, packed panels), charged to this arena's account. */
     public synchronized MemorySegment allocateBytes(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("cannot allocate " + bytes + " bytes in the arena of " + account.name());
+        }
         if (closed) {
             throw new IllegalStateException("arena of " + account.name() + " is closed");
         }

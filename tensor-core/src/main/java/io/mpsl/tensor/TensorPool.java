@@ -54,14 +54,29 @@ public final class TensorPool implements AutoCloseable {
                     + maxBytes + " bytes (holds " + pooledBytes + ", asked " + bytes + " for " + shape
                     + "); raise the limit or keep fewer buffers in flight");
         }
+        Tensor t = arena.allocate(shape, dtype);
         pooledBytes += bytes;
         outstanding++;
-        return arena.allocate(shape, dtype);
+        return t;
     }
 
-    /** Gives a tensor from {@link #acquire} back for reuse. */
+    /**
+     * Gives a tensor from {@link #acquire} back for reuse.
+     *
+     * @throws IllegalStateException if nothing is outstanding or {@code t} was already given back (a second
+     *     release would hand the same memory to two owners)
+     */
     public synchronized void release(Tensor t) {
-        free.computeIfAbsent(t.shape(), s -> new ArrayDeque<>()).addLast(t);
+        if (outstanding == 0) {
+            throw new IllegalStateException("release of " + t + " to the pool of " + arena.account().name()
+                    + ", which has no tensor outstanding: released twice, or not acquired from this pool");
+        }
+        ArrayDeque<Tensor> q = free.computeIfAbsent(t.shape(), s -> new ArrayDeque<>());
+        if (q.contains(t)) {
+            throw new IllegalStateException("tensor " + t + " was released twice to the pool of "
+                    + arena.account().name());
+        }
+        q.addLast(t);
         outstanding--;
     }
 

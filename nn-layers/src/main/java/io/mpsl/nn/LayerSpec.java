@@ -1,0 +1,19 @@
+package io.mpsl.nn;
+
+import io.mpsl.tensor.Shape;
+
+/**
+ * A description of a layer (kind and hyper-parameters, no weights), from which any node can build it. Specs are
+ * immutable records; a {@link ModelSpec} is a list of blocks of them.
+ */
+public interface LayerSpec {
+
+    /** Short kind used in parameter names, e.g. "conv", "bn", "fc". */
+    String kind();
+
+    /** The per-sample output shape for a per-sample input shape; throws with the bad shape if it does not fit. */
+    Shape outputShape(Shape in);
+
+    /** Builds the layer, declaring its parameters and activation buffers with {@code b}. */
+    Layer create(LayerBuilder b, Shape in);
+}

@@ -1,0 +1,100 @@
+package io.mpsl.nn;
+
+import io.mpsl.tensor.Shape;
+import io.mpsl.tensor.Tensor;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Layers run one after another. Backward passes the gradient between children through two scratch buffers used
+ * in turn (ping-pong), so a sequence keeps nothing of its own for backward. An empty sequence is the identity.
+ */
+public final class Sequence implements Layer {
+    private final Layer[] layers;
+    private final int[] gradSlots; // gradSlots[i]: dIn of layer i (i >= 1), an alias of one of two scratch slots
+    private final Shape in;
+    private final Shape out;
+
+    /** Builds {@code specs} in order; a child is named by its kind, with a 1-based ordinal if the kind repeats. */
+    public static Sequence of(LayerBuilder b, Shape in, List<LayerSpec> specs) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (LayerSpec s : specs) {
+            counts.merge(s.kind(), 1, Integer::sum);
+        }
+        Map<String, Integer> seen = new HashMap<>();
+        Layer[] layers = new Layer[specs.size()];
+        Shape shape = in;
+        for (int i = 0; i < layers.length; i++) {
+            LayerSpec s = specs.get(i);
+            int ordinal = seen.merge(s.kind(), 1, Integer::sum);
+            String name = counts.get(s.kind()) > 1 ? s.kind() + ordinal : s.kind();
+            layers[i] = s.create(b.scope(name), shape);
+            shape = layers[i].outputShape();
+        }
+        return new Sequence(b, in, layers);
+    }
+
+    /** A sequence of layers already built with {@code b}'s layout. */
+    public Sequence(LayerBuilder b, Shape in, Layer[] layers) {
+        this.layers = layers.clone();
+        this.in = in;
+        this.out = layers.length == 0 ? in : layers[layers.length - 1].outputShape();
+        this.gradSlots = new int[layers.length];
+        long largest = 0;
+        for (int i = 1; i < layers.length; i++) {
+            largest = Math.max(largest, layers[i].inputShape().size());
+        }
+        if (layers.length > 1) {
+            Shape flat = Shape.of(Math.toIntExact(largest));
+            int ping = b.scratch(flat);
+            int pong = layers.length > 2 ? b.scratch(flat) : ping;
+            for (int i = 1; i < layers.length; i++) {
+                gradSlots[i] = b.alias((i & 1) == 1 ? ping : pong, layers[i].inputShape());
+            }
+        }
+    }
+
+    public int size() {
+        return layers.length;
+    }
+
+    public Layer layer(int i) {
+        return layers[i];
+    }
+
+    @Override
+    public Shape inputShape() {
+        return in;
+    }
+
+    @Override
+    public Shape outputShape() {
+        return out;
+    }
+
+    @Override
+    public Tensor forward(ParameterState state, ActivationContext ctx, Tensor input, boolean training) {
+        Tensor x = input;
+        for (Layer l : layers) {
+            x = l.forward(state, ctx, x, training);
+        }
+        return x;
+    }
+
+    @Override
+    public void backward(ParameterState state, ActivationContext ctx, Tensor dOut, Tensor dIn) {
+        if (layers.length == 0) {
+            if (dIn != null) {
+                dIn.copyFrom(dOut);
+            }
+            return;
+        }
+        Tensor g = dOut;
+        for (int i = layers.length - 1; i >= 0; i--) {
+            Tensor target = i == 0 ? dIn : ctx.tensor(gradSlots[i]);
+            layers[i].backward(state, ctx, g, target);
+            g = target;
+        }
+    }
+}
