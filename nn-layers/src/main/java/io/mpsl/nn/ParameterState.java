@@ -246,6 +246,37 @@ public final class ParameterState implements AutoCloseable {
         learningRate = other.learningRate;
     }
 
+    /**
+     * Optimizer state by parameter name, for checkpoints: "momentum.NAME" (SGD with momentum), or "adam_m.NAME" and
+     * "adam_v.NAME" (Adam); empty for plain SGD. The tensors are this state's own memory.
+     */
+    public Map<String, Tensor> namedOptimizerState() {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        String first = optimizer.kind() == OptimizerSpec.Kind.ADAM ? "adam_m." : "momentum.";
+        for (int i = 0; moment1 != null && i < moment1.length; i++) {
+            m.put(first + layout.params.get(i).name(), moment1[i]);
+        }
+        for (int i = 0; moment2 != null && i < moment2.length; i++) {
+            m.put("adam_v." + layout.params.get(i).name(), moment2[i]);
+        }
+        return m;
+    }
+
+    /** Training forwards run through this state so far (the counter that seeds dropout masks). */
+    public long trainingForwards() {
+        return trainingForwards;
+    }
+
+    /** Restores the optimizer step count (Adam's t) and the dropout counter of a checkpoint. */
+    public void restoreCounters(int steps, long trainingForwards) {
+        if (steps < 0 || trainingForwards < 0) {
+            throw new IllegalArgumentException("counters must not be negative: steps " + steps + ", forwards "
+                    + trainingForwards);
+        }
+        this.steps = steps;
+        this.trainingForwards = trainingForwards;
+    }
+
     /** Number of trained scalars. */
     public long parameterCount() {
         return layout.parameterCount();
