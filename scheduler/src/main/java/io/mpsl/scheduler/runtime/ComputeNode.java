@@ -38,7 +38,7 @@ final class ComputeNode extends NodeBase {
     private int round;
     private int activeParticipant = -1;
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     ComputeNode(int hop, Plan plan, StageExecutor exec, Fabric fabric, EmulatedLink[] upLinks, String[] upTargets,
             EmulatedLink[] downLinks, String[] downTargets, int[] iterationsPerRound, RunState state,
             RoundBarrier barrier) {
@@ -115,7 +115,7 @@ final class ComputeNode extends NodeBase {
             Instruction in = steps[p].get(cursor[p]);
             long at;
             if (in instanceof Instruction.Forward f) {
-                Message a = pending.peek(MessageType.ACTIVATION, round, iteration[p], f.microBatch());
+                Message a = pending.peek(MessageType.ACTIVATION, p, round, iteration[p], f.microBatch());
                 if (a == null || !exec.canForward(p)) {
                     continue;
                 }
@@ -124,7 +124,7 @@ final class ComputeNode extends NodeBase {
                 if (lastStage) {
                     at = Long.MIN_VALUE; // the loss is here: ready as soon as its forward ran
                 } else {
-                    Message g = pending.peek(MessageType.GRADIENT, round, iteration[p], b.microBatch());
+                    Message g = pending.peek(MessageType.GRADIENT, p, round, iteration[p], b.microBatch());
                     if (g == null) {
                         continue;
                     }
@@ -147,7 +147,7 @@ final class ComputeNode extends NodeBase {
         int it = iteration[p];
         if (in instanceof Instruction.Forward f) {
             int mb = f.microBatch();
-            Message a = pending.take(MessageType.ACTIVATION, round, it, mb);
+            Message a = pending.take(MessageType.ACTIVATION, p, round, it, mb);
             if (cursor[p] == 0) {
                 // a new mini-batch: its size travels with every activation; a short last batch of an epoch
                 // may have fewer micro-batches (the owner uses the same rule)
@@ -171,7 +171,7 @@ final class ComputeNode extends NodeBase {
             endCompute(forwardLabel(mb));
         } else if (in instanceof Instruction.Backward b) {
             int mb = b.microBatch();
-            Message g = lastStage ? null : pending.take(MessageType.GRADIENT, round, it, mb);
+            Message g = lastStage ? null : pending.take(MessageType.GRADIENT, p, round, it, mb);
             beginCompute();
             Tensor dIn = exec.backward(p, mb, g == null ? null : g.payload, 1f / batchOf[p]);
             fabric.send(upLinks[p], upTargets[p], MessageType.GRADIENT, p, round, it, mb, hop - 1, dIn, null, 0);

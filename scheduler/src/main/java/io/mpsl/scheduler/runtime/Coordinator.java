@@ -30,7 +30,7 @@ final class Coordinator extends NodeBase {
                 for (int p = 0; p < owners; p++) {
                     fabric.send(downlinks[p], "owner" + p, MessageType.CONTROL, p, round, 0, 0, 0,
                             round == 0 && p == 0 ? null : average, null, 0);
-                    Message w = await(MessageType.WEIGHTS, round, 0, p);
+                    Message w = await(MessageType.WEIGHTS, p, round, 0, 0);
                     average.copyFrom(w.payload);
                     w.release();
                 }
@@ -38,7 +38,7 @@ final class Coordinator extends NodeBase {
                 Message[] in = new Message[owners];
                 long[] samples = new long[owners];
                 for (int p = 0; p < owners; p++) {
-                    in[p] = await(MessageType.WEIGHTS, round, 0, p);
+                    in[p] = await(MessageType.WEIGHTS, p, round, 0, 0);
                     samples[p] = in[p].samples;
                 }
                 beginCompute();

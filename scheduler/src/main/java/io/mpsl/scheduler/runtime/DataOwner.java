@@ -80,7 +80,7 @@ final class DataOwner extends NodeBase {
         for (int round = 0; round < plan.rounds(); round++) {
             samplesThisRound = 0;
             if (plan.algorithm() == Algorithm.SEQUENTIAL_SL) {
-                Message turn = await(MessageType.CONTROL, round, 0, 0); // our turn, with the previous owner's weights
+                Message turn = await(MessageType.CONTROL, id, round, 0, 0); // our turn, with the previous owner's weights
                 if (turn.payload != null) {
                     WeightPacker.unpack(parts, turn.payload);
                 }
@@ -90,9 +90,9 @@ final class DataOwner extends NodeBase {
                 iteration(round, it);
             }
             WeightPacker.pack(weightsOut, parts);
-            fabric.send(uplink, "coordinator", MessageType.WEIGHTS, id, round, 0, id, 0, weightsOut, null,
+            fabric.send(uplink, "coordinator", MessageType.WEIGHTS, id, round, 0, 0, 0, weightsOut, null,
                     Math.toIntExact(samplesThisRound));
-            Message avg = await(MessageType.WEIGHTS, round, 0, 0);
+            Message avg = await(MessageType.WEIGHTS, id, round, 0, 0);
             WeightPacker.unpack(parts, avg.payload);
             avg.release();
             if (barrier != null) {
@@ -122,7 +122,7 @@ final class DataOwner extends NodeBase {
             if (ti < ts.size()) {
                 Instruction in = ts.get(ti);
                 if (in instanceof Instruction.Forward f) {
-                    Message a = pending.take(MessageType.ACTIVATION, round, it, f.microBatch());
+                    Message a = pending.take(MessageType.ACTIVATION, id, round, it, f.microBatch());
                     if (a != null) {
                         beginCompute();
                         tail.forward(id, f.microBatch(), a.payload, slice(labels, n, m, f.microBatch()), a);
@@ -167,7 +167,7 @@ final class DataOwner extends NodeBase {
                     did = true;
                 } else if (in instanceof Instruction.Backward b) {
                     int mb = b.microBatch();
-                    Message g = stages > 1 ? pending.take(MessageType.GRADIENT, round, it, mb) : null;
+                    Message g = stages > 1 ? pending.take(MessageType.GRADIENT, id, round, it, mb) : null;
                     if (g != null || stages == 1) {
                         beginCompute();
                         head.backward(id, mb, g == null ? null : g.payload, scale);

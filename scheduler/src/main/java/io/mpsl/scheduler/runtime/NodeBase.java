@@ -77,10 +77,11 @@ abstract class NodeBase implements Runnable {
     }
 
     /** Waits until a message of this key arrives and takes it. */
-    final Message await(MessageType type, int round, int iteration, int microBatch) throws InterruptedException {
+    final Message await(MessageType type, int participant, int round, int iteration, int microBatch)
+            throws InterruptedException {
         while (true) {
             drain();
-            Message m = pending.take(type, round, iteration, microBatch);
+            Message m = pending.take(type, participant, round, iteration, microBatch);
             if (m != null) {
                 return m;
             }

@@ -44,10 +44,10 @@ final class StageExecutor implements AutoCloseable {
     private long lossSamples;
     private long correct;
 
-    @SuppressWarnings("unchecked")
     /**
      * @param only the one participant whose state this executor holds (an owner's stages), or -1 for all
      */
+    @SuppressWarnings({"unchecked", "rawtypes"})
     StageExecutor(int stage, Segment segment, boolean lossStage, int participants, int only, boolean shared,
             long seed, OptimizerSpec optimizer, int capacity, int maxMicroBatches, int window, int slots,
             MemoryAccount params, MemoryAccount activations) {

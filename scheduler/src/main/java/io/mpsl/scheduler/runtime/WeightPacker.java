@@ -55,21 +55,20 @@ final class WeightPacker {
             return; // one shared copy: nothing to average
         }
         List<Tensor> first = List.copyOf(states[0].namedTensors().values());
-        @SuppressWarnings("unchecked")
-        List<Tensor>[] all = new List[states.length];
-        for (int p = 0; p < states.length; p++) {
-            all[p] = List.copyOf(states[p].namedTensors().values());
+        List<List<Tensor>> all = new java.util.ArrayList<>(states.length);
+        for (ParameterState s : states) {
+            all.add(List.copyOf(s.namedTensors().values()));
         }
         for (int i = 0; i < first.size(); i++) {
             long n = first.get(i).size();
             for (long j = 0; j < n; j++) {
                 double v = 0;
                 for (int p = 0; p < states.length; p++) {
-                    v += weights[p] * all[p].get(i).get(j);
+                    v += weights[p] * all.get(p).get(i).get(j);
                 }
                 float f = (float) v;
                 for (int p = 0; p < states.length; p++) {
-                    all[p].get(i).set(j, f);
+                    all.get(p).get(i).set(j, f);
                 }
             }
         }
