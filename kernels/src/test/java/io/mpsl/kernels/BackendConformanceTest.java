@@ -3,10 +3,8 @@ package io.mpsl.kernels;
 import static io.mpsl.kernels.TestTensors.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.mpsl.kernels.cpu.CpuBackend;
 import io.mpsl.kernels.scalar.ScalarBackend;
 import io.mpsl.tensor.Tensor;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.TestInstance;
@@ -14,9 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every operation of every available provider (plus CPU backends built on the scalar GEMM: one with a tiny
- * im2col panel so convolutions run in uneven chunks of one or more images, one single-threaded with the
- * default panel so whole batches go through one GEMM) against the scalar oracle, on fresh
+ * Every operation of every backend of {@link TestBackends} against the scalar oracle, on fresh
  * random inputs of awkward sizes. Also checks the overwrite/accumulate contract: forward and backward-data
  * outputs are pre-filled with NaN (reading them would leak), parameter gradients with random values that
  * must be added to.
@@ -26,20 +22,7 @@ class BackendConformanceTest {
     private static final double TOLERANCE = 2e-5;
 
     private final ScalarBackend oracle = new ScalarBackend();
-    private final List<Backend> backends = new ArrayList<>();
-
-    BackendConformanceTest() {
-        for (BackendProvider p : Backends.providers()) {
-            String why = p.unavailableReason();
-            if (why == null) {
-                backends.add(p.create(2));
-            } else {
-                System.out.println("provider " + p.name() + " skipped: " + why);
-            }
-        }
-        backends.add(new CpuBackend("cpu-scalar-gemm-chunked", new ScalarGemm(), 2, 2500));
-        backends.add(new CpuBackend("cpu-scalar-gemm-1thread", new ScalarGemm(), 1));
-    }
+    private final List<Backend> backends = TestBackends.create();
 
     List<Backend> backends() {
         return backends;
@@ -383,37 +366,6 @@ class BackendConformanceTest {
                 oracle.softmaxCrossEntropyBackward(expectedD, expected, labels, 1f / batch);
                 backend.softmaxCrossEntropyBackward(d, expected, labels, 1f / batch);
                 assertClose("softmax cross-entropy backward " + what, d, expectedD, 1e-6);
-            }
-        }
-    }
-
-    @ParameterizedTest(name = "{0}", autoCloseArguments = false)
-    @MethodSource("backends")
-    void optimizerStepsMatchOracle(Backend backend) {
-        try (TestTensors t = new TestTensors(seed(backend, "optimizers"))) {
-            for (int size : elementCounts()) {
-                Tensor p = t.uniform(size);
-                Tensor v = t.zeros(size);
-                Tensor ep = t.copy(p);
-                Tensor ev = t.zeros(size);
-                Tensor m = t.zeros(size);
-                Tensor s = t.zeros(size);
-                Tensor ap = t.copy(p);
-                Tensor em = t.zeros(size);
-                Tensor es = t.zeros(size);
-                Tensor eap = t.copy(p);
-                for (int step = 1; step <= 3; step++) {
-                    Tensor g = t.uniform(size);
-                    oracle.sgdStep(ep, g, ev, 0.1f, 0.9f, 0.01f);
-                    backend.sgdStep(p, g, v, 0.1f, 0.9f, 0.01f);
-                    oracle.adamStep(eap, g, em, es, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, step);
-                    backend.adamStep(ap, g, m, s, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, step);
-                }
-                assertClose("sgd param n=" + size, p, ep, 1e-5);
-                assertClose("sgd velocity n=" + size, v, ev, 1e-5);
-                assertClose("adam param n=" + size, ap, eap, 1e-5);
-                assertClose("adam m n=" + size, m, em, 1e-5);
-                assertClose("adam v n=" + size, s, es, 1e-5);
             }
         }
     }
