@@ -156,6 +156,25 @@ class SegmentTest {
     }
 
     @Test
+    void contextPoolReusesContextsAndBoundsHowManyExist() {
+        Segment seg = small().build(SCALAR);
+        MemoryAccount account = MemoryAccount.root("pool");
+        try (ContextPool pool = new ContextPool(seg, 4, 2, account)) {
+            ActivationContext a = pool.acquire();
+            ActivationContext b = pool.acquire();
+            assertTrue(a != null && b != null && a != b);
+            assertEquals(null, pool.acquire(), "a third micro-batch in flight waits");
+            long bytes = account.liveBytes();
+            assertEquals(2 * seg.memory(OptimizerSpec.sgd(0f, 0f, 0f), 4).contextBytes(), bytes);
+            pool.release(a);
+            assertTrue(pool.acquire() == a, "a released context is reused");
+            assertEquals(bytes, account.liveBytes(), "reuse allocates nothing");
+            assertEquals(2, pool.inUse());
+        }
+        assertEquals(0, account.liveBytes());
+    }
+
+    @Test
     void participantsShareOneActivationContext() {
         ModelSpec spec = small();
         Segment seg = spec.build(1, 3, SCALAR);
