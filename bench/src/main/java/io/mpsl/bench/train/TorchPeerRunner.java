@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TorchPeerRunner {
     public static final String USAGE = "bench torch-peer [--threads 1,2] [--rounds R] [--seconds S] [--batch B] "
-            + "[--json FILE]";
+            + "[--warmup W] [--warmup-seconds S] [--steps N] [--json FILE]";
     static final String MODEL = "vgg11";
     static final String SCRIPT = "bench/scripts/torch_peer.py";
     private static final long TIMEOUT_S = 1800;
@@ -35,13 +35,15 @@ public final class TorchPeerRunner {
     }
 
     public static int run(String[] args) throws Exception {
-        Flags f = Flags.parse(args, Set.of("threads", "rounds", "seconds", "batch", "json", "warmup", "steps"),
+        Flags f = Flags.parse(args, Set.of("threads", "rounds", "seconds", "batch", "json", "warmup", "warmup-seconds",
+                "steps"),
                 Set.of());
         int[] threads = f.integers("threads", new int[] {1, 2});
         int rounds = f.integer("rounds", 3, 1);
         float seconds = f.number("seconds", 5f, 0f);
         int batch = f.integer("batch", 64, 1);
         int warmup = f.integer("warmup", 2, 0);
+        float warmupSeconds = f.number("warmup-seconds", 5f, 0f);
         int steps = f.integer("steps", 5, 1);
         Path script = findScript();
         String python = ensureTorch();
@@ -57,7 +59,8 @@ public final class TorchPeerRunner {
                     boolean mpslFirst = r % 2 == 0;
                     for (int k = 0; k < 2; k++) {
                         if ((k == 0) == mpslFirst) {
-                            mine[r] = TrainThroughput.measure(MODEL, input, batch, backend, warmup, steps, seconds, 1)
+                            mine[r] = TrainThroughput.measure(MODEL, input, batch, backend, warmup, warmupSeconds, steps,
+                                    seconds, 1)
                                     .samplesPerSecond();
                         } else {
                             Map<String, Object> out = runTorch(python, script, t, batch, warmup, steps, seconds);

@@ -13,19 +13,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code mpsl bench train --model M --batch B --threads T [--input CxHxW] [--warmup W] [--steps N]
- * [--seconds S] [--json FILE]}: training throughput on synthetic data (see {@link TrainThroughput}).
+ * {@code mpsl bench train --model M --batch B --threads T [--input CxHxW] [--warmup W] [--warmup-seconds S]
+ * [--steps N] [--seconds S] [--json FILE]}: training throughput on synthetic data (see {@link TrainThroughput}).
  */
 public final class TrainBenchRunner {
     public static final String USAGE = "bench train --model M [--batch B] [--threads T] [--input CxHxW] [--warmup W] "
-            + "[--steps N] [--seconds S] [--json FILE]";
+            + "[--warmup-seconds S] [--steps N] [--seconds S] [--json FILE]";
 
     private TrainBenchRunner() {
     }
 
     public static int run(String[] args) throws Exception {
-        Flags f = Flags.parse(args, Set.of("model", "batch", "threads", "input", "warmup", "steps", "seconds", "json",
-                "seed"), Set.of());
+        Flags f = Flags.parse(args, Set.of("model", "batch", "threads", "input", "warmup", "warmup-seconds", "steps",
+                "seconds", "json", "seed"), Set.of());
         String model = f.required("model", "one of " + ModelZoo.names());
         if (!ModelZoo.names().contains(model)) {
             throw new IllegalArgumentException("unknown model '" + model + "'; one of " + ModelZoo.names());
@@ -35,6 +35,7 @@ public final class TrainBenchRunner {
         Shape input = f.has("input") ? TrainThroughput.parseShape(f.string("input", "")) : TrainThroughput.defaultInput(
                 model);
         int warmup = f.integer("warmup", 3, 0);
+        float warmupSeconds = f.number("warmup-seconds", 5f, 0f);
         int steps = f.integer("steps", 10, 1);
         float seconds = f.number("seconds", 5f, 0f);
         long seed = f.longValue("seed", 1);
@@ -42,7 +43,7 @@ public final class TrainBenchRunner {
         try (Backend backend = Backends.create(threads)) {
             System.out.printf(Locale.ROOT, "training %s on synthetic %s, batch %d, backend %s with %d thread%s ...%n",
                     model, input, batch, backend.name(), backend.threads(), backend.threads() == 1 ? "" : "s");
-            r = TrainThroughput.measure(model, input, batch, backend, warmup, steps, seconds, seed);
+            r = TrainThroughput.measure(model, input, batch, backend, warmup, warmupSeconds, steps, seconds, seed);
         }
         System.out.printf(Locale.ROOT, "%s: %.1f samples/s (%d steps, median step %.1f ms)%n", model,
                 r.samplesPerSecond(), r.stepMs().length, r.medianStepMs());

@@ -59,11 +59,12 @@ public final class TrainThroughput {
     }
 
     /**
-     * Runs {@code warmup} unmeasured steps, then measured steps until at least {@code minSteps} ran and
+     * Runs unmeasured steps until at least {@code warmup} ran and {@code warmupSeconds} passed (the JIT compiles
+     * the Vector API loops only after many calls), then measured steps until at least {@code minSteps} ran and
      * {@code minSeconds} passed.
      */
-    public static Result measure(String model, Shape input, int batch, Backend backend, int warmup, int minSteps,
-            double minSeconds, long seed) {
+    public static Result measure(String model, Shape input, int batch, Backend backend, int warmup,
+            double warmupSeconds, int minSteps, double minSeconds, long seed) {
         ModelSpec spec = ModelZoo.create(model, input, CLASSES);
         MemoryAccount account = MemoryAccount.root("bench-train");
         TrainConfig config = new TrainConfig().model(model).dataset("synthetic").batch(batch).learningRate(0.01f)
@@ -74,7 +75,8 @@ public final class TrainThroughput {
             BatchLoader loader = new BatchLoader(data, null, batch, seed, true, arena);
             int epoch = 0;
             loader.startEpoch(epoch);
-            for (int i = 0; i < warmup; i++) {
+            long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            for (int i = 0; i < warmup || System.nanoTime() < warmupEnd; i++) {
                 if (!loader.hasNext()) {
                     loader.startEpoch(++epoch);
                 }

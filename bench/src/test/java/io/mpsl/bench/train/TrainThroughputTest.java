@@ -15,7 +15,7 @@ class TrainThroughputTest {
     @Test
     void shouldRunTheRequestedStepsAndCountSamples() {
         try (Backend backend = new ScalarBackend()) {
-            TrainThroughput.Result r = TrainThroughput.measure("mlp", Shape.of(1, 8, 8), 4, backend, 1, 3, 0, 7);
+            TrainThroughput.Result r = TrainThroughput.measure("mlp", Shape.of(1, 8, 8), 4, backend, 1, 0, 3, 0, 7);
             assertEquals(3, r.stepMs().length);
             assertEquals(4, r.batch());
             assertTrue(r.samplesPerSecond() > 0 && r.medianStepMs() > 0, r.toString());
