@@ -9,7 +9,10 @@ final class BenchCommand {
     private record Suite(String name, String summary, Main.Runner runner) {
     }
 
-    private static final List<Suite> SUITES = List.of();
+    private static final List<Suite> SUITES = List.of(
+            new Suite("train", io.mpsl.bench.train.TrainBenchRunner.USAGE, io.mpsl.bench.train.TrainBenchRunner::run),
+            new Suite("torch-peer", io.mpsl.bench.train.TorchPeerRunner.USAGE,
+                    io.mpsl.bench.train.TorchPeerRunner::run));
 
     private BenchCommand() {
     }

@@ -17,6 +17,8 @@ import java.lang.foreign.MemorySegment;
  * call seen and are reused, so calls after warm-up allocate nothing.
  */
 public final class CpuBackend implements Backend {
+    /** Default largest im2col panel of one GEMM, in floats (16 MiB): several images of a deep layer at once. */
+    public static final long DEFAULT_PANEL_BUDGET_FLOATS = 1L << 22;
     /** Fewest elements per worker for an elementwise loop; smaller loops run on the caller alone. */
     private static final int ELEMENT_GRAIN = 1 << 15;
 
@@ -34,13 +36,24 @@ public final class CpuBackend implements Backend {
      * @param threads worker threads for engine-side loops, the caller included
      */
     public CpuBackend(String name, Gemm gemm, int threads) {
+        this(name, gemm, threads, DEFAULT_PANEL_BUDGET_FLOATS);
+    }
+
+    /**
+     * @param panelBudgetFloats largest im2col panel (K x images * outH * outW) a convolution builds at once;
+     *                          a batch is cut into chunks of images that fit (at least one image per chunk)
+     */
+    public CpuBackend(String name, Gemm gemm, int threads, long panelBudgetFloats) {
+        if (panelBudgetFloats < 1) {
+            throw new IllegalArgumentException("panel budget must be positive, got " + panelBudgetFloats);
+        }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         this.name = name;
         this.gemm = gemm;
         this.pool = new WorkerPool("mpsl-" + name, threads);
-        this.im2colConvolution = new Im2ColConvolution(gemm, pool);
+        this.im2colConvolution = new Im2ColConvolution(gemm, pool, panelBudgetFloats);
         this.depthwise = new DepthwiseConvolution(pool);
         this.pooling = new Pooling(pool);
     }

@@ -17,9 +17,7 @@ import java.lang.foreign.MemorySegment;
  * on the backend's worker pool; the GEMM runs on its own threads.
  */
 final class Im2ColConvolution implements AutoCloseable {
-    /** Largest column panel of a chunk, in floats (16 MiB), unless one image alone needs more. */
-    static final long PANEL_BUDGET_FLOATS = 1L << 22;
-
+    private final long panelBudgetFloats;
     private final Gemm gemm;
     private final WorkerPool pool;
     private final Workspace panel = new Workspace();
@@ -27,15 +25,17 @@ final class Im2ColConvolution implements AutoCloseable {
     private final PanelJob panelJob = new PanelJob();
     private final LayoutJob layoutJob = new LayoutJob();
 
-    Im2ColConvolution(Gemm gemm, WorkerPool pool) {
+    /** @param panelBudgetFloats largest column panel of a chunk, unless one image alone needs more */
+    Im2ColConvolution(Gemm gemm, WorkerPool pool, long panelBudgetFloats) {
+        this.panelBudgetFloats = panelBudgetFloats;
         this.gemm = gemm;
         this.pool = pool;
     }
 
     /** Images per chunk: chunks as even as possible, each panel within the budget. */
-    static int chunks(ConvSpec s) {
+    int chunks(ConvSpec s) {
         long perImage = (long) s.inChannels() * s.kernelH() * s.kernelW() * s.outH() * s.outW();
-        long maxImages = Math.max(1, PANEL_BUDGET_FLOATS / perImage);
+        long maxImages = Math.max(1, panelBudgetFloats / perImage);
         return (int) ((s.batch() + maxImages - 1) / maxImages);
     }
 

@@ -49,6 +49,9 @@ final class WorkerPool implements AutoCloseable {
      * {@code grain} indices each; returns when every part is done.
      */
     void run(Job job, int count, int grain) {
+        if (closed) {
+            throw new IllegalStateException("this backend was closed; create a new one");
+        }
         int p = Math.min(workers.length + 1, Math.max(1, count / Math.max(1, grain)));
         if (p <= 1) {
             if (count > 0) {

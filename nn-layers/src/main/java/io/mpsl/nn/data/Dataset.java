@@ -5,6 +5,7 @@ import io.mpsl.tensor.Shape;
 import io.mpsl.tensor.Tensor;
 import io.mpsl.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * A labelled image set in memory: {@code images} float32 (N, C, H, W), already normalized, and {@code labels}
@@ -81,7 +82,7 @@ public final class Dataset implements AutoCloseable {
         int[] counts = new int[classes];
         MemorySegment s = labels.segment();
         for (int i = 0, n = size(); i < n; i++) {
-            counts[s.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, i)]++;
+            counts[s.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i)]++;
         }
         return counts;
     }

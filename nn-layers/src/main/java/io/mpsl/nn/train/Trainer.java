@@ -34,6 +34,7 @@ public final class Trainer implements AutoCloseable {
     private final TensorArena arena;
     private int startEpoch;
     private int startBatch;
+    private int lastCorrect;
 
     /** Builds the model with weights drawn from the config's seed. */
     public Trainer(ModelSpec spec, Backend backend, TrainConfig config, MemoryAccount account) {
@@ -117,15 +118,9 @@ public final class Trainer implements AutoCloseable {
             long t0 = System.nanoTime();
             while (loader.hasNext()) {
                 int n = loader.next();
-                Tensor x = loader.images();
-                Tensor y = loader.labels();
                 state.setLearningRate(schedule.at(base, state.steps(), totalSteps));
-                part.zeroGrad();
-                Tensor logits = part.forward(x, true);
-                lossSum += loss.forward(logits, y);
-                correct += SoftmaxCrossEntropy.correct(logits, y);
-                part.backward(loss.backward(y, 1f / n));
-                part.step();
+                lossSum += step(loader.images(), loader.labels());
+                correct += lastCorrect;
                 samples += n;
                 listener.onBatch(epoch, loader.batchIndex(), batches, lossSum / samples);
             }
@@ -144,6 +139,30 @@ public final class Trainer implements AutoCloseable {
         startEpoch = Math.max(startEpoch, untilEpoch);
         startBatch = 0;
         return new TrainResult(results);
+    }
+
+    /**
+     * One training step on a batch at the state's current learning rate: zeroGrad, forward, softmax
+     * cross-entropy, backward of the batch-mean loss, optimizer step. Returns the summed (not mean) loss of the
+     * batch; {@link #lastCorrect()} tells how many of its samples the forward classified right.
+     *
+     * @param x (n, ...input shape), n up to the configured batch size
+     * @param y (n) I32 labels
+     */
+    public double step(Tensor x, Tensor y) {
+        int n = x.shape().dim(0);
+        part.zeroGrad();
+        Tensor logits = part.forward(x, true);
+        double sum = loss.forward(logits, y);
+        lastCorrect = SoftmaxCrossEntropy.correct(logits, y);
+        part.backward(loss.backward(y, 1f / n));
+        part.step();
+        return sum;
+    }
+
+    /** Samples of the last {@link #step} batch whose largest logit was at their label. */
+    public int lastCorrect() {
+        return lastCorrect;
     }
 
     /** Loss and accuracy on a whole dataset, in inference mode. */
