@@ -17,6 +17,9 @@ public final class Main {
     }
 
     static final List<Command> COMMANDS = List.of(
+            new Command("demo", DemoCommand.USAGE,
+                    "MNIST, 4 owners, U-shaped, 2 hops, pipelined; then FL and sequential SL (no setup)",
+                    DemoCommand::run),
             new Command("bench", "bench SUITE [OPTIONS]", "benchmarks: " + BenchCommand.suites(), BenchCommand::run),
             new Command("train", TrainCommand.USAGE, "train a zoo model on MNIST, Fashion-MNIST or CIFAR-10",
                     TrainCommand::run),

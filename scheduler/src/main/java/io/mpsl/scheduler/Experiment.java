@@ -117,14 +117,35 @@ public final class Experiment {
             }
         }
         write(outDir, results);
-        RunResult main = results.get(0);
-        for (int i = 1; i < results.size(); i++) {
-            RunResult b = results.get(i);
-            out.printf(Locale.ROOT, "speedup over %s: %.2fx (iteration time %.4f s vs %.4f s)%n", b.mode(),
-                    b.iterationS() / main.iterationS(), main.iterationS(), b.iterationS());
-        }
+        summarize(results);
         out.println("results in " + outDir.toAbsolutePath());
         return results;
+    }
+
+    /** A table of every run, the speedups, and the first run's memory per node. */
+    private void summarize(List<RunResult> results) {
+        out.println();
+        out.printf(Locale.ROOT, "%-16s %10s %14s %12s %12s%n", "run", "accuracy", "samples/s", "iteration s",
+                "speedup");
+        RunResult main = results.get(0);
+        for (RunResult r : results) {
+            out.printf(Locale.ROOT, "%-16s %10.4f %14.1f %12.4f %11.2fx%n", r.mode(), r.finalAccuracy(), r.samplesPerS(),
+                    r.iterationS(), r.iterationS() / main.iterationS());
+        }
+        for (int i = 1; i < results.size(); i++) {
+            RunResult b = results.get(i);
+            out.printf(Locale.ROOT, "%s is %.2fx faster than %s (iteration %.4f s vs %.4f s)%n", main.mode(),
+                    b.iterationS() / main.iterationS(), b.mode(), main.iterationS(), b.iterationS());
+        }
+        out.println();
+        out.println("memory per node (" + main.mode() + "):");
+        out.printf(Locale.ROOT, "  %-12s %12s %12s %12s %12s%n", "node", "peak MiB", "params MiB", "optim MiB",
+                "activ. MiB");
+        for (RunResult.Node n : main.nodes()) {
+            out.printf(Locale.ROOT, "  %-12s %12.2f %12.2f %12.2f %12.2f%n", n.name(), n.peakBytes() / 1048576.0,
+                    n.parameterBytes() / 1048576.0, n.optimizerBytes() / 1048576.0,
+                    n.activationPeakBytes() / 1048576.0);
+        }
     }
 
     private static String label(Algorithm a, Plan p) {
