@@ -23,7 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Threads: a fixed {@link WorkerPool} created by the constructor; the calling thread works too. A call
  * splits C into one block of rows (or of columns, if C is wider than tall) per thread, each computed
- * independently; small products run on the calling thread alone.
+ * independently; small products run on the calling thread alone. With more than one thread the segments must
+ * be readable from other threads (shared, global or automatic arenas, as {@code TensorArena}'s are).
  */
 public final class VectorGemm implements Gemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
