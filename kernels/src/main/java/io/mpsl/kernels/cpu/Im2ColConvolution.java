@@ -25,6 +25,7 @@ final class Im2ColConvolution implements AutoCloseable {
     private final Workspace panel = new Workspace();
     private final Workspace rows = new Workspace();
     private final Workspace transposed = new Workspace();
+    private final Workspace channelsLast = new Workspace();
     private final PanelJob panelJob = new PanelJob();
     private final LayoutJob layoutJob = new LayoutJob();
 
@@ -47,6 +48,10 @@ final class Im2ColConvolution implements AutoCloseable {
     }
 
     void forward(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
+        if (s.groups() == 1) {
+            forwardChannelsLast(out, in, weight, s);
+            return;
+        }
         int chunks = chunks(s);
         int p = s.outH() * s.outW();
         int k = s.inChannels() * s.kernelH() * s.kernelW();
@@ -66,6 +71,43 @@ final class Im2ColConvolution implements AutoCloseable {
                         0f, yT, (long) gr * og, s.outChannels());
             }
             runLayout(LayoutJob.TRANSPOSE_OUT, yT, out, s.outChannels(), p, n0, b);
+        }
+    }
+
+    /**
+     * One group: the chunk goes channels-last, then a pixel-major panel rows(bP, K) with K ordered (i, j, c)
+     * makes the forward product Y^T = rows x W'^T with both operands in GEMM's favoured orientation (W' is
+     * the weight reordered to (O, kernelH, kernelW, C)).
+     */
+    private void forwardChannelsLast(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
+        int chunks = chunks(s);
+        int p = s.outH() * s.outW();
+        int plane = s.inH() * s.inW();
+        int c = s.inChannels();
+        int kk = s.kernelH() * s.kernelW();
+        int k = c * kk;
+        int o = s.outChannels();
+        int maxB = chunkStart(s, 1, chunks) + 1;
+        MemorySegment pixelRows = panel.floats((long) k * maxB * p);
+        MemorySegment yT = rows.floats((long) o * maxB * p);
+        MemorySegment nhwc = channelsLast.floats((long) c * maxB * plane);
+        MemorySegment reordered = transposed.floats((long) o * k);
+        for (int oc = 0; oc < o; oc++) {
+            for (int ci = 0; ci < c; ci++) {
+                for (int q = 0; q < kk; q++) {
+                    VectorOps.set(reordered, (long) oc * k + (long) q * c + ci,
+                            VectorOps.get(weight, (long) oc * k + (long) ci * kk + q));
+                }
+            }
+        }
+        for (int ch = 0; ch < chunks; ch++) {
+            int n0 = chunkStart(s, ch, chunks);
+            int b = chunkStart(s, ch + 1, chunks) - n0;
+            runLayout(LayoutJob.TO_CHANNELS_LAST, nhwc, in, c, plane, n0, b);
+            panelJob.set(PanelJob.IM2ROW, pixelRows, nhwc, s, 0, b);
+            pool.run(panelJob, b * p, 16);
+            gemm.sgemm(false, true, b * p, o, k, 1f, pixelRows, 0, k, reordered, 0, k, 0f, yT, 0, o);
+            runLayout(LayoutJob.TRANSPOSE_OUT, yT, out, o, p, n0, b);
         }
     }
 
@@ -165,12 +207,14 @@ final class Im2ColConvolution implements AutoCloseable {
         panel.close();
         rows.close();
         transposed.close();
+        channelsLast.close();
     }
 
     /** im2col over panel rows, or col2im over input channels. */
     private static final class PanelJob extends WorkerPool.Job {
         static final int IM2COL = 0;
         static final int COL2IM = 1;
+        static final int IM2ROW = 2;
         int mode;
         MemorySegment cols;
         MemorySegment image;
@@ -191,6 +235,8 @@ final class Im2ColConvolution implements AutoCloseable {
         void run(int from, int to) {
             if (mode == IM2COL) {
                 Im2Col.im2col(cols, image, spec, n0, b, from, to);
+            } else if (mode == IM2ROW) {
+                Im2Col.im2row(cols, image, spec, from, to);
             } else {
                 Im2Col.col2im(image, cols, spec, n0, b, from, to);
             }
@@ -200,11 +246,13 @@ final class Im2ColConvolution implements AutoCloseable {
     /**
      * Moves data between the GEMM layouts and the NCHW images [n0, n0 + b), over a range of channels:
      * GATHER copies dOut into rows (channels, b * P); TRANSPOSE_OUT writes out[n0+t, o, p] = yT[t*P + p, o]
-     * from yT (b * P, channels), in tiles so both sides stay in cache.
+     * from yT (b * P, channels); TO_CHANNELS_LAST is its reverse, rows[t*P + p, c] = in[n0+t, c, p]. The
+     * transposes go in tiles so both sides stay in cache.
      */
     private static final class LayoutJob extends WorkerPool.Job {
         static final int GATHER = 0;
         static final int TRANSPOSE_OUT = 1;
+        static final int TO_CHANNELS_LAST = 2;
         private static final int TILE = 16;
         int direction;
         MemorySegment rows;
@@ -229,10 +277,19 @@ final class Im2ColConvolution implements AutoCloseable {
                         int o1 = Math.min(to, o0 + TILE);
                         for (int p0 = 0; p0 < p; p0 += TILE) {
                             int p1 = Math.min(p, p0 + TILE);
-                            for (int o = o0; o < o1; o++) {
-                                long dst = image + (long) o * p;
+                            if (direction == TRANSPOSE_OUT) {
+                                for (int o = o0; o < o1; o++) {
+                                    long dst = image + (long) o * p;
+                                    for (int q = p0; q < p1; q++) {
+                                        VectorOps.set(nchw, dst + q, VectorOps.get(rows, src + (long) q * channels + o));
+                                    }
+                                }
+                            } else {
                                 for (int q = p0; q < p1; q++) {
-                                    VectorOps.set(nchw, dst + q, VectorOps.get(rows, src + (long) q * channels + o));
+                                    long dst = src + (long) q * channels;
+                                    for (int o = o0; o < o1; o++) {
+                                        VectorOps.set(rows, dst + o, VectorOps.get(nchw, image + (long) o * p + q));
+                                    }
                                 }
                             }
                         }
