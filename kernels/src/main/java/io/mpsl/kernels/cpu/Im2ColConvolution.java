@@ -27,6 +27,9 @@ final class Im2ColConvolution implements AutoCloseable {
     private final Workspace transposed = new Workspace();
     private final Workspace channelsLast = new Workspace();
     private final PanelJob panelJob = new PanelJob();
+    /** The convolution whose stride-1 data gradient {@link #gradientSpec} describes, kept between calls. */
+    private ConvSpec gradientOf;
+    private ConvSpec gradientSpec;
     private final LayoutJob layoutJob = new LayoutJob();
 
     /** @param panelBudgetFloats largest column panel of a chunk, unless one image alone needs more */
@@ -49,7 +52,7 @@ final class Im2ColConvolution implements AutoCloseable {
 
     void forward(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
         if (s.groups() == 1) {
-            forwardChannelsLast(out, in, weight, s);
+            forwardChannelsLast(out, in, weight, s, false);
             return;
         }
         int chunks = chunks(s);
@@ -77,9 +80,12 @@ final class Im2ColConvolution implements AutoCloseable {
     /**
      * One group: the chunk goes channels-last, then a pixel-major panel rows(bP, K) with K ordered (i, j, c)
      * makes the forward product Y^T = rows x W'^T with both operands in GEMM's favoured orientation (W' is
-     * the weight reordered to (O, kernelH, kernelW, C)).
+     * the weight reordered to (O, kernelH, kernelW, C)). With {@code flipped}, {@code weight} is the weight
+     * of the convolution this one is the data gradient of, (C, O, kernelH, kernelW), read transposed and
+     * rotated by 180 degrees.
      */
-    private void forwardChannelsLast(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
+    private void forwardChannelsLast(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s,
+            boolean flipped) {
         int chunks = chunks(s);
         int p = s.outH() * s.outW();
         int plane = s.inH() * s.inW();
@@ -95,8 +101,8 @@ final class Im2ColConvolution implements AutoCloseable {
         for (int oc = 0; oc < o; oc++) {
             for (int ci = 0; ci < c; ci++) {
                 for (int q = 0; q < kk; q++) {
-                    VectorOps.set(reordered, (long) oc * k + (long) q * c + ci,
-                            VectorOps.get(weight, (long) oc * k + (long) ci * kk + q));
+                    long from = flipped ? ((long) ci * o + oc) * kk + (kk - 1 - q) : (long) oc * k + (long) ci * kk + q;
+                    VectorOps.set(reordered, (long) oc * k + (long) q * c + ci, VectorOps.get(weight, from));
                 }
             }
         }
@@ -112,6 +118,17 @@ final class Im2ColConvolution implements AutoCloseable {
     }
 
     void backwardData(MemorySegment dIn, MemorySegment dOut, MemorySegment weight, ConvSpec s) {
+        if (s.groups() == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() < s.kernelH()
+                && s.padW() < s.kernelW()) {
+            // stride 1: dIn = dOut correlated with the transposed, 180-degree rotated kernel, padding k - 1 - p
+            if (!s.equals(gradientOf)) {
+                gradientOf = s;
+                gradientSpec = new ConvSpec(s.batch(), s.outChannels(), s.outH(), s.outW(), s.inChannels(),
+                        s.kernelH(), s.kernelW(), 1, 1, s.kernelH() - 1 - s.padH(), s.kernelW() - 1 - s.padW(), 1);
+            }
+            forwardChannelsLast(dIn, dOut, weight, gradientSpec, true);
+            return;
+        }
         int chunks = chunks(s);
         int p = s.outH() * s.outW();
         int k = s.inChannels() * s.kernelH() * s.kernelW();
