@@ -1,5 +1,6 @@
 package io.mpsl.launcher;
 
+import io.mpsl.bench.kernels.KernelBench;
 import java.util.Arrays;
 import java.util.List;
 
@@ -9,7 +10,8 @@ final class BenchCommand {
     private record Suite(String name, String summary, Main.Runner runner) {
     }
 
-    private static final List<Suite> SUITES = List.of();
+    private static final List<Suite> SUITES = List.of(
+            new Suite("kernels", "GEMM and convolution rates of each backend vs raw OpenBLAS", KernelBench::run));
 
     private BenchCommand() {
     }

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,11 +23,14 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Threads: a fixed {@link WorkerPool} created by the constructor; the calling thread works too. A call
  * splits C into one block of rows (or of columns, if C is wider than tall) per thread, each computed
- * independently; small products run on the calling thread alone.
+ * independently; small products run on the calling thread alone. With more than one thread the segments must
+ * be readable from other threads (shared, global or automatic arenas, as {@code TensorArena}'s are).
  */
 public final class VectorGemm implements Gemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     static final int LANES = 16;
+    /** The first eight lanes: one packed row of an A micro-panel (one species only: mixing them slows C2). */
+    static final VectorMask<Float> LOW8 = VectorMask.fromLong(S, 0xFFL);
     static final long VBYTES = 64;
     static final ByteOrder ORDER = ByteOrder.nativeOrder();
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -237,23 +241,51 @@ public final class VectorGemm implements Gemm {
 
     /**
      * Packs alpha * op(A)[i0 : i0 + mc, p0 : p0 + kc] into micro-panels of MR rows: dst[q][p][r] =
-     * alpha * op(A)[i0 + q * MR + r][p0 + p], zero past the last row.
+     * alpha * op(A)[i0 + q * MR + r][p0 + p], zero past the last row. Rows of A (no transpose) are turned
+     * into columns 16 x 16 at a time in registers ({@link Transpose16}).
      */
     static void packA(MemorySegment dst, MemorySegment a, long aOffset, int lda, boolean transA, float alpha, int i0,
             int p0, int mc, int kc) {
-        for (int q = 0, i = 0; i < mc; q++, i += MR) {
+        long panelFloats = (long) MR * kc;
+        int i = 0;
+        if (!transA) {
+            // two full panels (16 rows) at a time, 16 depth steps per transpose
+            int kc16 = kc & ~15;
+            for (; i + 2 * MR <= mc; i += 2 * MR) {
+                long base = (long) (i / MR) * panelFloats;
+                long src = aOffset + (long) (i0 + i) * lda + p0;
+                for (int p = 0; p < kc16; p += 16) {
+                    Transpose16.transposeSplit8(dst, (base + (long) p * MR) * Float.BYTES,
+                            (base + panelFloats + (long) p * MR) * Float.BYTES, (long) MR * Float.BYTES, a,
+                            (src + p) * Float.BYTES, (long) lda * Float.BYTES, alpha);
+                }
+                for (int r = 0; r < 2 * MR; r++) {
+                    long row = src + (long) r * lda;
+                    long d = base + (r / MR) * panelFloats + r % MR;
+                    for (int p = kc16; p < kc; p++) {
+                        dst.setAtIndex(F32, d + (long) p * MR, alpha * a.getAtIndex(F32, row + p));
+                    }
+                }
+            }
+        }
+        for (; i < mc; i += MR) {
             int rows = Math.min(MR, mc - i);
-            long base = (long) q * MR * kc;
+            long base = (long) (i / MR) * panelFloats;
             if (transA) {
                 // op(A)[i][p] = A[p][i]: each depth step reads MR consecutive floats
                 for (int p = 0; p < kc; p++) {
                     long src = aOffset + (long) (p0 + p) * lda + i0 + i;
                     long d = base + (long) p * MR;
-                    for (int r = 0; r < rows; r++) {
-                        dst.setAtIndex(F32, d + r, alpha * a.getAtIndex(F32, src + r));
-                    }
-                    for (int r = rows; r < MR; r++) {
-                        dst.setAtIndex(F32, d + r, 0f);
+                    if (rows == MR) {
+                        FloatVector.fromMemorySegment(S, a, src * Float.BYTES, ORDER, LOW8).mul(alpha)
+                                .intoMemorySegment(dst, d * Float.BYTES, ORDER, LOW8);
+                    } else {
+                        for (int r = 0; r < rows; r++) {
+                            dst.setAtIndex(F32, d + r, alpha * a.getAtIndex(F32, src + r));
+                        }
+                        for (int r = rows; r < MR; r++) {
+                            dst.setAtIndex(F32, d + r, 0f);
+                        }
                     }
                 }
             } else {
@@ -274,10 +306,12 @@ public final class VectorGemm implements Gemm {
 
     /**
      * Packs op(B)[p0 : p0 + kc, j0 : j0 + nc] into micro-panels of NR columns: dst[q][p][c] =
-     * op(B)[p0 + p][j0 + q * NR + c], zero past the last column.
+     * op(B)[p0 + p][j0 + q * NR + c], zero past the last column. Rows of B (transposed) are turned into
+     * columns 16 x 16 at a time in registers ({@link Transpose16}).
      */
     static void packB(MemorySegment dst, MemorySegment b, long bOffset, int ldb, boolean transB, int p0, int j0,
             int kc, int nc) {
+        int kc16 = kc & ~15;
         for (int q = 0, j = 0; j < nc; q++, j += NR) {
             int cols = Math.min(NR, nc - j);
             long base = (long) q * NR * kc;
@@ -301,13 +335,29 @@ public final class VectorGemm implements Gemm {
                 }
             } else {
                 // op(B)[p][j] = B[j][p]: each column of the panel is a contiguous row of B
-                for (int c = 0; c < cols; c++) {
+                int c = 0;
+                if (cols == NR) {
+                    for (; c < NR; c += 16) {
+                        long src = bOffset + (long) (j0 + j + c) * ldb + p0;
+                        for (int p = 0; p < kc16; p += 16) {
+                            Transpose16.transpose(dst, (base + (long) p * NR + c) * Float.BYTES,
+                                    (long) NR * Float.BYTES, b, (src + p) * Float.BYTES, (long) ldb * Float.BYTES, 1f);
+                        }
+                        for (int cc = c; cc < c + 16; cc++) {
+                            long row = bOffset + (long) (j0 + j + cc) * ldb + p0;
+                            for (int p = kc16; p < kc; p++) {
+                                dst.setAtIndex(F32, base + (long) p * NR + cc, b.getAtIndex(F32, row + p));
+                            }
+                        }
+                    }
+                }
+                for (; c < cols; c++) {
                     long src = bOffset + (long) (j0 + j + c) * ldb + p0;
                     for (int p = 0; p < kc; p++) {
                         dst.setAtIndex(F32, base + (long) p * NR + c, b.getAtIndex(F32, src + p));
                     }
                 }
-                for (int c = cols; c < NR; c++) {
+                for (; c < NR; c++) {
                     for (int p = 0; p < kc; p++) {
                         dst.setAtIndex(F32, base + (long) p * NR + c, 0f);
                     }
