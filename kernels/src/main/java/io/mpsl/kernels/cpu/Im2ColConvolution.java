@@ -6,17 +6,21 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Convolution as GEMM over chunks of images, so each GEMM is large even for small deep feature maps. For a
- * chunk of b images, P = outH * outW, the im2col panel cols (K, bP) with K = inChannels * kernelH * kernelW,
- * and per group g (rows K_g of the panel, O_g output channels):
+ * chunk of b images, P = outH * outW, K = inChannels * kernelH * kernelW:
  * <pre>
- *   forward:          Y^T(bP, O)   = cols^T x W^T,              then Y^T -> out (a transpose per image)
- *   backward data:    dCols(K, bP) = W^T x dY(O, bP),           then col2im -> dIn
- *   backward weights: dW^T(K, O)  += cols x dY^T (beta = 1 over chunks), then dW += (dW^T)^T once
+ *   forward, one group:   chunk -> channels-last; rows(bP, K) = im2row;  Y^T(bP, O) = rows x W'^T
+ *                         (W' = weight reordered to (O, kernelH, kernelW, C)); Y^T -> out (NCHW)
+ *   forward, groups:      cols(K, bP) = im2col;  per group Y^T(bP, O_g) = cols_g^T x W_g^T;  Y^T -> out
+ *   backward data, stride 1, one group: the forward above on dOut with the kernel transposed and rotated by
+ *                         180 degrees and padding kernel - 1 - pad (no col2im)
+ *   backward data, other: dY(O, bP) = dOut gathered;  dCols_g(K_g, bP) = W_g^T x dY_g;  col2im -> dIn
+ *   backward weights:     cols = im2col, dY gathered;  dW_g^T(K_g, O_g) += cols_g x dY_g^T over chunks;
+ *                         then dW += (dW^T)^T once
  * </pre>
- * where dY is dOut gathered from NCHW into (O, bP) (read in place when a chunk is one image). The products
- * are oriented so the long pixel dimension is GEMM's m (forward) or k (weights): measured with OpenBLAS on
- * the VGG shapes, this runs 2-3x faster than (O, bP) outputs with small m. Engine-side loops (im2col,
- * col2im, layout fix-ups) run on the backend's worker pool; the GEMM runs on its own threads.
+ * The products are oriented so the long pixel dimension is GEMM's m (forward, data) or k (weights): on the
+ * VGG shapes with OpenBLAS this measured 1.5-3x faster than (O, bP) outputs, whose m is small. A one-image
+ * chunk reads dOut in place instead of gathering it. Engine-side loops (layout changes, im2col, im2row,
+ * col2im) run on the backend's worker pool between GEMM calls; the GEMM runs on its own threads.
  */
 final class Im2ColConvolution implements AutoCloseable {
     private final long panelBudgetFloats;
