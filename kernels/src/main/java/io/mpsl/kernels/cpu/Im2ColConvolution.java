@@ -43,7 +43,7 @@ final class Im2ColConvolution implements AutoCloseable {
         this.pool = pool;
     }
 
-    /** Images per chunk: chunks as even as possible, each panel within the budget. */
+    /** Number of chunks the batch is cut into: as few as keep each panel within the budget, sizes even. */
     int chunks(ConvSpec s) {
         long perImage = (long) s.inChannels() * s.kernelH() * s.kernelW() * s.outH() * s.outW();
         long maxImages = Math.max(1, panelBudgetFloats / perImage);

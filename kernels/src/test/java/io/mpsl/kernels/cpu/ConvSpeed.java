@@ -15,11 +15,12 @@ import java.util.Random;
 
 /**
  * A quick development harness (not a test): convolution forward + backward data + backward weights on the
- * VGG shapes, against the same backend's GEMM engine on the equivalent single GEMM (batch*P x O x K, the
- * faster of its two orientations NN) and on a square 1024 GEMM, all in one run; each the best of the runs. Rates count the direct convolution's FLOPs. Arguments: a provider
- * name or a GEMM engine ("openblas", "vector"; default openblas), threads (2), batch (64), repetitions (7), im2col panel
- * budget in floats (CpuBackend's default). The JMH suite in bench is the
- * reference measurement; this is for iterating.
+ * VGG shapes (3x3, pad 1), next to the same backend's GEMM engine on the equivalent single GEMM (the faster
+ * of (batch*P, O, K) and (O, batch*P, K), both NN) and on a square 1024 GEMM, all in one run; every figure
+ * is the best of the repetitions. Rates count the direct convolution's FLOPs. Arguments: a provider name or
+ * a GEMM engine ("openblas", "vector"; default openblas), threads (2), batch (64), repetitions (7), im2col
+ * panel budget in floats (CpuBackend's default). The JMH ConvBenchmark in bench is the reference
+ * measurement; this is for iterating.
  */
 public final class ConvSpeed {
 
