@@ -195,6 +195,47 @@ final class Im2Col {
         }
     }
 
+    /**
+     * Pixel-major panel rows [rowFrom, rowTo) of (b * P, K) from a channels-last chunk nhwc (b, inH, inW, C),
+     * columns ordered (i, j, c): rows[t*P + y*outW + x, (i*kernelW + j)*C + c] =
+     * nhwc[t, y*strideH - padH + i, x*strideW - padW + j, c], zero outside the image. With stride 1 along x,
+     * the in-bounds taps of one kernel row are one contiguous copy.
+     */
+    static void im2row(MemorySegment rows, MemorySegment nhwc, ConvSpec s, int rowFrom, int rowTo) {
+        int c = s.inChannels();
+        int ow = s.outW();
+        int p = s.outH() * ow;
+        int kw = s.kernelW();
+        long k = (long) s.kernelH() * kw * c;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int t = r / p;
+            int y = (r % p) / ow;
+            int x = r % ow;
+            long dst = r * k;
+            int x0 = x * s.strideW() - s.padW();
+            int j0 = Math.max(0, -x0);
+            int j1 = Math.min(kw, s.inW() - x0);
+            for (int i = 0; i < s.kernelH(); i++) {
+                long rowAt = dst + (long) i * kw * c;
+                int iy = y * s.strideH() - s.padH() + i;
+                if (iy < 0 || iy >= s.inH() || j0 >= j1) {
+                    VectorOps.fill(rows, rowAt, kw * c, 0f);
+                    continue;
+                }
+                long src = (((long) t * s.inH() + iy) * s.inW() + x0) * c;
+                VectorOps.fill(rows, rowAt, j0 * c, 0f);
+                if (s.strideW() == 1 || j1 - j0 == 1) {
+                    copy(rows, rowAt + (long) j0 * c, nhwc, src + (long) j0 * c, (j1 - j0) * c);
+                } else {
+                    for (int j = j0; j < j1; j++) {
+                        copy(rows, rowAt + (long) j * c, nhwc, src + (long) j * c, c);
+                    }
+                }
+                VectorOps.fill(rows, rowAt + (long) j1 * c, (kw - j1) * c, 0f);
+            }
+        }
+    }
+
     /** dst[dstAt + i] = src[srcAt + i] for i in [0, n). */
     static void copy(MemorySegment dst, long dstAt, MemorySegment src, long srcAt, int n) {
         if (n > 0) {

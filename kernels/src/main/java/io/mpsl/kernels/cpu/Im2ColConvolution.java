@@ -6,17 +6,21 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Convolution as GEMM over chunks of images, so each GEMM is large even for small deep feature maps. For a
- * chunk of b images, P = outH * outW, the im2col panel cols (K, bP) with K = inChannels * kernelH * kernelW,
- * and per group g (rows K_g of the panel, O_g output channels):
+ * chunk of b images, P = outH * outW, K = inChannels * kernelH * kernelW:
  * <pre>
- *   forward:          Y^T(bP, O)   = cols^T x W^T,              then Y^T -> out (a transpose per image)
- *   backward data:    dCols(K, bP) = W^T x dY(O, bP),           then col2im -> dIn
- *   backward weights: dW^T(K, O)  += cols x dY^T (beta = 1 over chunks), then dW += (dW^T)^T once
+ *   forward, one group:   chunk -> channels-last; rows(bP, K) = im2row;  Y^T(bP, O) = rows x W'^T
+ *                         (W' = weight reordered to (O, kernelH, kernelW, C)); Y^T -> out (NCHW)
+ *   forward, groups:      cols(K, bP) = im2col;  per group Y^T(bP, O_g) = cols_g^T x W_g^T;  Y^T -> out
+ *   backward data, stride 1, one group: the forward above on dOut with the kernel transposed and rotated by
+ *                         180 degrees and padding kernel - 1 - pad (no col2im)
+ *   backward data, other: dY(O, bP) = dOut gathered;  dCols_g(K_g, bP) = W_g^T x dY_g;  col2im -> dIn
+ *   backward weights:     cols = im2col, dY gathered;  dW_g^T(K_g, O_g) += cols_g x dY_g^T over chunks;
+ *                         then dW += (dW^T)^T once
  * </pre>
- * where dY is dOut gathered from NCHW into (O, bP) (read in place when a chunk is one image). The products
- * are oriented so the long pixel dimension is GEMM's m (forward) or k (weights): measured with OpenBLAS on
- * the VGG shapes, this runs 2-3x faster than (O, bP) outputs with small m. Engine-side loops (im2col,
- * col2im, layout fix-ups) run on the backend's worker pool; the GEMM runs on its own threads.
+ * The products are oriented so the long pixel dimension is GEMM's m (forward, data) or k (weights): on the
+ * VGG shapes with OpenBLAS this measured 1.5-3x faster than (O, bP) outputs, whose m is small. A one-image
+ * chunk reads dOut in place instead of gathering it. Engine-side loops (layout changes, im2col, im2row,
+ * col2im) run on the backend's worker pool between GEMM calls; the GEMM runs on its own threads.
  */
 final class Im2ColConvolution implements AutoCloseable {
     private final long panelBudgetFloats;
@@ -25,7 +29,11 @@ final class Im2ColConvolution implements AutoCloseable {
     private final Workspace panel = new Workspace();
     private final Workspace rows = new Workspace();
     private final Workspace transposed = new Workspace();
+    private final Workspace channelsLast = new Workspace();
     private final PanelJob panelJob = new PanelJob();
+    /** The convolution whose stride-1 data gradient {@link #gradientSpec} describes, kept between calls. */
+    private ConvSpec gradientOf;
+    private ConvSpec gradientSpec;
     private final LayoutJob layoutJob = new LayoutJob();
 
     /** @param panelBudgetFloats largest column panel of a chunk, unless one image alone needs more */
@@ -35,7 +43,7 @@ final class Im2ColConvolution implements AutoCloseable {
         this.pool = pool;
     }
 
-    /** Images per chunk: chunks as even as possible, each panel within the budget. */
+    /** Number of chunks the batch is cut into: as few as keep each panel within the budget, sizes even. */
     int chunks(ConvSpec s) {
         long perImage = (long) s.inChannels() * s.kernelH() * s.kernelW() * s.outH() * s.outW();
         long maxImages = Math.max(1, panelBudgetFloats / perImage);
@@ -47,6 +55,10 @@ final class Im2ColConvolution implements AutoCloseable {
     }
 
     void forward(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
+        if (s.groups() == 1) {
+            forwardChannelsLast(out, in, weight, s, false);
+            return;
+        }
         int chunks = chunks(s);
         int p = s.outH() * s.outW();
         int k = s.inChannels() * s.kernelH() * s.kernelW();
@@ -69,7 +81,58 @@ final class Im2ColConvolution implements AutoCloseable {
         }
     }
 
+    /**
+     * One group: the chunk goes channels-last, then a pixel-major panel rows(bP, K) with K ordered (i, j, c)
+     * makes the forward product Y^T = rows x W'^T with both operands in GEMM's favoured orientation (W' is
+     * the weight reordered to (O, kernelH, kernelW, C)). With {@code flipped}, {@code weight} is the weight
+     * of the convolution this one is the data gradient of, (C, O, kernelH, kernelW), read transposed and
+     * rotated by 180 degrees.
+     */
+    private void forwardChannelsLast(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s,
+            boolean flipped) {
+        int chunks = chunks(s);
+        int p = s.outH() * s.outW();
+        int plane = s.inH() * s.inW();
+        int c = s.inChannels();
+        int kk = s.kernelH() * s.kernelW();
+        int k = c * kk;
+        int o = s.outChannels();
+        int maxB = chunkStart(s, 1, chunks) + 1;
+        MemorySegment pixelRows = panel.floats((long) k * maxB * p);
+        MemorySegment yT = rows.floats((long) o * maxB * p);
+        MemorySegment nhwc = channelsLast.floats((long) c * maxB * plane);
+        MemorySegment reordered = transposed.floats((long) o * k);
+        for (int oc = 0; oc < o; oc++) {
+            for (int ci = 0; ci < c; ci++) {
+                for (int q = 0; q < kk; q++) {
+                    long from = flipped ? ((long) ci * o + oc) * kk + (kk - 1 - q) : (long) oc * k + (long) ci * kk + q;
+                    VectorOps.set(reordered, (long) oc * k + (long) q * c + ci, VectorOps.get(weight, from));
+                }
+            }
+        }
+        for (int ch = 0; ch < chunks; ch++) {
+            int n0 = chunkStart(s, ch, chunks);
+            int b = chunkStart(s, ch + 1, chunks) - n0;
+            runLayout(LayoutJob.TO_CHANNELS_LAST, nhwc, in, c, plane, n0, b);
+            panelJob.set(PanelJob.IM2ROW, pixelRows, nhwc, s, 0, b);
+            pool.run(panelJob, b * p, 16);
+            gemm.sgemm(false, true, b * p, o, k, 1f, pixelRows, 0, k, reordered, 0, k, 0f, yT, 0, o);
+            runLayout(LayoutJob.TRANSPOSE_OUT, yT, out, o, p, n0, b);
+        }
+    }
+
     void backwardData(MemorySegment dIn, MemorySegment dOut, MemorySegment weight, ConvSpec s) {
+        if (s.groups() == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() < s.kernelH()
+                && s.padW() < s.kernelW()) {
+            // stride 1: dIn = dOut correlated with the transposed, 180-degree rotated kernel, padding k - 1 - p
+            if (!s.equals(gradientOf)) {
+                gradientOf = s;
+                gradientSpec = new ConvSpec(s.batch(), s.outChannels(), s.outH(), s.outW(), s.inChannels(),
+                        s.kernelH(), s.kernelW(), 1, 1, s.kernelH() - 1 - s.padH(), s.kernelW() - 1 - s.padW(), 1);
+            }
+            forwardChannelsLast(dIn, dOut, weight, gradientSpec, true);
+            return;
+        }
         int chunks = chunks(s);
         int p = s.outH() * s.outW();
         int k = s.inChannels() * s.kernelH() * s.kernelW();
@@ -165,12 +228,14 @@ final class Im2ColConvolution implements AutoCloseable {
         panel.close();
         rows.close();
         transposed.close();
+        channelsLast.close();
     }
 
     /** im2col over panel rows, or col2im over input channels. */
     private static final class PanelJob extends WorkerPool.Job {
         static final int IM2COL = 0;
         static final int COL2IM = 1;
+        static final int IM2ROW = 2;
         int mode;
         MemorySegment cols;
         MemorySegment image;
@@ -191,6 +256,8 @@ final class Im2ColConvolution implements AutoCloseable {
         void run(int from, int to) {
             if (mode == IM2COL) {
                 Im2Col.im2col(cols, image, spec, n0, b, from, to);
+            } else if (mode == IM2ROW) {
+                Im2Col.im2row(cols, image, spec, from, to);
             } else {
                 Im2Col.col2im(image, cols, spec, n0, b, from, to);
             }
@@ -200,11 +267,13 @@ final class Im2ColConvolution implements AutoCloseable {
     /**
      * Moves data between the GEMM layouts and the NCHW images [n0, n0 + b), over a range of channels:
      * GATHER copies dOut into rows (channels, b * P); TRANSPOSE_OUT writes out[n0+t, o, p] = yT[t*P + p, o]
-     * from yT (b * P, channels), in tiles so both sides stay in cache.
+     * from yT (b * P, channels); TO_CHANNELS_LAST is its reverse, rows[t*P + p, c] = in[n0+t, c, p]. The
+     * transposes go in tiles so both sides stay in cache.
      */
     private static final class LayoutJob extends WorkerPool.Job {
         static final int GATHER = 0;
         static final int TRANSPOSE_OUT = 1;
+        static final int TO_CHANNELS_LAST = 2;
         private static final int TILE = 16;
         int direction;
         MemorySegment rows;
@@ -229,10 +298,19 @@ final class Im2ColConvolution implements AutoCloseable {
                         int o1 = Math.min(to, o0 + TILE);
                         for (int p0 = 0; p0 < p; p0 += TILE) {
                             int p1 = Math.min(p, p0 + TILE);
-                            for (int o = o0; o < o1; o++) {
-                                long dst = image + (long) o * p;
+                            if (direction == TRANSPOSE_OUT) {
+                                for (int o = o0; o < o1; o++) {
+                                    long dst = image + (long) o * p;
+                                    for (int q = p0; q < p1; q++) {
+                                        VectorOps.set(nchw, dst + q, VectorOps.get(rows, src + (long) q * channels + o));
+                                    }
+                                }
+                            } else {
                                 for (int q = p0; q < p1; q++) {
-                                    VectorOps.set(nchw, dst + q, VectorOps.get(rows, src + (long) q * channels + o));
+                                    long dst = src + (long) q * channels;
+                                    for (int o = o0; o < o1; o++) {
+                                        VectorOps.set(rows, dst + o, VectorOps.get(nchw, image + (long) o * p + q));
+                                    }
                                 }
                             }
                         }
