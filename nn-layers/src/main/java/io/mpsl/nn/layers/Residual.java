@@ -66,11 +66,15 @@ public final class Residual implements Layer {
         this.in = in;
         this.out = spec.outputShape(in);
         this.relu = spec.relu();
-        this.main = Sequence.of(b.scope("main"), in, spec.main());
-        this.shortcut = Sequence.of(b.scope("shortcut"), in, spec.shortcut());
-        this.output = b.kept(out);
+        // scratch live across both branches' backward first; then each branch in its own frame
         this.gradSum = relu ? b.scratch(out) : -1;
         this.gradShortcut = spec.shortcut().isEmpty() ? -1 : b.scratch(in);
+        long mark = b.scratchMark();
+        this.main = Sequence.of(b.scope("main"), in, spec.main());
+        b.resetScratch(mark);
+        this.shortcut = Sequence.of(b.scope("shortcut"), in, spec.shortcut());
+        b.resetScratch(mark);
+        this.output = b.kept(out);
     }
 
     @Override
