@@ -47,7 +47,7 @@ public final class LayerBuilder {
     }
 
     /** This builder, with {@link #output} placing the layer's output in scratch slot {@code slot}. */
-    LayerBuilder withTransientOutput(int slot) {
+    public LayerBuilder withTransientOutput(int slot) {
         return new LayerBuilder(backend, layout, prefix, block, slot);
     }
 

@@ -23,6 +23,15 @@ public final class Sequence implements Layer {
      * output, not the convolution and batch-norm outputs.
      */
     public static Sequence of(LayerBuilder b, Shape in, List<LayerSpec> specs) {
+        return of(b, in, specs, -1);
+    }
+
+    /**
+     * As {@link #of(LayerBuilder, Shape, List)}, with the last child's output in scratch slot {@code outputSlot}
+     * (if it is not -1 and the last child lets its output be transient): for a caller that consumes the output
+     * at once and keeps nothing of it, such as a residual connection's sum.
+     */
+    public static Sequence of(LayerBuilder b, Shape in, List<LayerSpec> specs, int outputSlot) {
         Map<String, Integer> counts = new HashMap<>();
         for (LayerSpec s : specs) {
             counts.merge(s.kind(), 1, Integer::sum);
@@ -58,6 +67,8 @@ public final class Sequence implements Layer {
             LayerBuilder child = b.scope(name);
             if (transientOut[i]) {
                 child = child.withTransientOutput(transientSlots[i & 1]);
+            } else if (i == n - 1 && outputSlot >= 0) {
+                child = child.withTransientOutput(outputSlot);
             }
             layers[i] = s.create(child, shapes[i]);
             b.resetScratch(mark);
