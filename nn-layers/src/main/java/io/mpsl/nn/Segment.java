@@ -4,6 +4,9 @@ import io.mpsl.kernels.Backend;
 import io.mpsl.tensor.MemoryAccount;
 import io.mpsl.tensor.Shape;
 import io.mpsl.tensor.Tensor;
+import io.mpsl.tensor.TensorArena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Blocks {@code [from, to)} of a {@link ModelSpec}, built for one backend: the code of a model part, with no
@@ -93,7 +96,7 @@ public final class Segment {
     }
 
     /** A context whose scratch is {@code sharedScratch} (see {@link ContextPool}). */
-    ActivationContext newContext(int capacity, MemoryAccount account, java.lang.foreign.MemorySegment sharedScratch) {
+    ActivationContext newContext(int capacity, MemoryAccount account, MemorySegment sharedScratch) {
         return new ActivationContext(layout, capacity, account, sharedScratch);
     }
 
@@ -201,7 +204,7 @@ public final class Segment {
         MemoryAccount account = MemoryAccount.root("profile");
         try (ParameterState state = newState(seed, OptimizerSpec.sgd(0f, 0f, 0f), account);
                 ActivationContext ctx = newContext(batch, account);
-                io.mpsl.tensor.TensorArena arena = new io.mpsl.tensor.TensorArena(account)) {
+                TensorArena arena = new TensorArena(account)) {
             Tensor x = arena.allocate(Shapes.batched(batch, in));
             Tensor dy = arena.allocate(Shapes.batched(batch, out));
             SeededRandom rng = new SeededRandom(seed);
@@ -215,8 +218,8 @@ public final class Segment {
             long[] bwd = new long[blocks.length];
             for (int it = 0; it < warmup + iterations; it++) {
                 if (it == warmup) {
-                    java.util.Arrays.fill(fwd, 0);
-                    java.util.Arrays.fill(bwd, 0);
+                    Arrays.fill(fwd, 0);
+                    Arrays.fill(bwd, 0);
                 }
                 forward(state, ctx, x, true, fwd);
                 backward(state, ctx, dy, bwd);
