@@ -13,12 +13,18 @@ public final class LayerBuilder {
     private final Layout layout;
     private final String prefix;
     private final int block;
+    private final int transientSlot; // -1, or the per-sample scratch slot this layer's output may live in
 
     LayerBuilder(Backend backend, Layout layout, String prefix, int block) {
+        this(backend, layout, prefix, block, -1);
+    }
+
+    private LayerBuilder(Backend backend, Layout layout, String prefix, int block, int transientSlot) {
         this.backend = backend;
         this.layout = layout;
         this.prefix = prefix;
         this.block = block;
+        this.transientSlot = transientSlot;
     }
 
     public Backend backend() {
@@ -38,6 +44,20 @@ public final class LayerBuilder {
     /** A builder for a nested scope: names get {@code scope + "."} appended to this prefix. */
     public LayerBuilder scope(String scope) {
         return new LayerBuilder(backend, layout, prefix + scope + ".", block);
+    }
+
+    /** This builder, with {@link #output} placing the layer's output in scratch slot {@code slot}. */
+    LayerBuilder withTransientOutput(int slot) {
+        return new LayerBuilder(backend, layout, prefix, block, slot);
+    }
+
+    /**
+     * The slot of the layer's output, for layers whose backward does not read their own output: kept, or a view
+     * of a transient scratch buffer when the next layer does not keep its input ({@link LayerSpec#keepsInput}).
+     * A layer whose backward reads its output (ReLU) uses {@link #kept} instead.
+     */
+    public int output(Shape perSample) {
+        return transientSlot >= 0 ? alias(transientSlot, perSample) : kept(perSample);
     }
 
     /** Declares a trained tensor; returns its index for {@link ParameterState#value} and {@link ParameterState#grad}. */

@@ -14,6 +14,14 @@ public interface LayerSpec {
     /** The per-sample output shape for a per-sample input shape; throws with the bad shape if it does not fit. */
     Shape outputShape(Shape in);
 
+    /**
+     * Whether the layer's backward reads its input (or its output is a view of its input). When false, the layer
+     * before it may write its output to a transient buffer shared with other layers instead of a kept one.
+     */
+    default boolean keepsInput() {
+        return true;
+    }
+
     /** Builds the layer, declaring its parameters and activation buffers with {@code b}. */
     Layer create(LayerBuilder b, Shape in);
 }

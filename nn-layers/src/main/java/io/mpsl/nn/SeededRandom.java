@@ -44,17 +44,23 @@ public final class SeededRandom {
         return (int) (((nextLong() >>> 33) * bound) >>> 31);
     }
 
-    /** Standard normal by the Box-Muller transform. */
+    /** Standard normal by Marsaglia's polar method (two per accepted pair; the second is kept for the next call). */
     public double nextGaussian() {
         if (!Double.isNaN(spareGaussian)) {
             double g = spareGaussian;
             spareGaussian = Double.NaN;
             return g;
         }
-        double u1 = 1.0 - nextDouble(); // (0, 1]
-        double u2 = nextDouble();
-        double r = Math.sqrt(-2.0 * Math.log(u1));
-        spareGaussian = r * Math.sin(2 * Math.PI * u2);
-        return r * Math.cos(2 * Math.PI * u2);
+        double u;
+        double v;
+        double s;
+        do {
+            u = 2 * nextDouble() - 1;
+            v = 2 * nextDouble() - 1;
+            s = u * u + v * v;
+        } while (s >= 1 || s == 0);
+        double m = Math.sqrt(-2 * Math.log(s) / s);
+        spareGaussian = v * m;
+        return u * m;
     }
 }

@@ -216,16 +216,29 @@ public final class Segment {
                 backward(state, ctx, dy, bwd);
                 state.zeroGrad();
             }
-            BlockProfile[] result = new BlockProfile[blocks.length];
             long div = (long) Math.max(iterations, 1) * batch;
+            BlockProfile[] result = new BlockProfile[blocks.length];
             for (int i = 0; i < blocks.length; i++) {
-                int block = from + i;
-                result[i] = new BlockProfile(block, spec.block(block).label(), fwd[i] / div, bwd[i] / div,
-                        blocks[i].outputShape().byteSize(), layout.parameterBytes(block),
-                        layout.bytesPerSample(block, true), layout.bytesPerSample(block, false));
+                result[i] = blockProfile(i, fwd[i] / div, bwd[i] / div);
             }
             return result;
         }
+    }
+
+    /** Each block's memory figures, without timing (times are -1). */
+    public BlockProfile[] footprint() {
+        BlockProfile[] result = new BlockProfile[blocks.length];
+        for (int i = 0; i < blocks.length; i++) {
+            result[i] = blockProfile(i, -1, -1);
+        }
+        return result;
+    }
+
+    private BlockProfile blockProfile(int i, long forwardNs, long backwardNs) {
+        int block = from + i;
+        return new BlockProfile(block, spec.block(block).label(), forwardNs, backwardNs,
+                blocks[i].outputShape().byteSize(), layout.parameterBytes(block), layout.bytesPerSample(block, true),
+                layout.bytesPerSample(block, false));
     }
 
     @Override

@@ -16,20 +16,47 @@ public final class Sequence implements Layer {
     private final Shape in;
     private final Shape out;
 
-    /** Builds {@code specs} in order; a child is named by its kind, with a 1-based ordinal if the kind repeats. */
+    /**
+     * Builds {@code specs} in order; a child is named by its kind, with a 1-based ordinal if the kind repeats. The
+     * output of a child followed by one that does not keep its input goes to one of two transient scratch buffers
+     * (used in turn) rather than to a kept buffer: conv-bn-relu keeps batch norm's normalised input and the ReLU
+     * output, not the convolution and batch-norm outputs.
+     */
     public static Sequence of(LayerBuilder b, Shape in, List<LayerSpec> specs) {
         Map<String, Integer> counts = new HashMap<>();
         for (LayerSpec s : specs) {
             counts.merge(s.kind(), 1, Integer::sum);
         }
-        Map<String, Integer> seen = new HashMap<>();
-        Layer[] layers = new Layer[specs.size()];
+        int n = specs.size();
+        boolean[] transientOut = new boolean[n];
+        long largest = 0;
+        boolean consecutive = false;
         Shape shape = in;
-        for (int i = 0; i < layers.length; i++) {
+        for (int i = 0; i < n; i++) {
+            shape = specs.get(i).outputShape(shape);
+            transientOut[i] = i + 1 < n && !specs.get(i + 1).keepsInput();
+            if (transientOut[i]) {
+                largest = Math.max(largest, shape.size());
+                consecutive |= i > 0 && transientOut[i - 1];
+            }
+        }
+        int[] transientSlots = new int[2];
+        if (largest > 0) {
+            transientSlots[0] = b.scratch(Shape.of(Math.toIntExact(largest)));
+            transientSlots[1] = consecutive ? b.scratch(Shape.of(Math.toIntExact(largest))) : transientSlots[0];
+        }
+        Map<String, Integer> seen = new HashMap<>();
+        Layer[] layers = new Layer[n];
+        shape = in;
+        for (int i = 0; i < n; i++) {
             LayerSpec s = specs.get(i);
             int ordinal = seen.merge(s.kind(), 1, Integer::sum);
             String name = counts.get(s.kind()) > 1 ? s.kind() + ordinal : s.kind();
-            layers[i] = s.create(b.scope(name), shape);
+            LayerBuilder child = b.scope(name);
+            if (transientOut[i]) {
+                child = child.withTransientOutput(transientSlots[i & 1]);
+            }
+            layers[i] = s.create(child, shape);
             shape = layers[i].outputShape();
         }
         return new Sequence(b, in, layers);

@@ -17,6 +17,9 @@ public final class SoftmaxCrossEntropy implements AutoCloseable {
     private final Tensor probs; // (capacity, classes)
     private final Tensor dLogits; // (capacity, classes)
     private int batch;
+    private int viewBatch; // the batch the views below were made for
+    private Tensor probsView;
+    private Tensor dLogitsView;
 
     public SoftmaxCrossEntropy(Backend backend, int classes, int capacity, MemoryAccount account) {
         this.backend = backend;
@@ -29,23 +32,32 @@ public final class SoftmaxCrossEntropy implements AutoCloseable {
     /** Sum over the batch of the per-sample loss (divide by the mini-batch size for the mean). */
     public double forward(Tensor logits, Tensor labels) {
         batch = logits.shape().dim(0);
-        if (logits.shape().innerSize() != classes || labels.size() != batch) {
+        if (logits.shape().innerSize() != classes || labels.size() != batch || batch > probs.shape().dim(0)) {
             throw new IllegalArgumentException("logits " + logits.shape() + " and labels " + labels.shape()
-                    + " do not fit " + classes + " classes");
+                    + " do not fit " + classes + " classes and at most " + probs.shape().dim(0) + " samples");
         }
-        return backend.softmaxCrossEntropyForward(probs.slice(0, batch), logits.view(batch, classes), labels);
+        views();
+        Tensor flat = logits.shape().rank() == 2 ? logits : logits.view(batch, classes);
+        return backend.softmaxCrossEntropyForward(probsView, flat, labels);
+    }
+
+    private void views() {
+        if (viewBatch != batch) {
+            probsView = probs.slice(0, batch);
+            dLogitsView = dLogits.slice(0, batch);
+            viewBatch = batch;
+        }
     }
 
     /** dLogits = scale * (probs - onehot(labels)); scale = 1 / mini-batch size makes micro-batches sum to the mean. */
     public Tensor backward(Tensor labels, float scale) {
-        Tensor d = dLogits.slice(0, batch);
-        backend.softmaxCrossEntropyBackward(d, probs.slice(0, batch), labels, scale);
-        return d;
+        backend.softmaxCrossEntropyBackward(dLogitsView, probsView, labels, scale);
+        return dLogitsView;
     }
 
     /** Probabilities of the last forward, (batch, classes). */
     public Tensor probabilities() {
-        return probs.slice(0, batch);
+        return probsView;
     }
 
     /** Samples whose largest logit is at their label. */

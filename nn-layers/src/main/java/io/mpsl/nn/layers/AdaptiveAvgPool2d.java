@@ -26,6 +26,11 @@ public final class AdaptiveAvgPool2d implements Layer {
         }
 
         @Override
+        public boolean keepsInput() {
+            return false;
+        }
+
+        @Override
         public Shape outputShape(Shape in) {
             Shapes.requireImage(in, "adaptive average pool");
             if (outH < 1 || outW < 1) {
@@ -51,7 +56,7 @@ public final class AdaptiveAvgPool2d implements Layer {
     AdaptiveAvgPool2d(LayerBuilder b, Shape in, Spec spec) {
         this.in = in;
         this.out = spec.outputShape(in);
-        this.output = b.kept(out);
+        this.output = b.output(out);
         int h = in.dim(1);
         int w = in.dim(2);
         rowStart = new int[spec.outH()];

@@ -26,6 +26,11 @@ public final class AvgPool2d implements Layer {
         }
 
         @Override
+        public boolean keepsInput() {
+            return false;
+        }
+
+        @Override
         public Shape outputShape(Shape in) {
             PoolSpec g = geometry(in);
             return Shape.of(in.dim(0), g.outH(), g.outW());
@@ -50,7 +55,7 @@ public final class AvgPool2d implements Layer {
         this.out = spec.outputShape(in);
         this.geometry = spec.geometry(in);
         this.last = geometry;
-        this.output = b.kept(out);
+        this.output = b.output(out);
     }
 
     private PoolSpec geometry(int n) {

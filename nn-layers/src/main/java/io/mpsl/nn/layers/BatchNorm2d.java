@@ -34,6 +34,11 @@ public final class BatchNorm2d implements Layer {
         }
 
         @Override
+        public boolean keepsInput() {
+            return false;
+        }
+
+        @Override
         public Shape outputShape(Shape in) {
             return Shapes.requireImage(in, "batch norm");
         }
@@ -68,7 +73,7 @@ public final class BatchNorm2d implements Layer {
         this.beta = b.parameter("bias", Shape.of(channels), Init.ZEROS, 1, 1);
         this.runningMean = b.buffer("running_mean", Shape.of(channels), 0f);
         this.runningVar = b.buffer("running_var", Shape.of(channels), 1f);
-        this.output = b.kept(shape);
+        this.output = b.output(shape);
         this.normalised = b.kept(shape);
         this.invStd = b.keptFixed(Shape.of(channels + 1));
         this.sums = b.scratchFixed(Shape.of(2 * channels));

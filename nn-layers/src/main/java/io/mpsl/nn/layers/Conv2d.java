@@ -65,7 +65,7 @@ public final class Conv2d implements Layer {
         this.weight = b.parameter("weight", Shape.of(spec.outChannels(), perGroup, spec.kernel(), spec.kernel()),
                 spec.init(), fanIn, fanOut);
         this.bias = spec.bias() ? b.parameter("bias", Shape.of(spec.outChannels()), Init.ZEROS, fanIn, fanOut) : -1;
-        this.output = b.kept(out);
+        this.output = b.output(out);
         this.input = b.reference();
     }
 

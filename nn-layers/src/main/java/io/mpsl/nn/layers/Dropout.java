@@ -53,7 +53,7 @@ public final class Dropout implements Layer {
         this.shape = shape;
         this.p = p;
         this.nameKey = b.name("").hashCode();
-        this.output = b.kept(shape);
+        this.output = b.output(shape);
         this.mask = b.kept(shape);
         this.training = b.reference();
     }

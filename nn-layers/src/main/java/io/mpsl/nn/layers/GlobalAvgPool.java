@@ -19,6 +19,11 @@ public final class GlobalAvgPool implements Layer {
         }
 
         @Override
+        public boolean keepsInput() {
+            return false;
+        }
+
+        @Override
         public Shape outputShape(Shape in) {
             return Shape.of(Shapes.requireImage(in, "global average pool").dim(0));
         }
@@ -38,7 +43,7 @@ public final class GlobalAvgPool implements Layer {
         this.backend = b.backend();
         this.in = in;
         this.out = new Spec().outputShape(in);
-        this.output = b.kept(out);
+        this.output = b.output(out);
     }
 
     @Override

@@ -36,7 +36,7 @@ public final class HSwish implements Layer {
     HSwish(LayerBuilder b, Shape shape) {
         this.backend = b.backend();
         this.shape = shape;
-        this.output = b.kept(shape);
+        this.output = b.output(shape);
         this.input = b.reference();
     }
 

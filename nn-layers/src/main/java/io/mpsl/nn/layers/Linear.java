@@ -54,7 +54,7 @@ public final class Linear implements Layer {
         this.outFeatures = spec.outFeatures();
         this.weight = b.parameter("weight", Shape.of(outFeatures, inFeatures), spec.init(), inFeatures, outFeatures);
         this.bias = spec.bias() ? b.parameter("bias", Shape.of(outFeatures), Init.ZEROS, inFeatures, outFeatures) : -1;
-        this.output = b.kept(out);
+        this.output = b.output(out);
         this.input = b.reference();
     }
 

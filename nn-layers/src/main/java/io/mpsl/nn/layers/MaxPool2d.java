@@ -51,7 +51,7 @@ public final class MaxPool2d implements Layer {
         this.out = spec.outputShape(in);
         this.geometry = spec.geometry(in);
         this.last = geometry;
-        this.output = b.kept(out);
+        this.output = b.output(out);
         this.input = b.reference();
     }
 

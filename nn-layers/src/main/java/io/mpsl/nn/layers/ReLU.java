@@ -18,6 +18,11 @@ public final class ReLU implements Layer {
         }
 
         @Override
+        public boolean keepsInput() {
+            return false;
+        }
+
+        @Override
         public Shape outputShape(Shape in) {
             return in;
         }

@@ -73,7 +73,7 @@ public final class SqueezeExcite implements Layer {
         this.pooled = b.kept(Shape.of(channels));
         this.hidden = b.kept(Shape.of(reduced));
         this.gate = b.kept(Shape.of(channels));
-        this.output = b.kept(in);
+        this.output = b.output(in);
         this.dGate = b.scratch(Shape.of(channels));
         this.dHidden = b.scratch(Shape.of(reduced));
     }
