@@ -34,11 +34,12 @@ import java.util.Set;
 final class TrainCommand {
     static final String USAGE = "train --model M --dataset D [--data-dir DIR] --epochs E [--batch B] [--lr LR] "
             + "[--optimizer sgd|adam] [--momentum M] [--weight-decay WD] [--schedule cosine|linear|constant] "
+            + "[--warmup-epochs W] "
             + "[--threads T] [--seed S] [--json FILE] [--checkpoint FILE] [--resume FILE] [--limit N]";
 
     private static final Set<String> VALUED = Set.of("model", "dataset", "data-dir", "epochs", "batch", "lr",
-            "optimizer", "momentum", "weight-decay", "schedule", "threads", "seed", "json", "checkpoint", "resume",
-            "limit");
+            "optimizer", "momentum", "weight-decay", "schedule", "warmup-epochs", "threads", "seed", "json",
+            "checkpoint", "resume", "limit");
 
     private TrainCommand() {
     }
@@ -66,6 +67,7 @@ final class TrainCommand {
                     .weightDecay(f.number("weight-decay", TrainConfig.DEFAULT_WEIGHT_DECAY, 0f))
                     .schedule(LrSchedule.of(f.choice("schedule", TrainConfig.DEFAULT_SCHEDULE.lowerName(),
                             LrSchedule.NAMES)))
+                    .warmupEpochs(f.number("warmup-epochs", TrainConfig.DEFAULT_WARMUP_EPOCHS, 0f))
                     .threads(f.integer("threads", Backends.defaultThreads(), 1))
                     .seed(f.longValue("seed", TrainConfig.DEFAULT_SEED))
                     .limit(f.integer("limit", 0, 1))
@@ -93,8 +95,9 @@ final class TrainCommand {
             out.printf(Locale.ROOT, "%s on %s: %d train, %d test samples from %s; backend %s, %d thread%s%n",
                     spec.name(), config.dataset(), train.size(), test.size(), Datasets.resolveDir(config.dataset(),
                             dataDir), backend.name(), backend.threads(), backend.threads() == 1 ? "" : "s");
-            out.printf(Locale.ROOT, "%s, lr %s (%s), batch %d, %d epoch%s, seed %d%n", config.optimizer(),
-                    config.learningRate(), config.schedule().lowerName(), config.batch(), config.epochs(),
+            out.printf(Locale.ROOT, "%s, lr %s (%s, warm-up %s epochs), batch %d, %d epoch%s, seed %d%n",
+                    config.optimizer(), config.learningRate(), config.schedule().lowerName(), config.warmupEpochs(),
+                    config.batch(), config.epochs(),
                     config.epochs() == 1 ? "" : "s", config.seed());
             try (Trainer trainer = new Trainer(spec, backend, config, account)) {
                 if (config.resume() != null) {
@@ -139,6 +142,7 @@ final class TrainCommand {
         m.put("optimizer", c.optimizer());
         m.put("learning_rate", exact(c.learningRate()));
         m.put("schedule", c.schedule().lowerName());
+        m.put("warmup_epochs", exact(c.warmupEpochs()));
         m.put("momentum", exact(c.momentum()));
         m.put("weight_decay", exact(c.weightDecay()));
         m.put("seed", c.seed());

@@ -95,4 +95,16 @@ class TensorPoolTest {
             assertEquals(0, pool.outstanding());
         }
     }
+
+    @Test
+    void shouldNotCountAnAllocationThatFailed() {
+        MemoryAccount account = MemoryAccount.root("pool");
+        TensorPool pool = new TensorPool(account);
+        pool.acquire(Shape.of(10));
+        pool.close();
+        assertThrows(IllegalStateException.class, () -> pool.acquire(Shape.of(10)));
+        assertEquals(40, pool.pooledBytes(), "the failed acquire must not be counted");
+        assertEquals(1, pool.outstanding());
+        assertEquals(0, account.liveBytes());
+    }
 }

@@ -31,6 +31,15 @@ public enum LrSchedule {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /**
+     * The learning rate of step {@code step} (0-based) of {@code totalSteps} after a linear warm-up:
+     * lr = at(base, step, totalSteps) * min(1, (step + 1) / warmupSteps).
+     */
+    public float at(float base, long step, long totalSteps, long warmupSteps) {
+        float lr = at(base, step, totalSteps);
+        return step < warmupSteps ? lr * (step + 1) / warmupSteps : lr;
+    }
+
     /** The learning rate of step {@code step} (0-based) of {@code totalSteps}. */
     public float at(float base, long step, long totalSteps) {
         double t = totalSteps <= 0 ? 0 : Math.min(1.0, (double) step / totalSteps);

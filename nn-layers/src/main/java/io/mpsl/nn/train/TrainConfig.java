@@ -18,6 +18,8 @@ public final class TrainConfig {
     public static final float DEFAULT_WEIGHT_DECAY = 0f;
     public static final LrSchedule DEFAULT_SCHEDULE = LrSchedule.COSINE;
     public static final long DEFAULT_SEED = 1;
+    /** Epochs over which the learning rate rises linearly from lr / warm-up steps to lr. */
+    public static final float DEFAULT_WARMUP_EPOCHS = 0f;
     public static final List<String> OPTIMIZERS = List.of("sgd", "adam");
 
     private String model;
@@ -30,6 +32,7 @@ public final class TrainConfig {
     private float momentum = DEFAULT_MOMENTUM;
     private float weightDecay = DEFAULT_WEIGHT_DECAY;
     private LrSchedule schedule = DEFAULT_SCHEDULE;
+    private float warmupEpochs = DEFAULT_WARMUP_EPOCHS;
     private int threads = 1;
     private long seed = DEFAULT_SEED;
     private int limit;
@@ -89,6 +92,12 @@ public final class TrainConfig {
         return this;
     }
 
+    /** Linear learning-rate warm-up over this many epochs (fractions allowed) before the schedule. */
+    public TrainConfig warmupEpochs(float e) {
+        this.warmupEpochs = e;
+        return this;
+    }
+
     public TrainConfig threads(int n) {
         this.threads = n;
         return this;
@@ -125,6 +134,10 @@ public final class TrainConfig {
         }
         if (dataset == null || dataset.isBlank()) {
             throw new IllegalArgumentException("no dataset given");
+        }
+        if (!(warmupEpochs >= 0) || warmupEpochs > epochs) {
+            throw new IllegalArgumentException("warm-up of " + warmupEpochs + " epochs must be within the " + epochs
+                    + " epochs of the run");
         }
         if (epochs < 1 || batch < 1 || threads < 1 || limit < 0) {
             throw new IllegalArgumentException("epochs " + epochs + ", batch " + batch + " and threads " + threads
@@ -196,6 +209,10 @@ public final class TrainConfig {
 
     public LrSchedule schedule() {
         return schedule;
+    }
+
+    public float warmupEpochs() {
+        return warmupEpochs;
     }
 
     public int threads() {

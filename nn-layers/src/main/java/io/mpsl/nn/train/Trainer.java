@@ -89,6 +89,7 @@ public final class Trainer implements AutoCloseable {
         m.put("epochs", Integer.toString(config.epochs()));
         m.put("base_learning_rate", Float.toString(config.learningRate()));
         m.put("schedule", config.schedule().lowerName());
+        m.put("warmup_epochs", Float.toString(config.warmupEpochs()));
         m.put("momentum", Float.toString(config.momentum()));
         m.put("weight_decay", Float.toString(config.weightDecay()));
         return m;
@@ -103,6 +104,7 @@ public final class Trainer implements AutoCloseable {
         BatchLoader loader = new BatchLoader(train, null, config.batch(), config.seed(), true, arena);
         BatchLoader testLoader = new BatchLoader(test, null, config.batch(), 0, false, arena);
         long totalSteps = (long) config.epochs() * loader.batchesPerEpoch();
+        long warmupSteps = Math.round((double) config.warmupEpochs() * loader.batchesPerEpoch());
         ParameterState state = part.state();
         float base = config.learningRate();
         LrSchedule schedule = config.schedule();
@@ -118,7 +120,7 @@ public final class Trainer implements AutoCloseable {
             long t0 = System.nanoTime();
             while (loader.hasNext()) {
                 int n = loader.next();
-                state.setLearningRate(schedule.at(base, state.steps(), totalSteps));
+                state.setLearningRate(schedule.at(base, state.steps(), totalSteps, warmupSteps));
                 lossSum += step(loader.images(), loader.labels());
                 correct += lastCorrect;
                 samples += n;

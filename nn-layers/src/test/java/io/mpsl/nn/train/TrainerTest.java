@@ -154,5 +154,8 @@ class TrainerTest {
         assertEquals(0.05f, LrSchedule.LINEAR.at(0.1f, 50, 100), 1e-7f);
         assertEquals(0.1f, LrSchedule.CONSTANT.at(0.1f, 99, 100));
         assertThrows(IllegalArgumentException.class, () -> LrSchedule.of("step"));
+        assertEquals(0.025f, LrSchedule.CONSTANT.at(0.1f, 0, 100, 4), 1e-7f); // warm-up: (0 + 1) / 4 of the rate
+        assertEquals(0.1f, LrSchedule.CONSTANT.at(0.1f, 3, 100, 4), 1e-7f);
+        assertEquals(LrSchedule.COSINE.at(0.1f, 10, 100), LrSchedule.COSINE.at(0.1f, 10, 100, 4));
     }
 }

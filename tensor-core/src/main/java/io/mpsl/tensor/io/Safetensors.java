@@ -51,8 +51,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * F32. {@link #check} validates a file the same way without loading its data. Both reject, with a
  * {@link SafetensorsException} naming the file and the problem, everything the reference library rejects and
  * a little more: headers larger than {@link #MAX_HEADER_BYTES} or than the file, headers that are not UTF-8 or
- * not a JSON object, duplicate names, missing, unknown or ill-typed fields, unsupported dtypes, offsets that
- * disagree with shape and dtype, run past the data, overlap, leave holes, or leave bytes after the last tensor.
+ * not a JSON object, missing or ill-typed fields, unsupported dtypes, offsets that disagree with shape and
+ * dtype, run past the data, overlap, leave holes, or leave bytes after the last tensor; and, where the reference
+ * library (0.8) is lenient, duplicate tensor names and unknown fields in a tensor's entry.
  *
  * <p>I/O goes through a 1 MiB scratch buffer of a confined arena, freed before each method returns.
  */
@@ -368,9 +369,10 @@ public final class Safetensors {
         } catch (CharacterCodingException e) {
             throw new SafetensorsException(file + ": header is not valid UTF-8 (" + e + ")", e);
         }
-        if (!text.startsWith("{")) {
+        String start = text.stripLeading(); // leading JSON whitespace is accepted, as the reference library does
+        if (!start.startsWith("{")) {
             throw fail(file, "header does not start with '{' (found "
-                    + (text.isEmpty() ? "an empty header" : "'" + text.charAt(0) + "'")
+                    + (start.isEmpty() ? "an empty header" : "'" + start.charAt(0) + "'")
                     + "): the file is corrupt, or not a safetensors file");
         }
         Object root;

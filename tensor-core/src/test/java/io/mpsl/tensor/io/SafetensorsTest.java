@@ -358,7 +358,11 @@ class SafetensorsTest {
         assertRejected(assemble(ok.replace(",\"shape\"", " \"shape\""), data),
                 "header is not valid JSON: expected ',' or '}' after an object member at line 1, column 21 (offset 20), found '\"'");
         assertRejected(assemble("x" + ok.substring(1), data), "header does not start with '{' (found 'x')");
-        assertRejected(assemble(" " + ok, data), "does not start with '{'");
+        assertRejected(assemble(" \n[" + ok + "]", data), "does not start with '{' (found '[')");
+        try (TensorArena other = new TensorArena(MemoryAccount.root("other"))) {
+            assertEquals(1, Safetensors.read(put("ws.safetensors", assemble(" \n" + ok, data)), other)
+                    .tensors().size(), "leading whitespace is accepted, as by the reference library");
+        }
         assertRejected(assemble("[" + ok + "]", data), "does not start with '{'");
         assertRejected(assemble("", data), "found an empty header");
         assertRejected(assemble(ok.substring(0, ok.length() - 1), data), "header is not valid JSON", "end of input");
