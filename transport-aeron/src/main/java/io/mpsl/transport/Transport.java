@@ -1,0 +1,169 @@
+package io.mpsl.transport;
+
+import io.aeron.Aeron;
+import io.aeron.driver.MediaDriver;
+import io.mpsl.tensor.MemoryAccount;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentInvoker;
+
+/**
+ * The transport of one process: an Aeron client, on an embedded media driver (default) or an external one,
+ * and the senders and receivers made from it. Close it to close all of them, stop the driver and remove
+ * its folder. Making links is thread-safe; each link is then used by one thread.
+ */
+public final class Transport implements AutoCloseable {
+    private final TransportContext ctx;
+    private final MediaDriver driver;
+    private final Aeron aeron;
+    private final List<AutoCloseable> links = new ArrayList<>();
+    private final AgentInvoker invoker;
+
+    private Transport(TransportContext ctx, MediaDriver driver, Aeron aeron) {
+        this.ctx = ctx;
+        this.driver = driver;
+        this.aeron = aeron;
+        this.invoker = driver == null ? null : driver.sharedAgentInvoker();
+    }
+
+    /** Concludes the context, starts the embedded driver if configured, and connects to the driver. */
+    public static Transport launch(TransportContext ctx) {
+        ctx.conclude();
+        MediaDriver driver = null;
+        try {
+            if (ctx.embeddedDriver()) {
+                long timeoutNs = ctx.peerTimeoutNs();
+                MediaDriver.Context dc = new MediaDriver.Context()
+                        .aeronDirectoryName(ctx.aeronDirectoryName())
+                        .dirDeleteOnStart(true)
+                        .dirDeleteOnShutdown(true)
+                        .threadingMode(ctx.threadingMode())
+                        .mtuLength(ctx.mtuBytes())
+                        .ipcMtuLength(ctx.mtuBytes())
+                        .publicationTermBufferLength(ctx.termBytes())
+                        .ipcTermBufferLength(ctx.ipcTermBytes())
+                        .initialWindowLength(ctx.receiverWindowBytes())
+                        .socketSndbufLength(ctx.socketBufferBytes())
+                        .socketRcvbufLength(ctx.socketBufferBytes())
+                        .publicationConnectionTimeoutNs(timeoutNs)
+                        // An image is declared dead after this long without data or heartbeats, then lingers
+                        // as long again before subscribers hear of it: with half each, a receiver hears of a dead
+                        // sender about 1.5x the peer timeout after its last frame (1.5-1.7 s measured for 1 s).
+                        .imageLivenessTimeoutNs(timeoutNs / 2)
+                        .clientLivenessTimeoutNs(timeoutNs)
+                        .publicationUnblockTimeoutNs(2 * timeoutNs)
+                        .untetheredWindowLimitTimeoutNs(timeoutNs)
+                        .publicationLingerTimeoutNs(Math.min(timeoutNs, 1_000_000_000L))
+                        .timerIntervalNs(Math.min(timeoutNs / 10, 100_000_000L))
+                        .conductorIdleStrategy(ctx.newDriverIdleStrategy())
+                        .senderIdleStrategy(ctx.newDriverIdleStrategy())
+                        .receiverIdleStrategy(ctx.newDriverIdleStrategy())
+                        .sharedNetworkIdleStrategy(ctx.newDriverIdleStrategy())
+                        .sharedIdleStrategy(ctx.newDriverIdleStrategy())
+                        .termBufferSparseFile(true)
+                        .warnIfDirectoryExists(false);
+                driver = MediaDriver.launch(dc);
+            }
+            Aeron aeron = Aeron.connect(new Aeron.Context()
+                    .driverAgentInvoker(driver == null ? null : driver.sharedAgentInvoker())
+                    .aeronDirectoryName(ctx.aeronDirectoryName())
+                    .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(Math.max(ctx.peerTimeoutNs(), 10_000_000_000L))));
+            return new Transport(ctx, driver, aeron);
+        } catch (RuntimeException e) {
+            CloseHelper.quietClose(driver);
+            ctx.close();
+            throw e;
+        }
+    }
+
+    public TransportContext context() {
+        return ctx;
+    }
+
+    /**
+     * Runs one duty cycle of the embedded driver when it was started with {@code ThreadingMode.INVOKER} (no
+     * driver threads: the caller's thread does the driver's work, e.g. the communication thread between its
+     * sends and receives); does nothing otherwise. One thread only.
+     *
+     * @return work done by the driver
+     */
+    public int doDriverWork() {
+        return invoker == null ? 0 : invoker.invoke();
+    }
+
+    /** The Aeron client, for counters and diagnostics. */
+    public Aeron aeron() {
+        return aeron;
+    }
+
+    /** The channel a UDP publication to {@code host:port} uses, with this context's MTU and term length. */
+    public String udpPublicationChannel(String host, int port) {
+        return "aeron:udp?endpoint=" + host + ":" + port + "|mtu=" + ctx.mtuBytes() + "|term-length=" + ctx.termBytes()
+                + "|so-sndbuf=" + ctx.socketBufferBytes();
+    }
+
+    /** The channel a UDP subscription bound to {@code host:port} uses, with this context's window and buffers. */
+    public String udpSubscriptionChannel(String host, int port) {
+        return "aeron:udp?endpoint=" + host + ":" + port + "|rcv-wnd=" + ctx.receiverWindowBytes() + "|so-rcvbuf="
+                + ctx.socketBufferBytes();
+    }
+
+    /** The IPC channel, for links between roles in this machine that share one driver. */
+    public String ipcPublicationChannel() {
+        return "aeron:ipc?mtu=" + ctx.mtuBytes() + "|term-length=" + ctx.ipcTermBytes();
+    }
+
+    public String ipcSubscriptionChannel() {
+        return "aeron:ipc";
+    }
+
+    /** A sender to a receiver bound at {@code host:port} (UDP). */
+    public TensorSender newUdpSender(String host, int port, int streamId, LinkShaper shaper) {
+        return newSender(udpPublicationChannel(host, port), streamId, shaper);
+    }
+
+    /** A receiver bound at {@code host:port} (UDP). */
+    public TensorReceiver newUdpReceiver(String host, int port, int streamId, LinkShaper shaper, MemoryAccount account) {
+        return newReceiver(udpSubscriptionChannel(host, port), streamId, shaper, account);
+    }
+
+    public TensorSender newIpcSender(int streamId, LinkShaper shaper) {
+        return newSender(ipcPublicationChannel(), streamId, shaper);
+    }
+
+    public TensorReceiver newIpcReceiver(int streamId, LinkShaper shaper, MemoryAccount account) {
+        return newReceiver(ipcSubscriptionChannel(), streamId, shaper, account);
+    }
+
+    /** A sender on any Aeron publication channel; {@code shaper} may be null for an unshaped link. */
+    public synchronized TensorSender newSender(String channel, int streamId, LinkShaper shaper) {
+        TensorSender s = new TensorSender(ctx, aeron.addExclusivePublication(channel, streamId), shaper,
+                "send " + channel + " stream " + streamId);
+        links.add(s);
+        return s;
+    }
+
+    /**
+     * A receiver on any Aeron subscription channel, whose tensors come from a pool charged to {@code account}
+     * and limited to {@link TransportContext#receiverMemoryBytes()}; {@code shaper} (may be null) adds its delay.
+     */
+    public synchronized TensorReceiver newReceiver(String channel, int streamId, LinkShaper shaper, MemoryAccount account) {
+        TensorReceiver r = new TensorReceiver(ctx, aeron, channel, streamId, shaper, account,
+                "receive " + channel + " stream " + streamId);
+        links.add(r);
+        return r;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (int i = links.size() - 1; i >= 0; i--) {
+            CloseHelper.quietClose(links.get(i));
+        }
+        links.clear();
+        CloseHelper.quietClose(aeron);
+        CloseHelper.quietClose(driver);
+        ctx.close();
+    }
+}

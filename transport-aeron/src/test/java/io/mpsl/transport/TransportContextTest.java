@@ -1,0 +1,60 @@
+package io.mpsl.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aeron.driver.ThreadingMode;
+import org.junit.jupiter.api.Test;
+
+class TransportContextTest {
+    private static TransportContext concluded(long maxMessageBytes) {
+        TransportContext ctx = TransportTestSupport.context().maxMessageBytes(maxMessageBytes).conclude();
+        ctx.close();
+        return ctx;
+    }
+
+    @Test
+    void shouldSizeTermsFromTheLargestTensorWithinBounds() {
+        assertEquals(4 << 20, concluded(64 << 10).termBytes());
+        assertEquals(4 << 20, concluded(1 << 20).termBytes());
+        assertEquals(16 << 20, concluded(8 << 20).termBytes());
+        assertEquals(16 << 20, concluded(64L << 20).termBytes());
+        assertEquals(16 << 20, concluded(1 << 20).ipcTermBytes());
+        TransportContext ctx = concluded(64L << 20);
+        assertTrue(ctx.receiverWindowBytes() <= ctx.socketBufferBytes());
+        assertTrue(ctx.receiverWindowBytes() <= ctx.termBytes() / 2);
+        assertEquals(65_344, ctx.chunkBytes());
+        assertEquals(0, ctx.chunkBytes() % 64);
+    }
+
+    @Test
+    void shouldChooseSharedThreadingOnSmallMachinesAndAFreshFolder() {
+        TransportContext a = concluded(1 << 20);
+        TransportContext b = concluded(1 << 20);
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertEquals(cores <= 2 ? ThreadingMode.SHARED : cores <= 4 ? ThreadingMode.SHARED_NETWORK : ThreadingMode.DEDICATED,
+                a.threadingMode());
+        assertNotNull(a.aeronDirectoryName());
+        assertTrue(!a.aeronDirectoryName().equals(b.aeronDirectoryName()), "two contexts share a driver folder");
+    }
+
+    @Test
+    void shouldNameTheBadSettingWhenItCannotConclude() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TransportContext().runId(1).sessionToken(0).conclude());
+        assertTrue(e.getMessage().contains("session token"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TransportTestSupport.context().mtuBytes(1000).conclude());
+        assertTrue(e.getMessage().contains("1000"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> TransportTestSupport.context().maxMessageBytes(1 << 20).receiverMemoryBytes(1000).conclude());
+        assertTrue(e.getMessage().contains("1000"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TransportTestSupport.context().embeddedDriver(false).conclude());
+        assertTrue(e.getMessage().contains("aeronDirectoryName"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TransportTestSupport.context().termBytes(3 << 20).conclude());
+        assertTrue(e.getMessage().contains(Integer.toString(3 << 20)), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TransportTestSupport.context().ipcTermBytes(256 << 10).conclude());
+        assertTrue(e.getMessage().contains("eighth of a term"), e.getMessage());
+    }
+}
