@@ -42,6 +42,7 @@ public final class LocalCluster implements AutoCloseable {
     public static final class Options {
         int ownerThreads = 1;
         int hopThreads = 1;
+        int warmupRounds;
         boolean evaluate = true;
         boolean keepTimeline;
         LinkTap tap;
@@ -55,6 +56,12 @@ public final class LocalCluster implements AutoCloseable {
 
         public Options hopThreads(int n) {
             hopThreads = n;
+            return this;
+        }
+
+        /** Rounds that train but are left out of the timing figures (JIT warm-up). */
+        public Options warmupRounds(int n) {
+            warmupRounds = n;
             return this;
         }
 
@@ -265,7 +272,11 @@ public final class LocalCluster implements AutoCloseable {
             for (int r = 0; r < plan.rounds(); r++) {
                 barrier.awaitNodes();
                 long roundNs = System.nanoTime() - startNs;
-                measuredNs += roundNs;
+                if (r >= Math.min(options.warmupRounds, plan.rounds() - 1)) {
+                    measuredNs += roundNs;
+                } else {
+                    timeline.reset(); // warm-up rounds count for training, not for the timing figures
+                }
                 roundS.add(roundNs / 1e9);
                 double loss = trainLoss();
                 double a = options.evaluate ? evaluate() : Double.NaN;
@@ -351,7 +362,8 @@ public final class LocalCluster implements AutoCloseable {
     private RunResult result(long measuredNs, List<Double> acc, List<Double> losses, List<Double> roundS) {
         double wall = measuredNs / 1e9;
         int iterationsPerRound = owners[0].iterationsPerRound();
-        int iterations = iterationsPerRound * plan.rounds();
+        int measuredRounds = plan.rounds() - Math.min(options.warmupRounds, plan.rounds() - 1);
+        int iterations = iterationsPerRound * measuredRounds;
         List<RunResult.Resource> res = new ArrayList<>();
         double busiest = 0;
         for (Map.Entry<String, Long> e : timeline.busyNs().entrySet()) {
@@ -361,7 +373,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         long samples = 0;
         for (DataOwner o : owners) {
-            samples += (long) o.iterationsPerRound() * plan.owners().get(o.id).batch() * plan.rounds();
+            samples += (long) o.iterationsPerRound() * plan.owners().get(o.id).batch() * measuredRounds;
         }
         List<RunResult.Node> nodes = new ArrayList<>();
         for (int p = 0; p < owners.length; p++) {
@@ -387,7 +399,7 @@ public final class LocalCluster implements AutoCloseable {
                 : plan.algorithm() == Algorithm.SEQUENTIAL_SL ? "sequential-sl"
                         : (plan.mode() == Mode.U_SHAPED ? "u-shaped" : "vanilla");
         return new RunResult(mode, plan.algorithm().name().toLowerCase(java.util.Locale.ROOT), plan.rounds(),
-                iterations, wall / iterations, busiest / iterations, samples / wall, wall, acc, losses, roundS, res,
+                iterationsPerRound * plan.rounds(), wall / iterations, busiest / iterations, samples / wall, wall, acc, losses, roundS, res,
                 nodes, links);
     }
 
