@@ -1,5 +1,6 @@
 package io.mpsl.launcher;
 
+import io.mpsl.bench.kernels.KernelBench;
 import java.util.Arrays;
 import java.util.List;
 
@@ -10,8 +11,12 @@ final class BenchCommand {
     }
 
     private static final List<Suite> SUITES = List.of(
+            new Suite("kernels", "GEMM and convolution rates of each backend vs raw OpenBLAS", KernelBench::run),
             new Suite("transport", "tensor transfers: Aeron UDP/IPC vs TCP, link shaper accuracy",
-                    io.mpsl.bench.transport.TransportBench::run));
+                    io.mpsl.bench.transport.TransportBench::run),
+            new Suite("train", io.mpsl.bench.train.TrainBenchRunner.USAGE, io.mpsl.bench.train.TrainBenchRunner::run),
+            new Suite("torch-peer", io.mpsl.bench.train.TorchPeerRunner.USAGE,
+                    io.mpsl.bench.train.TorchPeerRunner::run));
 
     private BenchCommand() {
     }

@@ -17,7 +17,14 @@ public final class Main {
     }
 
     static final List<Command> COMMANDS = List.of(
-            new Command("bench", "bench SUITE [OPTIONS]", "benchmarks: " + BenchCommand.suites(), BenchCommand::run));
+            new Command("demo", DemoCommand.USAGE,
+                    "MNIST, 4 owners, U-shaped, 2 hops, pipelined; then FL and sequential SL (no setup)",
+                    DemoCommand::run),
+            new Command("bench", "bench SUITE [OPTIONS]", "benchmarks: " + BenchCommand.suites(), BenchCommand::run),
+            new Command("train", TrainCommand.USAGE, "train a zoo model on MNIST, Fashion-MNIST or CIFAR-10",
+                    TrainCommand::run),
+            new Command("data", DataCommand.USAGE, "fetch datasets; show the data directory", DataCommand::run),
+            new Command("run", RunCommand.USAGE, "run a split-learning config, every role in this JVM", RunCommand::run));
 
     private Main() {
     }

@@ -1,0 +1,322 @@
+package io.mpsl.kernels.cpu;
+
+import io.mpsl.kernels.ConvSpec;
+import io.mpsl.kernels.Gemm;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Convolution as GEMM over chunks of images, so each GEMM is large even for small deep feature maps. For a
+ * chunk of b images, P = outH * outW, K = inChannels * kernelH * kernelW:
+ * <pre>
+ *   forward, one group:   chunk -> channels-last; rows(bP, K) = im2row;  Y^T(bP, O) = rows x W'^T
+ *                         (W' = weight reordered to (O, kernelH, kernelW, C)); Y^T -> out (NCHW)
+ *   forward, groups:      cols(K, bP) = im2col;  per group Y^T(bP, O_g) = cols_g^T x W_g^T;  Y^T -> out
+ *   backward data, stride 1, one group: the forward above on dOut with the kernel transposed and rotated by
+ *                         180 degrees and padding kernel - 1 - pad (no col2im)
+ *   backward data, other: dY(O, bP) = dOut gathered;  dCols_g(K_g, bP) = W_g^T x dY_g;  col2im -> dIn
+ *   backward weights:     cols = im2col, dY gathered;  dW_g^T(K_g, O_g) += cols_g x dY_g^T over chunks;
+ *                         then dW += (dW^T)^T once
+ * </pre>
+ * The products are oriented so the long pixel dimension is GEMM's m (forward, data) or k (weights): on the
+ * VGG shapes with OpenBLAS this measured 1.5-3x faster than (O, bP) outputs, whose m is small. A one-image
+ * chunk reads dOut in place instead of gathering it. Engine-side loops (layout changes, im2col, im2row,
+ * col2im) run on the backend's worker pool between GEMM calls; the GEMM runs on its own threads.
+ */
+final class Im2ColConvolution implements AutoCloseable {
+    private final long panelBudgetFloats;
+    private final Gemm gemm;
+    private final WorkerPool pool;
+    private final Workspace panel = new Workspace();
+    private final Workspace rows = new Workspace();
+    private final Workspace transposed = new Workspace();
+    private final Workspace channelsLast = new Workspace();
+    private final PanelJob panelJob = new PanelJob();
+    /** The convolution whose stride-1 data gradient {@link #gradientSpec} describes, kept between calls. */
+    private ConvSpec gradientOf;
+    private ConvSpec gradientSpec;
+    private final LayoutJob layoutJob = new LayoutJob();
+
+    /** @param panelBudgetFloats largest column panel of a chunk, unless one image alone needs more */
+    Im2ColConvolution(Gemm gemm, WorkerPool pool, long panelBudgetFloats) {
+        this.panelBudgetFloats = panelBudgetFloats;
+        this.gemm = gemm;
+        this.pool = pool;
+    }
+
+    /** Number of chunks the batch is cut into: as few as keep each panel within the budget, sizes even. */
+    int chunks(ConvSpec s) {
+        long perImage = (long) s.inChannels() * s.kernelH() * s.kernelW() * s.outH() * s.outW();
+        long maxImages = Math.max(1, panelBudgetFloats / perImage);
+        return (int) ((s.batch() + maxImages - 1) / maxImages);
+    }
+
+    private static int chunkStart(ConvSpec s, int chunk, int chunks) {
+        return (int) ((long) s.batch() * chunk / chunks);
+    }
+
+    void forward(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
+        if (s.groups() == 1) {
+            forwardChannelsLast(out, in, weight, s, false);
+            return;
+        }
+        int chunks = chunks(s);
+        int p = s.outH() * s.outW();
+        int k = s.inChannels() * s.kernelH() * s.kernelW();
+        int maxB = chunkStart(s, 1, chunks) + 1;
+        MemorySegment cols = panel.floats((long) k * maxB * p);
+        MemorySegment yT = rows.floats((long) s.outChannels() * maxB * p);
+        int groups = s.groups();
+        int kg = k / groups;
+        int og = s.outChannels() / groups;
+        for (int ch = 0; ch < chunks; ch++) {
+            int n0 = chunkStart(s, ch, chunks);
+            int b = chunkStart(s, ch + 1, chunks) - n0;
+            runIm2Col(cols, in, s, n0, b);
+            int ld = b * p;
+            for (int gr = 0; gr < groups; gr++) {
+                gemm.sgemm(true, true, ld, og, kg, 1f, cols, (long) gr * kg * ld, ld, weight, (long) gr * og * kg, kg,
+                        0f, yT, (long) gr * og, s.outChannels());
+            }
+            runLayout(LayoutJob.TRANSPOSE_OUT, yT, out, s.outChannels(), p, n0, b);
+        }
+    }
+
+    /**
+     * One group: the chunk goes channels-last, then a pixel-major panel rows(bP, K) with K ordered (i, j, c)
+     * makes the forward product Y^T = rows x W'^T with both operands in GEMM's favoured orientation (W' is
+     * the weight reordered to (O, kernelH, kernelW, C)). With {@code flipped}, {@code weight} is the weight
+     * of the convolution this one is the data gradient of, (C, O, kernelH, kernelW), read transposed and
+     * rotated by 180 degrees.
+     */
+    private void forwardChannelsLast(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s,
+            boolean flipped) {
+        int chunks = chunks(s);
+        int p = s.outH() * s.outW();
+        int plane = s.inH() * s.inW();
+        int c = s.inChannels();
+        int kk = s.kernelH() * s.kernelW();
+        int k = c * kk;
+        int o = s.outChannels();
+        int maxB = chunkStart(s, 1, chunks) + 1;
+        MemorySegment pixelRows = panel.floats((long) k * maxB * p);
+        MemorySegment yT = rows.floats((long) o * maxB * p);
+        MemorySegment nhwc = channelsLast.floats((long) c * maxB * plane);
+        MemorySegment reordered = transposed.floats((long) o * k);
+        for (int oc = 0; oc < o; oc++) {
+            for (int ci = 0; ci < c; ci++) {
+                for (int q = 0; q < kk; q++) {
+                    long from = flipped ? ((long) ci * o + oc) * kk + (kk - 1 - q) : (long) oc * k + (long) ci * kk + q;
+                    VectorOps.set(reordered, (long) oc * k + (long) q * c + ci, VectorOps.get(weight, from));
+                }
+            }
+        }
+        for (int ch = 0; ch < chunks; ch++) {
+            int n0 = chunkStart(s, ch, chunks);
+            int b = chunkStart(s, ch + 1, chunks) - n0;
+            runLayout(LayoutJob.TO_CHANNELS_LAST, nhwc, in, c, plane, n0, b);
+            panelJob.set(PanelJob.IM2ROW, pixelRows, nhwc, s, 0, b);
+            pool.run(panelJob, b * p, 16);
+            gemm.sgemm(false, true, b * p, o, k, 1f, pixelRows, 0, k, reordered, 0, k, 0f, yT, 0, o);
+            runLayout(LayoutJob.TRANSPOSE_OUT, yT, out, o, p, n0, b);
+        }
+    }
+
+    void backwardData(MemorySegment dIn, MemorySegment dOut, MemorySegment weight, ConvSpec s) {
+        if (s.groups() == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() < s.kernelH()
+                && s.padW() < s.kernelW()) {
+            // stride 1: dIn = dOut correlated with the transposed, 180-degree rotated kernel, padding k - 1 - p
+            if (!s.equals(gradientOf)) {
+                gradientOf = s;
+                gradientSpec = new ConvSpec(s.batch(), s.outChannels(), s.outH(), s.outW(), s.inChannels(),
+                        s.kernelH(), s.kernelW(), 1, 1, s.kernelH() - 1 - s.padH(), s.kernelW() - 1 - s.padW(), 1);
+            }
+            forwardChannelsLast(dIn, dOut, weight, gradientSpec, true);
+            return;
+        }
+        int chunks = chunks(s);
+        int p = s.outH() * s.outW();
+        int k = s.inChannels() * s.kernelH() * s.kernelW();
+        int maxB = chunkStart(s, 1, chunks) + 1;
+        MemorySegment dCols = panel.floats((long) k * maxB * p);
+        MemorySegment dY = chunks < s.batch() ? rows.floats((long) s.outChannels() * maxB * p) : null;
+        int groups = s.groups();
+        int kg = k / groups;
+        int og = s.outChannels() / groups;
+        for (int ch = 0; ch < chunks; ch++) {
+            int n0 = chunkStart(s, ch, chunks);
+            int b = chunkStart(s, ch + 1, chunks) - n0;
+            MemorySegment g = dOut;
+            long gAt = (long) n0 * s.outChannels() * p;
+            if (b > 1) {
+                runLayout(LayoutJob.GATHER, dY, dOut, s.outChannels(), p, n0, b);
+                g = dY;
+                gAt = 0;
+            }
+            int ld = b * p;
+            for (int gr = 0; gr < groups; gr++) {
+                gemm.sgemm(true, false, kg, ld, og, 1f, weight, (long) gr * og * kg, kg, g, gAt + (long) gr * og * ld,
+                        ld, 0f, dCols, (long) gr * kg * ld, ld);
+            }
+            panelJob.set(PanelJob.COL2IM, dCols, dIn, s, n0, b);
+            pool.run(panelJob, s.inChannels(), 1);
+        }
+    }
+
+    void backwardWeights(MemorySegment dWeight, MemorySegment dOut, MemorySegment in, ConvSpec s) {
+        int chunks = chunks(s);
+        int p = s.outH() * s.outW();
+        int k = s.inChannels() * s.kernelH() * s.kernelW();
+        int maxB = chunkStart(s, 1, chunks) + 1;
+        MemorySegment cols = panel.floats((long) k * maxB * p);
+        MemorySegment dY = chunks < s.batch() ? rows.floats((long) s.outChannels() * maxB * p) : null;
+        int groups = s.groups();
+        int kg = k / groups;
+        int og = s.outChannels() / groups;
+        MemorySegment dWT = transposed.floats((long) k * og); // per group g: (K_g, O_g) at g * K_g * O_g
+        for (int ch = 0; ch < chunks; ch++) {
+            int n0 = chunkStart(s, ch, chunks);
+            int b = chunkStart(s, ch + 1, chunks) - n0;
+            runIm2Col(cols, in, s, n0, b);
+            MemorySegment g = dOut;
+            long gAt = (long) n0 * s.outChannels() * p;
+            if (b > 1) {
+                runLayout(LayoutJob.GATHER, dY, dOut, s.outChannels(), p, n0, b);
+                g = dY;
+                gAt = 0;
+            }
+            int ld = b * p;
+            for (int gr = 0; gr < groups; gr++) {
+                gemm.sgemm(false, true, kg, og, ld, 1f, cols, (long) gr * kg * ld, ld, g, gAt + (long) gr * og * ld, ld,
+                        ch == 0 ? 0f : 1f, dWT, (long) gr * kg * og, og);
+            }
+        }
+        addTransposed(dWeight, dWT, groups, og, kg);
+    }
+
+    /** dW[g*O_g + o, j] += dWT[g*K_g*O_g + j*O_g + o]. */
+    private static void addTransposed(MemorySegment dWeight, MemorySegment dWT, int groups, int og, int kg) {
+        for (int gr = 0; gr < groups; gr++) {
+            long block = (long) gr * kg * og;
+            for (int o = 0; o < og; o++) {
+                long row = (long) (gr * og + o) * kg;
+                for (int j = 0; j < kg; j++) {
+                    long at = row + j;
+                    VectorOps.set(dWeight, at, VectorOps.get(dWeight, at) + VectorOps.get(dWT, block + (long) j * og + o));
+                }
+            }
+        }
+    }
+
+    private void runIm2Col(MemorySegment cols, MemorySegment in, ConvSpec s, int n0, int b) {
+        panelJob.set(PanelJob.IM2COL, cols, in, s, n0, b);
+        pool.run(panelJob, s.inChannels() * s.kernelH() * s.kernelW(), 1);
+    }
+
+    private void runLayout(int direction, MemorySegment y, MemorySegment nchw, int channels, int p, int n0, int b) {
+        layoutJob.direction = direction;
+        layoutJob.rows = y;
+        layoutJob.nchw = nchw;
+        layoutJob.channels = channels;
+        layoutJob.p = p;
+        layoutJob.n0 = n0;
+        layoutJob.b = b;
+        pool.run(layoutJob, channels, 1);
+    }
+
+    @Override
+    public void close() {
+        panel.close();
+        rows.close();
+        transposed.close();
+        channelsLast.close();
+    }
+
+    /** im2col over panel rows, or col2im over input channels. */
+    private static final class PanelJob extends WorkerPool.Job {
+        static final int IM2COL = 0;
+        static final int COL2IM = 1;
+        static final int IM2ROW = 2;
+        int mode;
+        MemorySegment cols;
+        MemorySegment image;
+        ConvSpec spec;
+        int n0;
+        int b;
+
+        void set(int mode, MemorySegment cols, MemorySegment image, ConvSpec spec, int n0, int b) {
+            this.mode = mode;
+            this.cols = cols;
+            this.image = image;
+            this.spec = spec;
+            this.n0 = n0;
+            this.b = b;
+        }
+
+        @Override
+        void run(int from, int to) {
+            if (mode == IM2COL) {
+                Im2Col.im2col(cols, image, spec, n0, b, from, to);
+            } else if (mode == IM2ROW) {
+                Im2Col.im2row(cols, image, spec, from, to);
+            } else {
+                Im2Col.col2im(image, cols, spec, n0, b, from, to);
+            }
+        }
+    }
+
+    /**
+     * Moves data between the GEMM layouts and the NCHW images [n0, n0 + b), over a range of channels:
+     * GATHER copies dOut into rows (channels, b * P); TRANSPOSE_OUT writes out[n0+t, o, p] = yT[t*P + p, o]
+     * from yT (b * P, channels); TO_CHANNELS_LAST is its reverse, rows[t*P + p, c] = in[n0+t, c, p]. The
+     * transposes go in tiles so both sides stay in cache.
+     */
+    private static final class LayoutJob extends WorkerPool.Job {
+        static final int GATHER = 0;
+        static final int TRANSPOSE_OUT = 1;
+        static final int TO_CHANNELS_LAST = 2;
+        private static final int TILE = 16;
+        int direction;
+        MemorySegment rows;
+        MemorySegment nchw;
+        int channels;
+        int p;
+        int n0;
+        int b;
+
+        @Override
+        void run(int from, int to) {
+            long ld = (long) b * p;
+            for (int t = 0; t < b; t++) {
+                long image = (long) (n0 + t) * channels * p;
+                if (direction == GATHER) {
+                    for (int o = from; o < to; o++) {
+                        Im2Col.copy(rows, o * ld + (long) t * p, nchw, image + (long) o * p, p);
+                    }
+                } else {
+                    long src = (long) t * p * channels;
+                    for (int o0 = from; o0 < to; o0 += TILE) {
+                        int o1 = Math.min(to, o0 + TILE);
+                        for (int p0 = 0; p0 < p; p0 += TILE) {
+                            int p1 = Math.min(p, p0 + TILE);
+                            if (direction == TRANSPOSE_OUT) {
+                                for (int o = o0; o < o1; o++) {
+                                    long dst = image + (long) o * p;
+                                    for (int q = p0; q < p1; q++) {
+                                        VectorOps.set(nchw, dst + q, VectorOps.get(rows, src + (long) q * channels + o));
+                                    }
+                                }
+                            } else {
+                                for (int q = p0; q < p1; q++) {
+                                    long dst = src + (long) q * channels;
+                                    for (int o = o0; o < o1; o++) {
+                                        VectorOps.set(rows, dst + o, VectorOps.get(nchw, image + (long) o * p + q));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.mpsl.nn.layers;
+
+import io.mpsl.kernels.Backend;
+import io.mpsl.nn.ActivationContext;
+import io.mpsl.nn.Layer;
+import io.mpsl.nn.LayerBuilder;
+import io.mpsl.nn.LayerSpec;
+import io.mpsl.nn.ParameterState;
+import io.mpsl.tensor.Shape;
+import io.mpsl.tensor.Tensor;
+
+/** out = max(in, 0). Keeps only its output: out > 0 exactly where in > 0, which is all backward needs. */
+public final class ReLU implements Layer {
+    public record Spec() implements LayerSpec {
+        @Override
+        public String kind() {
+            return "relu";
+        }
+
+        @Override
+        public boolean keepsInput() {
+            return false;
+        }
+
+        @Override
+        public Shape outputShape(Shape in) {
+            return in;
+        }
+
+        @Override
+        public Layer create(LayerBuilder b, Shape in) {
+            return new ReLU(b, in);
+        }
+    }
+
+    private final Backend backend;
+    private final Shape shape;
+    private final int output;
+
+    ReLU(LayerBuilder b, Shape shape) {
+        this.backend = b.backend();
+        this.shape = shape;
+        this.output = b.kept(shape);
+    }
+
+    @Override
+    public Shape inputShape() {
+        return shape;
+    }
+
+    @Override
+    public Shape outputShape() {
+        return shape;
+    }
+
+    @Override
+    public Tensor forward(ParameterState state, ActivationContext ctx, Tensor in, boolean training) {
+        Tensor y = ctx.tensor(output);
+        backend.reluForward(y, in);
+        return y;
+    }
+
+    @Override
+    public void backward(ParameterState state, ActivationContext ctx, Tensor dOut, Tensor dIn) {
+        if (dIn != null) {
+            backend.reluBackward(dIn, dOut, ctx.tensor(output));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.mpsl.scheduler.runtime;
+
+import io.mpsl.scheduler.plan.Algorithm;
+import io.mpsl.scheduler.plan.Plan;
+import io.mpsl.tensor.Tensor;
+
+/**
+ * The coordinator: aggregates the owners' parts each round (sample-weighted federated averaging) and sends
+ * the average back; for sequential split learning it passes the owners' weights from one to the next
+ * instead, one owner at a time.
+ */
+final class Coordinator extends NodeBase {
+    private final Plan plan;
+    private final EmulatedLink[] downlinks;
+    private final Tensor average;
+
+    Coordinator(Plan plan, Fabric fabric, EmulatedLink[] downlinks, long weightFloats, RunState state,
+            RoundBarrier barrier, io.mpsl.tensor.TensorArena arena) {
+        super("coordinator", fabric, state, barrier, 1.0);
+        this.plan = plan;
+        this.downlinks = downlinks;
+        this.average = arena.allocate(Math.toIntExact(weightFloats));
+    }
+
+    @Override
+    void work() throws Exception {
+        int owners = plan.owners().size();
+        for (int round = 0; round < plan.rounds(); round++) {
+            if (plan.algorithm() == Algorithm.SEQUENTIAL_SL) {
+                for (int p = 0; p < owners; p++) {
+                    fabric.send(downlinks[p], "owner" + p, MessageType.CONTROL, p, round, 0, 0, 0,
+                            round == 0 && p == 0 ? null : average, null, 0);
+                    Message w = await(MessageType.WEIGHTS, p, round, 0, 0);
+                    average.copyFrom(w.payload);
+                    w.release();
+                }
+            } else {
+                Message[] in = new Message[owners];
+                long[] samples = new long[owners];
+                for (int p = 0; p < owners; p++) {
+                    in[p] = await(MessageType.WEIGHTS, p, round, 0, 0);
+                    samples[p] = in[p].samples;
+                }
+                beginCompute();
+                double[] w = WeightPacker.sampleWeights(samples);
+                for (long j = 0, n = average.size(); j < n; j++) {
+                    double v = 0;
+                    for (int p = 0; p < owners; p++) {
+                        v += w[p] * in[p].payload.get(j);
+                    }
+                    average.set(j, (float) v);
+                }
+                for (Message m : in) {
+                    m.release();
+                }
+                endCompute("average");
+            }
+            for (int p = 0; p < owners; p++) {
+                fabric.send(downlinks[p], "owner" + p, MessageType.WEIGHTS, p, round, 0, 0, 0, average, null, 0);
+            }
+            if (barrier != null) {
+                barrier.nodeArrive();
+            }
+        }
+    }
+}

@@ -1,0 +1,459 @@
+package io.mpsl.scheduler.runtime;
+
+import io.mpsl.kernels.Backend;
+import io.mpsl.kernels.BackendProvider;
+import io.mpsl.kernels.Backends;
+import io.mpsl.nn.ActivationContext;
+import io.mpsl.nn.ModelSpec;
+import io.mpsl.nn.OptimizerSpec;
+import io.mpsl.nn.ParameterState;
+import io.mpsl.nn.Segment;
+import io.mpsl.nn.SoftmaxCrossEntropy;
+import io.mpsl.nn.data.BatchLoader;
+import io.mpsl.nn.data.Dataset;
+import io.mpsl.nn.data.Partitions;
+import io.mpsl.nn.zoo.ModelZoo;
+import io.mpsl.scheduler.plan.Algorithm;
+import io.mpsl.scheduler.plan.Mode;
+import io.mpsl.scheduler.plan.OwnerSpec;
+import io.mpsl.scheduler.plan.Plan;
+import io.mpsl.scheduler.schedule.ScheduleKind;
+import io.mpsl.tensor.MemoryAccount;
+import io.mpsl.tensor.Tensor;
+import io.mpsl.tensor.TensorArena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a {@link Plan} with every role in this JVM, one thread each, over emulated links (rate and delay
+ * per link). The driver thread waits at the end of each round, evaluates the averaged model on the test set
+ * and reports; round times exclude that evaluation.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+    /** Called by the driver after each round. */
+    @FunctionalInterface
+    public interface RoundListener {
+        void onRound(int round, double testAccuracy, double trainLoss, double roundS);
+    }
+
+    /** Knobs that are not part of the plan: threads, evaluation, observation hooks. */
+    public static final class Options {
+        int ownerThreads = 1;
+        int hopThreads = 1;
+        int warmupRounds;
+        boolean evaluate = true;
+        boolean keepTimeline;
+        LinkTap tap;
+        RoundListener listener;
+        BackendProvider provider;
+
+        public Options ownerThreads(int n) {
+            ownerThreads = n;
+            return this;
+        }
+
+        public Options hopThreads(int n) {
+            hopThreads = n;
+            return this;
+        }
+
+        /** Rounds that train but are left out of the timing figures (JIT warm-up). */
+        public Options warmupRounds(int n) {
+            warmupRounds = n;
+            return this;
+        }
+
+        public Options evaluate(boolean e) {
+            evaluate = e;
+            return this;
+        }
+
+        public Options keepTimeline(boolean k) {
+            keepTimeline = k;
+            return this;
+        }
+
+        public Options tap(LinkTap t) {
+            tap = t;
+            return this;
+        }
+
+        public Options listener(RoundListener l) {
+            listener = l;
+            return this;
+        }
+
+        public Options provider(BackendProvider p) {
+            provider = p;
+            return this;
+        }
+    }
+
+    private final Plan plan;
+    private final Options options;
+    private final ModelSpec spec;
+    private final Dataset test;
+    private final Timeline timeline;
+    private final RunState state = new RunState();
+    private final RoundBarrier barrier;
+    private final Fabric fabric;
+    private final List<Backend> backends = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final DataOwner[] owners;
+    private final ComputeNode[] hops;
+    private final Coordinator coordinator;
+    private final MemoryAccount[] ownerAccounts;
+    private final MemoryAccount[] hopAccounts;
+    private final MemoryAccount coordinatorAccount = MemoryAccount.root("coordinator");
+    private final Backend evalBackend;
+
+    public LocalCluster(Plan plan, Dataset train, Dataset test, Options options) {
+        this.plan = plan;
+        this.options = options;
+        this.test = test;
+        BackendProvider provider = options.provider != null ? options.provider : Backends.chosen();
+        this.spec = ModelZoo.create(plan.model(), train.sampleShape(), train.classes());
+        int blocks = spec.blockCount();
+        int nOwners = plan.owners().size();
+        int stages = plan.stageCount();
+        int nHops = plan.algorithm() == Algorithm.FEDAVG ? 0 : plan.hops();
+        ScheduleKind kind = plan.algorithm() == Algorithm.SEQUENTIAL_SL ? ScheduleKind.SEQUENTIAL : plan.schedule();
+        for (int s = 0; s < stages; s++) {
+            plan.stageBlocks(s, blocks); // validates the cuts against this model
+        }
+        this.timeline = new Timeline(options.keepTimeline);
+        this.fabric = new Fabric(timeline, options.tap);
+        this.barrier = new RoundBarrier(nOwners + nHops + 1, state);
+        this.evalBackend = provider.create(1);
+        backends.add(evalBackend);
+
+        // data: each owner's partition of the training set
+        Dataset trainSet = plan.trainLimit() > 0 ? train.head(plan.trainLimit()) : train;
+        int[][] parts = plan.partitioning() == Plan.Partitioning.IID
+                ? Partitions.iid(trainSet.size(), nOwners, plan.seed())
+                : Partitions.dirichlet(labelsOf(trainSet), trainSet.classes(), nOwners, plan.dirichletAlpha(),
+                        plan.seed());
+
+        ownerAccounts = new MemoryAccount[nOwners];
+        hopAccounts = new MemoryAccount[nHops];
+        fabric.node("coordinator", coordinatorAccount.child("received"));
+        for (int p = 0; p < nOwners; p++) {
+            ownerAccounts[p] = MemoryAccount.root("owner" + p);
+            fabric.node("owner" + p, ownerAccounts[p].child("received"));
+        }
+        for (int h = 1; h <= nHops; h++) {
+            hopAccounts[h - 1] = MemoryAccount.root("hop" + h);
+            fabric.node("hop" + h, hopAccounts[h - 1].child("received"));
+        }
+        OptimizerSpec opt = plan.optimizer();
+        boolean shared = plan.serverCopies() == Plan.ServerCopies.SHARED;
+
+        // owners
+        owners = new DataOwner[nOwners];
+        EmulatedLink[] up = new EmulatedLink[nOwners];
+        EmulatedLink[] down = new EmulatedLink[nOwners];
+        long weightFloats = 0;
+        for (int p = 0; p < nOwners; p++) {
+            OwnerSpec o = plan.owners().get(p);
+            if (parts[p].length == 0) {
+                throw new IllegalArgumentException("owner " + p + " received no training samples (Dirichlet alpha "
+                        + plan.dirichletAlpha() + " too small for " + nOwners + " owners?); raise alpha or use iid");
+            }
+            up[p] = fabric.link("owner" + p + ".up", o.uplink());
+            down[p] = fabric.link("owner" + p + ".down", o.downlink());
+            Backend b = provider.create(options.ownerThreads);
+            backends.add(b);
+            MemoryAccount acc = ownerAccounts[p];
+            TensorArena arena = new TensorArena(acc.child("buffers"));
+            closeables.add(arena);
+            int m = o.microBatches();
+            int capacity = (o.batch() + m - 1) / m;
+            int[] hb = plan.stageBlocks(0, blocks);
+            Segment headSeg = spec.build(hb[0], hb[1], b, false);
+            StageExecutor head = new StageExecutor(0, headSeg, stages == 1, nOwners, p, false, plan.seed(), opt,
+                    capacity, m, kind.maxInFlight(m, stages, 0), 0, acc.child("parameters"), acc.child("activations"));
+            closeables.add(head);
+            StageExecutor tail = null;
+            if (stages > 1 && plan.mode() == Mode.U_SHAPED) {
+                int[] tb = plan.stageBlocks(stages - 1, blocks);
+                Segment tailSeg = spec.build(tb[0], tb[1], b, true);
+                tail = new StageExecutor(stages - 1, tailSeg, true, nOwners, p, false, plan.seed(), opt, capacity, m,
+                        kind.maxInFlight(m, stages, stages - 1), 0, acc.child("parameters"), acc.child("activations"));
+                closeables.add(tail);
+            }
+            BatchLoader loader = new BatchLoader(trainSet, parts[p], o.batch(), plan.seed() + p, true, arena);
+            owners[p] = new DataOwner(p, plan, loader, head, tail, fabric, up[p], Math.max(nHops, 1), state, barrier,
+                    arena);
+            weightFloats = WeightPacker.floats(owners[p].parts());
+        }
+
+        // hops
+        hops = new ComputeNode[nHops];
+        EmulatedLink[] forward = new EmulatedLink[nHops + 1]; // forward[h]: hop h -> hop h+1
+        EmulatedLink[] backward = new EmulatedLink[nHops + 1]; // backward[h]: hop h+1 -> hop h
+        for (int h = 1; h < nHops; h++) {
+            forward[h] = fabric.link("hop" + h + "->hop" + (h + 1), plan.hopLink());
+            backward[h] = fabric.link("hop" + (h + 1) + "->hop" + h, plan.hopLink());
+        }
+        int[] iterations = new int[nOwners];
+        for (int p = 0; p < nOwners; p++) {
+            iterations[p] = owners[p].iterationsPerRound();
+        }
+        for (int h = 1; h <= nHops; h++) {
+            Backend b = provider.create(options.hopThreads);
+            backends.add(b);
+            MemoryAccount acc = hopAccounts[h - 1];
+            int[] sb = plan.stageBlocks(h, blocks);
+            Segment seg = spec.build(sb[0], sb[1], b, true);
+            int capacity = 1;
+            int window = 1;
+            int maxMb = 1;
+            for (OwnerSpec o : plan.owners()) {
+                capacity = Math.max(capacity, (o.batch() + o.microBatches() - 1) / o.microBatches());
+                window = Math.max(window, kind.maxInFlight(o.microBatches(), stages, h));
+                maxMb = Math.max(maxMb, o.microBatches());
+            }
+            boolean lossHere = plan.mode() == Mode.VANILLA && h == nHops;
+            StageExecutor exec = new StageExecutor(h, seg, lossHere, nOwners, -1, shared, plan.seed(), opt, capacity,
+                    maxMb, window, plan.maxInFlight(), acc.child("parameters"), acc.child("activations"));
+            closeables.add(exec);
+            EmulatedLink[] upLinks = new EmulatedLink[nOwners];
+            String[] upTargets = new String[nOwners];
+            EmulatedLink[] downLinks = new EmulatedLink[nOwners];
+            String[] downTargets = new String[nOwners];
+            for (int p = 0; p < nOwners; p++) {
+                upLinks[p] = h == 1 ? down[p] : backward[h - 1];
+                upTargets[p] = h == 1 ? "owner" + p : "hop" + (h - 1);
+                if (h < nHops) {
+                    downLinks[p] = forward[h];
+                    downTargets[p] = "hop" + (h + 1);
+                } else if (plan.mode() == Mode.U_SHAPED) {
+                    downLinks[p] = down[p];
+                    downTargets[p] = "owner" + p;
+                }
+            }
+            hops[h - 1] = new ComputeNode(h, plan, exec, fabric, upLinks, upTargets, downLinks, downTargets,
+                    iterations, state, barrier);
+        }
+        TensorArena coordArena = new TensorArena(coordinatorAccount.child("buffers"));
+        closeables.add(coordArena);
+        coordinator = new Coordinator(plan, fabric, down, weightFloats, state, barrier, coordArena);
+    }
+
+    private static int[] labelsOf(Dataset d) {
+        int[] l = new int[d.size()];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = d.label(i);
+        }
+        return l;
+    }
+
+    /** Runs every round; returns what was measured. Throws {@link RunAbortedException} if a node failed. */
+    public RunResult run() throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        for (DataOwner o : owners) {
+            threads.add(Thread.ofPlatform().name(o.name).daemon().unstarted(o));
+        }
+        for (ComputeNode h : hops) {
+            threads.add(Thread.ofPlatform().name(h.name).daemon().unstarted(h));
+        }
+        threads.add(Thread.ofPlatform().name("coordinator").daemon().unstarted(coordinator));
+        List<Double> acc = new ArrayList<>();
+        List<Double> losses = new ArrayList<>();
+        List<Double> roundS = new ArrayList<>();
+        long measuredNs = 0;
+        long startNs = System.nanoTime();
+        for (Thread t : threads) {
+            t.start();
+        }
+        try {
+            for (int r = 0; r < plan.rounds(); r++) {
+                barrier.awaitNodes();
+                long roundNs = System.nanoTime() - startNs;
+                if (r >= Math.min(options.warmupRounds, plan.rounds() - 1)) {
+                    measuredNs += roundNs;
+                } else {
+                    timeline.reset(); // warm-up rounds count for training, not for the timing figures
+                }
+                roundS.add(roundNs / 1e9);
+                double loss = trainLoss();
+                double a = options.evaluate ? evaluate() : Double.NaN;
+                if (options.evaluate) {
+                    acc.add(a);
+                }
+                losses.add(loss);
+                if (options.listener != null) {
+                    options.listener.onRound(r, a, loss, roundNs / 1e9);
+                }
+                startNs = System.nanoTime();
+                barrier.release();
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+        } catch (RunAbortedException e) {
+            for (Thread t : threads) {
+                t.join(5000);
+            }
+            throw e;
+        }
+        state.check();
+        return result(measuredNs, acc, losses, roundS);
+    }
+
+    /** Mean training loss of the round, from every loss stage (reset after reading). */
+    private double trainLoss() {
+        double sum = 0;
+        double n = 0;
+        List<StageExecutor> lossStages = new ArrayList<>();
+        for (DataOwner o : owners) {
+            lossStages.add(o.tail != null ? o.tail : o.head);
+        }
+        for (ComputeNode h : hops) {
+            lossStages.add(h.exec);
+        }
+        for (StageExecutor e : lossStages) {
+            if (e.lossStage) {
+                double[] s = e.takeLossStats();
+                sum += s[0];
+                n += s[1];
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /** Test accuracy of participant 0's model (after averaging, every participant's model is the same). */
+    private double evaluate() {
+        Segment whole = spec.build(0, spec.blockCount(), evalBackend, false);
+        MemoryAccount acc = MemoryAccount.root("eval");
+        int batch = 256;
+        try (ParameterState st = whole.newState(plan.seed(), plan.optimizer(), acc);
+                ActivationContext ctx = whole.newContext(batch, acc);
+                TensorArena arena = new TensorArena(acc)) {
+            for (ParameterState part : owners[0].parts()) {
+                st.load(part.namedTensors());
+            }
+            for (ComputeNode h : hops) {
+                st.load(h.exec.state(0).namedTensors());
+            }
+            int n = plan.testLimit() > 0 ? Math.min(plan.testLimit(), test.size()) : test.size();
+            BatchLoader loader = new BatchLoader(test, firstN(n), batch, 0, false, arena);
+            loader.startEpoch(0);
+            long correct = 0;
+            while (loader.hasNext()) {
+                loader.next();
+                Tensor logits = whole.forward(st, ctx, loader.images(), false);
+                correct += SoftmaxCrossEntropy.correct(logits, loader.labels());
+            }
+            return correct / (double) n;
+        }
+    }
+
+    private static int[] firstN(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+
+    private RunResult result(long measuredNs, List<Double> acc, List<Double> losses, List<Double> roundS) {
+        double wall = measuredNs / 1e9;
+        int iterationsPerRound = owners[0].iterationsPerRound();
+        int measuredRounds = plan.rounds() - Math.min(options.warmupRounds, plan.rounds() - 1);
+        int iterations = iterationsPerRound * measuredRounds;
+        List<RunResult.Resource> res = new ArrayList<>();
+        double busiest = 0;
+        for (Map.Entry<String, Long> e : timeline.busyNs().entrySet()) {
+            double busy = e.getValue() / 1e9;
+            busiest = Math.max(busiest, busy);
+            res.add(new RunResult.Resource(e.getKey(), busy, Math.max(0, wall - busy)));
+        }
+        long samples = 0;
+        for (DataOwner o : owners) {
+            samples += (long) o.iterationsPerRound() * plan.owners().get(o.id).batch() * measuredRounds;
+        }
+        List<RunResult.Node> nodes = new ArrayList<>();
+        for (int p = 0; p < owners.length; p++) {
+            nodes.add(node(ownerAccounts[p], owners[p].parts()));
+        }
+        for (int h = 0; h < hops.length; h++) {
+            List<ParameterState> states = new ArrayList<>();
+            for (int p = 0; p < owners.length; p++) {
+                ParameterState s = hops[h].exec.state(p);
+                if (!states.contains(s)) {
+                    states.add(s);
+                }
+            }
+            nodes.add(node(hopAccounts[h], states));
+        }
+        nodes.add(node(coordinatorAccount, List.of()));
+        List<RunResult.Link> links = new ArrayList<>();
+        for (EmulatedLink l : fabric.links().values()) {
+            links.add(new RunResult.Link(l.name(), l.bytes(), l.messages(), l.labelBytes()));
+        }
+        links.sort((a, b) -> a.name().compareTo(b.name()));
+        String mode = plan.algorithm() == Algorithm.FEDAVG ? "fedavg"
+                : plan.algorithm() == Algorithm.SEQUENTIAL_SL ? "sequential-sl"
+                        : (plan.mode() == Mode.U_SHAPED ? "u-shaped" : "vanilla");
+        return new RunResult(mode, plan.algorithm().name().toLowerCase(java.util.Locale.ROOT), plan.rounds(),
+                iterationsPerRound * plan.rounds(), wall / iterations, busiest / iterations, samples / wall, wall, acc, losses, roundS, res,
+                nodes, links);
+    }
+
+    private static RunResult.Node node(MemoryAccount root, List<ParameterState> states) {
+        long params = 0;
+        long grads = 0;
+        long opt = 0;
+        for (ParameterState s : states) {
+            params += s.parameterBytes() + s.bufferBytes();
+            grads += s.gradientBytes();
+            opt += s.optimizerBytes();
+        }
+        long act = 0;
+        long recv = 0;
+        for (MemoryAccount c : root.children()) {
+            if (c.name().equals("activations")) {
+                act += c.peakBytes();
+            } else if (c.name().equals("received")) {
+                recv += c.peakBytes();
+            }
+        }
+        return new RunResult.Node(root.name(), root.peakBytes(), params, grads, opt, act, recv);
+    }
+
+    /** Writes the timeline (if kept) in Chrome trace format. */
+    public void writeTimeline(java.nio.file.Path file) throws java.io.IOException {
+        timeline.writeChromeTrace(file);
+    }
+
+    /** The model's parts as participant {@code p} holds them, for tests: owner parts then each hop's copy. */
+    public List<ParameterState> partsOf(int p) {
+        List<ParameterState> l = new ArrayList<>(owners[p].parts());
+        for (ComputeNode h : hops) {
+            l.add(h.exec.state(p));
+        }
+        return l;
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public void close() {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing " + closeables.get(i), e);
+            }
+        }
+        fabric.close();
+        for (Backend b : backends) {
+            b.close();
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.mpsl.scheduler.runtime;
+
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/** What every role's thread shares: its inbox, pending messages, failure checks and compute timing. */
+abstract class NodeBase implements Runnable {
+    private static final String[] FORWARD = labels("F");
+    private static final String[] BACKWARD = labels("B");
+    final String name;
+    final Fabric fabric;
+    final DelayQueue<Message> inbox;
+    final Pending pending = new Pending();
+    final RunState state;
+    final RoundBarrier barrier;
+    private final double slowdown;
+    private long busyStartNs;
+
+    NodeBase(String name, Fabric fabric, RunState state, RoundBarrier barrier, double slowdown) {
+        this.name = name;
+        this.fabric = fabric;
+        this.inbox = fabric.inbox(name);
+        this.state = state;
+        this.barrier = barrier;
+        this.slowdown = slowdown;
+        fabric.timeline.declare(name);
+    }
+
+    private static String[] labels(String prefix) {
+        String[] l = new String[512];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = prefix + i;
+        }
+        return l;
+    }
+
+    static String forwardLabel(int microBatch) {
+        return microBatch < FORWARD.length ? FORWARD[microBatch] : "F" + microBatch;
+    }
+
+    static String backwardLabel(int microBatch) {
+        return microBatch < BACKWARD.length ? BACKWARD[microBatch] : "B" + microBatch;
+    }
+
+    @Override
+    public final void run() {
+        try {
+            work();
+        } catch (RunAbortedException e) {
+            // another node failed first; the driver reports that one
+        } catch (Throwable t) {
+            state.fail(name, t);
+        }
+    }
+
+    abstract void work() throws Exception;
+
+    /** Moves every delivered message into {@link #pending}; returns how many. */
+    final int drain() {
+        int n = 0;
+        Message m;
+        while ((m = inbox.poll()) != null) {
+            pending.put(m);
+            n++;
+        }
+        return n;
+    }
+
+    /** Waits briefly for one message (into pending); checks for failures of other nodes. */
+    final void awaitMessage() throws InterruptedException {
+        state.check();
+        Message m = inbox.poll(20, TimeUnit.MILLISECONDS);
+        if (m != null) {
+            pending.put(m);
+        }
+    }
+
+    /** Waits until a message of this key arrives and takes it. */
+    final Message await(MessageType type, int participant, int round, int iteration, int microBatch)
+            throws InterruptedException {
+        while (true) {
+            drain();
+            Message m = pending.take(type, participant, round, iteration, microBatch);
+            if (m != null) {
+                return m;
+            }
+            awaitMessage();
+        }
+    }
+
+    final void beginCompute() {
+        busyStartNs = System.nanoTime();
+    }
+
+    /**
+     * Ends a timed compute step: pads it to {@code slowdown} times its measured length (an emulated slower
+     * device, parked rather than spinning) and records it on the timeline.
+     */
+    final void endCompute(String label) {
+        long end = System.nanoTime();
+        long dt = end - busyStartNs;
+        if (slowdown > 1.0) {
+            long until = busyStartNs + (long) (dt * slowdown);
+            for (long now = end; now < until; now = System.nanoTime()) {
+                LockSupport.parkNanos(until - now);
+            }
+            dt = until - busyStartNs;
+        }
+        fabric.timeline.record(name, label, busyStartNs, dt);
+    }
+}

@@ -1,0 +1,97 @@
+package io.mpsl.scheduler.tune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mpsl.scheduler.plan.LinkSpec;
+import io.mpsl.scheduler.plan.Mode;
+import io.mpsl.scheduler.plan.OwnerSpec;
+import io.mpsl.scheduler.schedule.ScheduleKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class PlanSearchTest {
+
+    static List<BlockCost> randomBlocks(SplittableRandom rng, int n) {
+        List<BlockCost> b = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            b.add(new BlockCost(1e-4 * (0.1 + rng.nextDouble()), 2e-4 * (0.1 + rng.nextDouble()),
+                    1000 + rng.nextInt(50_000), rng.nextInt(2_000_000), 1000 + rng.nextInt(100_000)));
+        }
+        return b;
+    }
+
+    static List<OwnerSpec> owners(SplittableRandom rng, int n) {
+        List<OwnerSpec> o = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            o.add(new OwnerSpec(16 + 16 * rng.nextInt(3), 1, 1 + rng.nextInt(4),
+                    LinkSpec.mbit(5 + rng.nextInt(100), rng.nextInt(3)), LinkSpec.mbit(10 + rng.nextInt(100), 0)));
+        }
+        return o;
+    }
+
+    @Test
+    void shouldFindTheSamePlanAsSimulatingEveryCandidate() {
+        SplittableRandom rng = new SplittableRandom(11);
+        for (int trial = 0; trial < 12; trial++) {
+            Mode mode = trial % 2 == 0 ? Mode.VANILLA : Mode.U_SHAPED;
+            ScheduleKind kind = ScheduleKind.values()[trial % 3];
+            TuningProblem p = new TuningProblem(randomBlocks(rng, 5 + rng.nextInt(4)), owners(rng, 1 + rng.nextInt(4)),
+                    LinkSpec.mbit(1000, 0), mode, kind, 1, 3, new int[] {1, 2, 4, 8}, 1, 0, 4);
+            PlanSearch search = new PlanSearch(p);
+            List<Candidate> all = search.simulateAll();
+            PlanSearch.Result r = search.search(3);
+            assertEquals(all.get(0).predictedIterationS(), r.best().predictedIterationS(), 1e-12,
+                    "trial " + trial + ": pruned search chose " + r.best() + " but brute force " + all.get(0));
+            assertTrue(r.simulated() <= r.candidates());
+            for (Candidate c : all) {
+                assertTrue(c.lowerBoundS() <= c.predictedIterationS() + 1e-12, "lower bound above prediction: " + c);
+            }
+        }
+    }
+
+    @Test
+    void shouldChooseMoreHopsWhenTheMemoryCapRulesOutOneHop() {
+        // 6 equal blocks of 40 MB of parameters; 4 owners each need their own copy on every hop
+        List<BlockCost> blocks = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            blocks.add(new BlockCost(1e-4, 2e-4, 4096, 40_000_000, 4096));
+        }
+        List<OwnerSpec> owners = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            owners.add(new OwnerSpec(32, 1, 8, LinkSpec.mbit(1000, 0), LinkSpec.mbit(1000, 0)));
+        }
+        // owners 8x slower: the best plans keep as many blocks as possible on compute nodes; one block on a
+        // node costs 4 owners x 40 MB x 3 (values, gradients, momentum) = 480 MB
+        long cap = 1_000_000_000L;
+        TuningProblem oneHop = new TuningProblem(blocks, owners, LinkSpec.mbit(10000, 0), Mode.U_SHAPED,
+                ScheduleKind.ONE_F_ONE_B, 1, 1, new int[] {1, 4}, 1, 0, 4);
+        Candidate free = new PlanSearch(oneHop).search(2).best();
+        assertTrue(free.maxNodeMemoryBytes() > cap, "the best one-hop plan should exceed the cap: " + free);
+        TuningProblem capped = new TuningProblem(blocks, owners, LinkSpec.mbit(10000, 0), Mode.U_SHAPED,
+                ScheduleKind.ONE_F_ONE_B, 1, 3, new int[] {1, 4}, 1, cap, 4);
+        PlanSearch.Result r = new PlanSearch(capped).search(2);
+        assertTrue(r.best().hops() > 1, "expected a multihop plan under the cap, got " + r.best());
+        assertTrue(r.best().maxNodeMemoryBytes() <= cap);
+        assertTrue(r.overMemory() > 0);
+        TuningProblem impossible = new TuningProblem(blocks, owners, LinkSpec.mbit(10000, 0), Mode.U_SHAPED,
+                ScheduleKind.ONE_F_ONE_B, 1, 3, new int[] {1}, 1, 1000, 4);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new PlanSearch(impossible).search(1));
+        assertTrue(e.getMessage().contains("memory cap"), e.getMessage());
+    }
+
+    @Test
+    void shouldPreferPipeliningWhenLinksAreSlow() {
+        List<BlockCost> blocks = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            blocks.add(new BlockCost(2e-4, 4e-4, 20_000, 100_000, 20_000));
+        }
+        List<OwnerSpec> owners = List.of(new OwnerSpec(64, 1, 4, LinkSpec.mbit(10, 0), LinkSpec.mbit(25, 0)));
+        TuningProblem p = new TuningProblem(blocks, owners, LinkSpec.mbit(1000, 0), Mode.VANILLA,
+                ScheduleKind.ONE_F_ONE_B, 1, 1, new int[] {1, 2, 4, 8}, 1, 0, 8);
+        assertTrue(new PlanSearch(p).search(1).best().microBatches() > 1);
+    }
+}
