@@ -42,10 +42,9 @@ public final class KernelBench {
     static final int[] SIZES = {256, 512, 1024, 2048};
     static final int[] QUICK_SIZES = {256, 1024};
     static final long SAMPLE_NS = 60_000_000L;
-    /** Warm-up: at least this long and {@value #WARMUP_CALLS} calls (so the JIT has compiled the kernels), at most WARMUP_MAX_NS. */
-    static final long WARMUP_NS = 400_000_000L;
-    static final int WARMUP_CALLS = 20;
-    static final long WARMUP_MAX_NS = 3_000_000_000L;
+    /** Warm-up: at least this long, until the rate settles, at most WARMUP_MAX_NS. */
+    static final long WARMUP_NS = 300_000_000L;
+    static final long WARMUP_MAX_NS = 10_000_000_000L;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private KernelBench() {
@@ -168,9 +167,9 @@ public final class KernelBench {
         MemorySegment cs = c.segment();
         Runnable e = () -> engine.sgemm(false, false, n, n, n, 1f, as, 0, n, bs, 0, n, 0f, cs, 0, n);
         Runnable r = raw == null ? null : () -> raw.sgemm(false, false, n, n, n, 1f, as, 0, n, bs, 0, n, 0f, cs, 0, n);
-        warm(e);
+        warm(e, flops);
         if (r != null) {
-            warm(r);
+            warm(r, flops);
         }
         double bestE = 0;
         double bestR = Double.NaN;
@@ -203,8 +202,8 @@ public final class KernelBench {
         };
         Runnable gemm = () -> backend.sgemm(true, true, m, n, k, 1f, cols.segment(), 0, m, w.segment(), 0, k, 0f,
                 prod.segment(), 0, n);
-        warm(conv);
-        warm(gemm);
+        warm(conv, 3 * s.forwardFlops());
+        warm(gemm, 2.0 * m * n * k);
         double bestConv = 0;
         double bestGemm = 0;
         for (int round = 0; round < rounds; round++) {
@@ -217,15 +216,24 @@ public final class KernelBench {
                 "m=" + m + " n=" + n + " k=" + k + " (A^T B^T)");
     }
 
-    private static void warm(Runnable r) {
+    /**
+     * Runs samples until the rate settles (two in a row within 5% of the best so far, after at least
+     * WARMUP_NS) or WARMUP_MAX_NS pass: Vector API code is slow until C2 has compiled it, which takes seconds
+     * on a busy machine.
+     */
+    private static void warm(Runnable r, double flopsPerCall) {
         long start = System.nanoTime();
-        int calls = 0;
-        long elapsed;
-        do {
-            r.run();
-            calls++;
-            elapsed = System.nanoTime() - start;
-        } while (elapsed < WARMUP_MAX_NS && (elapsed < WARMUP_NS || calls < WARMUP_CALLS));
+        double best = 0;
+        int settled = 0;
+        while (true) {
+            double s = sample(r, flopsPerCall);
+            settled = s <= best * 1.05 ? settled + 1 : 0;
+            best = Math.max(best, s);
+            long elapsed = System.nanoTime() - start;
+            if (elapsed > WARMUP_MAX_NS || (elapsed > WARMUP_NS && settled >= 2)) {
+                return;
+            }
+        }
     }
 
     /** GFLOP/s of one sample: as many calls as fill {@value #SAMPLE_NS} ns, at least one. */

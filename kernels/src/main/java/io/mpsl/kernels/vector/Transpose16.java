@@ -8,25 +8,40 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * In-register transpose of a 16 x 16 float block with two-source permutes, for the packing routines that
- * turn rows into columns. Stage s (s = 8, 4, 2, 1) pairs rows i and i + s (bit s of i clear) and swaps bit s
- * of the row and column index: lo[j] = (j & s) == 0 ? r_i[j] : r_(i+s)[j - s], hi[j] = (j & s) == 0 ?
- * r_i[j + s] : r_(i+s)[j]. After the four stages element (r, c) sits at (c, r).
+ * Transpose of a 16 x 16 float block with two-source permutes, for the packing routines that turn rows into
+ * columns. Stage s (s = 8, 4, 2, 1) pairs rows i and i + s (bit s of i clear) and swaps bit s of the row and
+ * column index: lo[j] = (j & s) == 0 ? r_i[j] : r_(i+s)[j - s], hi[j] = (j & s) == 0 ? r_i[j + s] :
+ * r_(i+s)[j]. After the four stages element (r, c) sits at (c, r). Stages run as short loops over a 1 KiB
+ * buffer (in L1) rather than fully unrolled: an unrolled version was too large for the JIT's first tier,
+ * which then kept it interpreted for seconds.
  */
 final class Transpose16 {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+    /** Bytes of the buffer a transpose needs. */
+    static final long BUFFER_BYTES = 16 * 16 * Float.BYTES;
+    private static final long ROW = 16 * Float.BYTES;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final VectorMask<Float> LOW8 = VectorMask.fromLong(S, 0xFFL);
-    private static final VectorShuffle<Float> LO8 = VectorShuffle.fromArray(S, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23}, 0);
-    private static final VectorShuffle<Float> HI8 = VectorShuffle.fromArray(S, new int[] {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31}, 0);
-    private static final VectorShuffle<Float> LO4 = VectorShuffle.fromArray(S, new int[] {0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27}, 0);
-    private static final VectorShuffle<Float> HI4 = VectorShuffle.fromArray(S, new int[] {4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31}, 0);
-    private static final VectorShuffle<Float> LO2 = VectorShuffle.fromArray(S, new int[] {0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29}, 0);
-    private static final VectorShuffle<Float> HI2 = VectorShuffle.fromArray(S, new int[] {2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31}, 0);
-    private static final VectorShuffle<Float> LO1 = VectorShuffle.fromArray(S, new int[] {0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30}, 0);
-    private static final VectorShuffle<Float> HI1 = VectorShuffle.fromArray(S, new int[] {1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31}, 0);
+    private static final VectorShuffle<Float> LO8 = shuffle(8, false);
+    private static final VectorShuffle<Float> HI8 = shuffle(8, true);
+    private static final VectorShuffle<Float> LO4 = shuffle(4, false);
+    private static final VectorShuffle<Float> HI4 = shuffle(4, true);
+    private static final VectorShuffle<Float> LO2 = shuffle(2, false);
+    private static final VectorShuffle<Float> HI2 = shuffle(2, true);
+    private static final VectorShuffle<Float> LO1 = shuffle(1, false);
+    private static final VectorShuffle<Float> HI1 = shuffle(1, true);
 
     private Transpose16() {
+    }
+
+    /** Indices into the pair (r_i, r_(i+s)): 0..15 pick from r_i, 16..31 from r_(i+s). */
+    private static VectorShuffle<Float> shuffle(int s, boolean hi) {
+        int[] idx = new int[16];
+        for (int j = 0; j < 16; j++) {
+            boolean set = (j & s) != 0;
+            idx[j] = hi ? (set ? 16 + j : j + s) : (set ? 16 + j - s : j);
+        }
+        return VectorShuffle.fromArray(S, idx, 0);
     }
 
     /**
@@ -34,135 +49,12 @@ final class Transpose16 {
      * transpose: column c of the block goes to dstBytes + c * dstStrideBytes as 16 consecutive floats.
      */
     static void transpose(MemorySegment dst, long dstBytes, long dstStrideBytes, MemorySegment src, long srcBytes,
-            long srcStrideBytes, float scale) {
-        FloatVector r0 = FloatVector.fromMemorySegment(S, src, srcBytes + 0L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r1 = FloatVector.fromMemorySegment(S, src, srcBytes + 1L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r2 = FloatVector.fromMemorySegment(S, src, srcBytes + 2L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r3 = FloatVector.fromMemorySegment(S, src, srcBytes + 3L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r4 = FloatVector.fromMemorySegment(S, src, srcBytes + 4L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r5 = FloatVector.fromMemorySegment(S, src, srcBytes + 5L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r6 = FloatVector.fromMemorySegment(S, src, srcBytes + 6L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r7 = FloatVector.fromMemorySegment(S, src, srcBytes + 7L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r8 = FloatVector.fromMemorySegment(S, src, srcBytes + 8L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r9 = FloatVector.fromMemorySegment(S, src, srcBytes + 9L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r10 = FloatVector.fromMemorySegment(S, src, srcBytes + 10L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r11 = FloatVector.fromMemorySegment(S, src, srcBytes + 11L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r12 = FloatVector.fromMemorySegment(S, src, srcBytes + 12L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r13 = FloatVector.fromMemorySegment(S, src, srcBytes + 13L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r14 = FloatVector.fromMemorySegment(S, src, srcBytes + 14L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r15 = FloatVector.fromMemorySegment(S, src, srcBytes + 15L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector t0x8 = r0.rearrange(LO8, r8);
-        r8 = r0.rearrange(HI8, r8);
-        r0 = t0x8;
-        FloatVector t1x8 = r1.rearrange(LO8, r9);
-        r9 = r1.rearrange(HI8, r9);
-        r1 = t1x8;
-        FloatVector t2x8 = r2.rearrange(LO8, r10);
-        r10 = r2.rearrange(HI8, r10);
-        r2 = t2x8;
-        FloatVector t3x8 = r3.rearrange(LO8, r11);
-        r11 = r3.rearrange(HI8, r11);
-        r3 = t3x8;
-        FloatVector t4x8 = r4.rearrange(LO8, r12);
-        r12 = r4.rearrange(HI8, r12);
-        r4 = t4x8;
-        FloatVector t5x8 = r5.rearrange(LO8, r13);
-        r13 = r5.rearrange(HI8, r13);
-        r5 = t5x8;
-        FloatVector t6x8 = r6.rearrange(LO8, r14);
-        r14 = r6.rearrange(HI8, r14);
-        r6 = t6x8;
-        FloatVector t7x8 = r7.rearrange(LO8, r15);
-        r15 = r7.rearrange(HI8, r15);
-        r7 = t7x8;
-        FloatVector t0x4 = r0.rearrange(LO4, r4);
-        r4 = r0.rearrange(HI4, r4);
-        r0 = t0x4;
-        FloatVector t1x4 = r1.rearrange(LO4, r5);
-        r5 = r1.rearrange(HI4, r5);
-        r1 = t1x4;
-        FloatVector t2x4 = r2.rearrange(LO4, r6);
-        r6 = r2.rearrange(HI4, r6);
-        r2 = t2x4;
-        FloatVector t3x4 = r3.rearrange(LO4, r7);
-        r7 = r3.rearrange(HI4, r7);
-        r3 = t3x4;
-        FloatVector t8x4 = r8.rearrange(LO4, r12);
-        r12 = r8.rearrange(HI4, r12);
-        r8 = t8x4;
-        FloatVector t9x4 = r9.rearrange(LO4, r13);
-        r13 = r9.rearrange(HI4, r13);
-        r9 = t9x4;
-        FloatVector t10x4 = r10.rearrange(LO4, r14);
-        r14 = r10.rearrange(HI4, r14);
-        r10 = t10x4;
-        FloatVector t11x4 = r11.rearrange(LO4, r15);
-        r15 = r11.rearrange(HI4, r15);
-        r11 = t11x4;
-        FloatVector t0x2 = r0.rearrange(LO2, r2);
-        r2 = r0.rearrange(HI2, r2);
-        r0 = t0x2;
-        FloatVector t1x2 = r1.rearrange(LO2, r3);
-        r3 = r1.rearrange(HI2, r3);
-        r1 = t1x2;
-        FloatVector t4x2 = r4.rearrange(LO2, r6);
-        r6 = r4.rearrange(HI2, r6);
-        r4 = t4x2;
-        FloatVector t5x2 = r5.rearrange(LO2, r7);
-        r7 = r5.rearrange(HI2, r7);
-        r5 = t5x2;
-        FloatVector t8x2 = r8.rearrange(LO2, r10);
-        r10 = r8.rearrange(HI2, r10);
-        r8 = t8x2;
-        FloatVector t9x2 = r9.rearrange(LO2, r11);
-        r11 = r9.rearrange(HI2, r11);
-        r9 = t9x2;
-        FloatVector t12x2 = r12.rearrange(LO2, r14);
-        r14 = r12.rearrange(HI2, r14);
-        r12 = t12x2;
-        FloatVector t13x2 = r13.rearrange(LO2, r15);
-        r15 = r13.rearrange(HI2, r15);
-        r13 = t13x2;
-        FloatVector t0x1 = r0.rearrange(LO1, r1);
-        r1 = r0.rearrange(HI1, r1);
-        r0 = t0x1;
-        FloatVector t2x1 = r2.rearrange(LO1, r3);
-        r3 = r2.rearrange(HI1, r3);
-        r2 = t2x1;
-        FloatVector t4x1 = r4.rearrange(LO1, r5);
-        r5 = r4.rearrange(HI1, r5);
-        r4 = t4x1;
-        FloatVector t6x1 = r6.rearrange(LO1, r7);
-        r7 = r6.rearrange(HI1, r7);
-        r6 = t6x1;
-        FloatVector t8x1 = r8.rearrange(LO1, r9);
-        r9 = r8.rearrange(HI1, r9);
-        r8 = t8x1;
-        FloatVector t10x1 = r10.rearrange(LO1, r11);
-        r11 = r10.rearrange(HI1, r11);
-        r10 = t10x1;
-        FloatVector t12x1 = r12.rearrange(LO1, r13);
-        r13 = r12.rearrange(HI1, r13);
-        r12 = t12x1;
-        FloatVector t14x1 = r14.rearrange(LO1, r15);
-        r15 = r14.rearrange(HI1, r15);
-        r14 = t14x1;
-        r0.intoMemorySegment(dst, dstBytes + 0L * dstStrideBytes, ORDER);
-        r1.intoMemorySegment(dst, dstBytes + 1L * dstStrideBytes, ORDER);
-        r2.intoMemorySegment(dst, dstBytes + 2L * dstStrideBytes, ORDER);
-        r3.intoMemorySegment(dst, dstBytes + 3L * dstStrideBytes, ORDER);
-        r4.intoMemorySegment(dst, dstBytes + 4L * dstStrideBytes, ORDER);
-        r5.intoMemorySegment(dst, dstBytes + 5L * dstStrideBytes, ORDER);
-        r6.intoMemorySegment(dst, dstBytes + 6L * dstStrideBytes, ORDER);
-        r7.intoMemorySegment(dst, dstBytes + 7L * dstStrideBytes, ORDER);
-        r8.intoMemorySegment(dst, dstBytes + 8L * dstStrideBytes, ORDER);
-        r9.intoMemorySegment(dst, dstBytes + 9L * dstStrideBytes, ORDER);
-        r10.intoMemorySegment(dst, dstBytes + 10L * dstStrideBytes, ORDER);
-        r11.intoMemorySegment(dst, dstBytes + 11L * dstStrideBytes, ORDER);
-        r12.intoMemorySegment(dst, dstBytes + 12L * dstStrideBytes, ORDER);
-        r13.intoMemorySegment(dst, dstBytes + 13L * dstStrideBytes, ORDER);
-        r14.intoMemorySegment(dst, dstBytes + 14L * dstStrideBytes, ORDER);
-        r15.intoMemorySegment(dst, dstBytes + 15L * dstStrideBytes, ORDER);
+            long srcStrideBytes, float scale, MemorySegment buf) {
+        transposeIntoBuffer(buf, src, srcBytes, srcStrideBytes, scale);
+        for (int i = 0; i < 16; i++) {
+            FloatVector.fromMemorySegment(S, buf, i * ROW, ORDER).intoMemorySegment(dst, dstBytes + i * dstStrideBytes,
+                    ORDER);
+        }
     }
 
     /**
@@ -170,150 +62,37 @@ final class Transpose16 {
      * and its last 8 to dst2Bytes + c * dstStrideBytes (two packed panels of 8 rows).
      */
     static void transposeSplit8(MemorySegment dst, long dstBytes, long dst2Bytes, long dstStrideBytes,
-            MemorySegment src, long srcBytes, long srcStrideBytes, float scale) {
-        FloatVector r0 = FloatVector.fromMemorySegment(S, src, srcBytes + 0L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r1 = FloatVector.fromMemorySegment(S, src, srcBytes + 1L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r2 = FloatVector.fromMemorySegment(S, src, srcBytes + 2L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r3 = FloatVector.fromMemorySegment(S, src, srcBytes + 3L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r4 = FloatVector.fromMemorySegment(S, src, srcBytes + 4L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r5 = FloatVector.fromMemorySegment(S, src, srcBytes + 5L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r6 = FloatVector.fromMemorySegment(S, src, srcBytes + 6L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r7 = FloatVector.fromMemorySegment(S, src, srcBytes + 7L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r8 = FloatVector.fromMemorySegment(S, src, srcBytes + 8L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r9 = FloatVector.fromMemorySegment(S, src, srcBytes + 9L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r10 = FloatVector.fromMemorySegment(S, src, srcBytes + 10L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r11 = FloatVector.fromMemorySegment(S, src, srcBytes + 11L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r12 = FloatVector.fromMemorySegment(S, src, srcBytes + 12L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r13 = FloatVector.fromMemorySegment(S, src, srcBytes + 13L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r14 = FloatVector.fromMemorySegment(S, src, srcBytes + 14L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector r15 = FloatVector.fromMemorySegment(S, src, srcBytes + 15L * srcStrideBytes, ORDER).mul(scale);
-        FloatVector t0x8 = r0.rearrange(LO8, r8);
-        r8 = r0.rearrange(HI8, r8);
-        r0 = t0x8;
-        FloatVector t1x8 = r1.rearrange(LO8, r9);
-        r9 = r1.rearrange(HI8, r9);
-        r1 = t1x8;
-        FloatVector t2x8 = r2.rearrange(LO8, r10);
-        r10 = r2.rearrange(HI8, r10);
-        r2 = t2x8;
-        FloatVector t3x8 = r3.rearrange(LO8, r11);
-        r11 = r3.rearrange(HI8, r11);
-        r3 = t3x8;
-        FloatVector t4x8 = r4.rearrange(LO8, r12);
-        r12 = r4.rearrange(HI8, r12);
-        r4 = t4x8;
-        FloatVector t5x8 = r5.rearrange(LO8, r13);
-        r13 = r5.rearrange(HI8, r13);
-        r5 = t5x8;
-        FloatVector t6x8 = r6.rearrange(LO8, r14);
-        r14 = r6.rearrange(HI8, r14);
-        r6 = t6x8;
-        FloatVector t7x8 = r7.rearrange(LO8, r15);
-        r15 = r7.rearrange(HI8, r15);
-        r7 = t7x8;
-        FloatVector t0x4 = r0.rearrange(LO4, r4);
-        r4 = r0.rearrange(HI4, r4);
-        r0 = t0x4;
-        FloatVector t1x4 = r1.rearrange(LO4, r5);
-        r5 = r1.rearrange(HI4, r5);
-        r1 = t1x4;
-        FloatVector t2x4 = r2.rearrange(LO4, r6);
-        r6 = r2.rearrange(HI4, r6);
-        r2 = t2x4;
-        FloatVector t3x4 = r3.rearrange(LO4, r7);
-        r7 = r3.rearrange(HI4, r7);
-        r3 = t3x4;
-        FloatVector t8x4 = r8.rearrange(LO4, r12);
-        r12 = r8.rearrange(HI4, r12);
-        r8 = t8x4;
-        FloatVector t9x4 = r9.rearrange(LO4, r13);
-        r13 = r9.rearrange(HI4, r13);
-        r9 = t9x4;
-        FloatVector t10x4 = r10.rearrange(LO4, r14);
-        r14 = r10.rearrange(HI4, r14);
-        r10 = t10x4;
-        FloatVector t11x4 = r11.rearrange(LO4, r15);
-        r15 = r11.rearrange(HI4, r15);
-        r11 = t11x4;
-        FloatVector t0x2 = r0.rearrange(LO2, r2);
-        r2 = r0.rearrange(HI2, r2);
-        r0 = t0x2;
-        FloatVector t1x2 = r1.rearrange(LO2, r3);
-        r3 = r1.rearrange(HI2, r3);
-        r1 = t1x2;
-        FloatVector t4x2 = r4.rearrange(LO2, r6);
-        r6 = r4.rearrange(HI2, r6);
-        r4 = t4x2;
-        FloatVector t5x2 = r5.rearrange(LO2, r7);
-        r7 = r5.rearrange(HI2, r7);
-        r5 = t5x2;
-        FloatVector t8x2 = r8.rearrange(LO2, r10);
-        r10 = r8.rearrange(HI2, r10);
-        r8 = t8x2;
-        FloatVector t9x2 = r9.rearrange(LO2, r11);
-        r11 = r9.rearrange(HI2, r11);
-        r9 = t9x2;
-        FloatVector t12x2 = r12.rearrange(LO2, r14);
-        r14 = r12.rearrange(HI2, r14);
-        r12 = t12x2;
-        FloatVector t13x2 = r13.rearrange(LO2, r15);
-        r15 = r13.rearrange(HI2, r15);
-        r13 = t13x2;
-        FloatVector t0x1 = r0.rearrange(LO1, r1);
-        r1 = r0.rearrange(HI1, r1);
-        r0 = t0x1;
-        FloatVector t2x1 = r2.rearrange(LO1, r3);
-        r3 = r2.rearrange(HI1, r3);
-        r2 = t2x1;
-        FloatVector t4x1 = r4.rearrange(LO1, r5);
-        r5 = r4.rearrange(HI1, r5);
-        r4 = t4x1;
-        FloatVector t6x1 = r6.rearrange(LO1, r7);
-        r7 = r6.rearrange(HI1, r7);
-        r6 = t6x1;
-        FloatVector t8x1 = r8.rearrange(LO1, r9);
-        r9 = r8.rearrange(HI1, r9);
-        r8 = t8x1;
-        FloatVector t10x1 = r10.rearrange(LO1, r11);
-        r11 = r10.rearrange(HI1, r11);
-        r10 = t10x1;
-        FloatVector t12x1 = r12.rearrange(LO1, r13);
-        r13 = r12.rearrange(HI1, r13);
-        r12 = t12x1;
-        FloatVector t14x1 = r14.rearrange(LO1, r15);
-        r15 = r14.rearrange(HI1, r15);
-        r14 = t14x1;
-        r0.intoMemorySegment(dst, dstBytes + 0L * dstStrideBytes, ORDER, LOW8);
-        r0.slice(8).intoMemorySegment(dst, dst2Bytes + 0L * dstStrideBytes, ORDER, LOW8);
-        r1.intoMemorySegment(dst, dstBytes + 1L * dstStrideBytes, ORDER, LOW8);
-        r1.slice(8).intoMemorySegment(dst, dst2Bytes + 1L * dstStrideBytes, ORDER, LOW8);
-        r2.intoMemorySegment(dst, dstBytes + 2L * dstStrideBytes, ORDER, LOW8);
-        r2.slice(8).intoMemorySegment(dst, dst2Bytes + 2L * dstStrideBytes, ORDER, LOW8);
-        r3.intoMemorySegment(dst, dstBytes + 3L * dstStrideBytes, ORDER, LOW8);
-        r3.slice(8).intoMemorySegment(dst, dst2Bytes + 3L * dstStrideBytes, ORDER, LOW8);
-        r4.intoMemorySegment(dst, dstBytes + 4L * dstStrideBytes, ORDER, LOW8);
-        r4.slice(8).intoMemorySegment(dst, dst2Bytes + 4L * dstStrideBytes, ORDER, LOW8);
-        r5.intoMemorySegment(dst, dstBytes + 5L * dstStrideBytes, ORDER, LOW8);
-        r5.slice(8).intoMemorySegment(dst, dst2Bytes + 5L * dstStrideBytes, ORDER, LOW8);
-        r6.intoMemorySegment(dst, dstBytes + 6L * dstStrideBytes, ORDER, LOW8);
-        r6.slice(8).intoMemorySegment(dst, dst2Bytes + 6L * dstStrideBytes, ORDER, LOW8);
-        r7.intoMemorySegment(dst, dstBytes + 7L * dstStrideBytes, ORDER, LOW8);
-        r7.slice(8).intoMemorySegment(dst, dst2Bytes + 7L * dstStrideBytes, ORDER, LOW8);
-        r8.intoMemorySegment(dst, dstBytes + 8L * dstStrideBytes, ORDER, LOW8);
-        r8.slice(8).intoMemorySegment(dst, dst2Bytes + 8L * dstStrideBytes, ORDER, LOW8);
-        r9.intoMemorySegment(dst, dstBytes + 9L * dstStrideBytes, ORDER, LOW8);
-        r9.slice(8).intoMemorySegment(dst, dst2Bytes + 9L * dstStrideBytes, ORDER, LOW8);
-        r10.intoMemorySegment(dst, dstBytes + 10L * dstStrideBytes, ORDER, LOW8);
-        r10.slice(8).intoMemorySegment(dst, dst2Bytes + 10L * dstStrideBytes, ORDER, LOW8);
-        r11.intoMemorySegment(dst, dstBytes + 11L * dstStrideBytes, ORDER, LOW8);
-        r11.slice(8).intoMemorySegment(dst, dst2Bytes + 11L * dstStrideBytes, ORDER, LOW8);
-        r12.intoMemorySegment(dst, dstBytes + 12L * dstStrideBytes, ORDER, LOW8);
-        r12.slice(8).intoMemorySegment(dst, dst2Bytes + 12L * dstStrideBytes, ORDER, LOW8);
-        r13.intoMemorySegment(dst, dstBytes + 13L * dstStrideBytes, ORDER, LOW8);
-        r13.slice(8).intoMemorySegment(dst, dst2Bytes + 13L * dstStrideBytes, ORDER, LOW8);
-        r14.intoMemorySegment(dst, dstBytes + 14L * dstStrideBytes, ORDER, LOW8);
-        r14.slice(8).intoMemorySegment(dst, dst2Bytes + 14L * dstStrideBytes, ORDER, LOW8);
-        r15.intoMemorySegment(dst, dstBytes + 15L * dstStrideBytes, ORDER, LOW8);
-        r15.slice(8).intoMemorySegment(dst, dst2Bytes + 15L * dstStrideBytes, ORDER, LOW8);
+            MemorySegment src, long srcBytes, long srcStrideBytes, float scale, MemorySegment buf) {
+        transposeIntoBuffer(buf, src, srcBytes, srcStrideBytes, scale);
+        for (int i = 0; i < 16; i++) {
+            FloatVector v = FloatVector.fromMemorySegment(S, buf, i * ROW, ORDER);
+            v.intoMemorySegment(dst, dstBytes + i * dstStrideBytes, ORDER, LOW8);
+            v.slice(8).intoMemorySegment(dst, dst2Bytes + i * dstStrideBytes, ORDER, LOW8);
+        }
+    }
+
+    private static void transposeIntoBuffer(MemorySegment buf, MemorySegment src, long srcBytes, long srcStrideBytes,
+            float scale) {
+        for (int i = 0; i < 8; i++) {
+            FloatVector x = FloatVector.fromMemorySegment(S, src, srcBytes + i * srcStrideBytes, ORDER).mul(scale);
+            FloatVector y = FloatVector.fromMemorySegment(S, src, srcBytes + (i + 8) * srcStrideBytes, ORDER)
+                    .mul(scale);
+            x.rearrange(LO8, y).intoMemorySegment(buf, i * ROW, ORDER);
+            x.rearrange(HI8, y).intoMemorySegment(buf, (i + 8) * ROW, ORDER);
+        }
+        stage(buf, 4, LO4, HI4);
+        stage(buf, 2, LO2, HI2);
+        stage(buf, 1, LO1, HI1);
+    }
+
+    private static void stage(MemorySegment buf, int s, VectorShuffle<Float> lo, VectorShuffle<Float> hi) {
+        for (int i = 0; i < 16; i++) {
+            if ((i & s) == 0) {
+                FloatVector x = FloatVector.fromMemorySegment(S, buf, i * ROW, ORDER);
+                FloatVector y = FloatVector.fromMemorySegment(S, buf, (i + s) * ROW, ORDER);
+                x.rearrange(lo, y).intoMemorySegment(buf, i * ROW, ORDER);
+                x.rearrange(hi, y).intoMemorySegment(buf, (i + s) * ROW, ORDER);
+            }
+        }
     }
 }
