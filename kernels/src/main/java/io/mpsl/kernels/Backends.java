@@ -45,7 +45,9 @@ public final class Backends {
             synchronized (Backends.class) {
                 p = chosen;
                 if (p == null) {
-                    p = choose(System.getProperty(BACKEND_PROPERTY));
+                    Choice c = choose(providers(), System.getProperty(BACKEND_PROPERTY));
+                    LOG.log(System.Logger.Level.INFO, c.message());
+                    p = c.provider();
                     chosen = p;
                 }
             }
@@ -80,23 +82,38 @@ public final class Backends {
         }
     }
 
-    private static BackendProvider choose(String forced) {
+    /** A chosen provider and the line that says why (logged once by {@link #chosen()}). */
+    record Choice(BackendProvider provider, String message) {
+    }
+
+    /**
+     * The forced provider, else the first available of {@code candidates} (best first); the message names
+     * the better ones passed over and why.
+     */
+    static Choice choose(List<BackendProvider> candidates, String forced) {
         if (forced != null && !forced.isBlank()) {
-            BackendProvider p = provider(forced.trim());
+            BackendProvider p = null;
+            for (BackendProvider c : candidates) {
+                if (c.name().equalsIgnoreCase(forced.trim())) {
+                    p = c;
+                }
+            }
+            if (p == null) {
+                throw new IllegalArgumentException("no backend named '" + forced + "' (-D" + BACKEND_PROPERTY
+                        + "); known: " + names());
+            }
             String why = p.unavailableReason();
             if (why != null) {
                 throw new IllegalStateException("backend '" + forced + "' was forced with -D" + BACKEND_PROPERTY
                         + " but cannot run here: " + why);
             }
-            LOG.log(System.Logger.Level.INFO, "Using backend " + p.name() + " (forced by -D" + BACKEND_PROPERTY + ")");
-            return p;
+            return new Choice(p, "Using backend " + p.name() + " (forced by -D" + BACKEND_PROPERTY + ")");
         }
         StringBuilder passed = new StringBuilder();
-        for (BackendProvider p : providers()) {
+        for (BackendProvider p : candidates) {
             String why = p.unavailableReason();
             if (why == null) {
-                LOG.log(System.Logger.Level.INFO, "Using backend " + p.name() + (passed.isEmpty() ? "" : passed + ")"));
-                return p;
+                return new Choice(p, "Using backend " + p.name() + (passed.isEmpty() ? "" : passed + ")"));
             }
             passed.append(passed.isEmpty() ? " (" : "; ").append(p.name()).append(" unavailable: ").append(why);
         }

@@ -1,5 +1,6 @@
 package io.mpsl.launcher;
 
+import io.mpsl.bench.kernels.KernelBench;
 import java.util.Arrays;
 import java.util.List;
 
@@ -10,6 +11,7 @@ final class BenchCommand {
     }
 
     private static final List<Suite> SUITES = List.of(
+            new Suite("kernels", "GEMM and convolution rates of each backend vs raw OpenBLAS", KernelBench::run),
             new Suite("train", io.mpsl.bench.train.TrainBenchRunner.USAGE, io.mpsl.bench.train.TrainBenchRunner::run),
             new Suite("torch-peer", io.mpsl.bench.train.TorchPeerRunner.USAGE,
                     io.mpsl.bench.train.TorchPeerRunner::run));

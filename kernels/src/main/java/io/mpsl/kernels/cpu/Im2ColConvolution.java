@@ -6,15 +6,17 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Convolution as GEMM over chunks of images, so each GEMM is large even for small deep feature maps. For a
- * chunk of b images, P = outH * outW, K = inChannels * kernelH * kernelW and per group g (K_g, O_g rows):
+ * chunk of b images, P = outH * outW, the im2col panel cols (K, bP) with K = inChannels * kernelH * kernelW,
+ * and per group g (rows K_g of the panel, O_g output channels):
  * <pre>
- *   forward:          Y(O, bP)    = W(O, K_g) x cols(K, bP),  then Y -> out (NCHW)
- *   backward data:    dCols(K, bP) = W^T x dY(O, bP),          then col2im -> dIn
- *   backward weights: dW(O, K_g)  += dY(O, bP) x cols^T         (beta = 1)
+ *   forward:          Y^T(bP, O)   = cols^T x W^T,              then Y^T -> out (a transpose per image)
+ *   backward data:    dCols(K, bP) = W^T x dY(O, bP),           then col2im -> dIn
+ *   backward weights: dW^T(K, O)  += cols x dY^T (beta = 1 over chunks), then dW += (dW^T)^T once
  * </pre>
- * where dY is dOut gathered from NCHW into (O, bP). A chunk of one image needs no gather or scatter: the
- * GEMM reads and writes the NCHW tensors in place. Engine-side loops (im2col, col2im, layout fix-ups) run
- * on the backend's worker pool; the GEMM runs on its own threads.
+ * where dY is dOut gathered from NCHW into (O, bP) (read in place when a chunk is one image). The products
+ * are oriented so the long pixel dimension is GEMM's m (forward) or k (weights): measured with OpenBLAS on
+ * the VGG shapes, this runs 2-3x faster than (O, bP) outputs with small m. Engine-side loops (im2col,
+ * col2im, layout fix-ups) run on the backend's worker pool; the GEMM runs on its own threads.
  */
 final class Im2ColConvolution implements AutoCloseable {
     private final long panelBudgetFloats;
@@ -22,6 +24,7 @@ final class Im2ColConvolution implements AutoCloseable {
     private final WorkerPool pool;
     private final Workspace panel = new Workspace();
     private final Workspace rows = new Workspace();
+    private final Workspace transposed = new Workspace();
     private final PanelJob panelJob = new PanelJob();
     private final LayoutJob layoutJob = new LayoutJob();
 
@@ -49,17 +52,20 @@ final class Im2ColConvolution implements AutoCloseable {
         int k = s.inChannels() * s.kernelH() * s.kernelW();
         int maxB = chunkStart(s, 1, chunks) + 1;
         MemorySegment cols = panel.floats((long) k * maxB * p);
-        MemorySegment y = chunks < s.batch() ? rows.floats((long) s.outChannels() * maxB * p) : null;
+        MemorySegment yT = rows.floats((long) s.outChannels() * maxB * p);
+        int groups = s.groups();
+        int kg = k / groups;
+        int og = s.outChannels() / groups;
         for (int ch = 0; ch < chunks; ch++) {
             int n0 = chunkStart(s, ch, chunks);
             int b = chunkStart(s, ch + 1, chunks) - n0;
             runIm2Col(cols, in, s, n0, b);
-            if (b == 1) {
-                multiplyForward(out, (long) n0 * s.outChannels() * p, cols, weight, s, b);
-            } else {
-                multiplyForward(y, 0, cols, weight, s, b);
-                runLayout(LayoutJob.SCATTER, y, out, s.outChannels(), p, n0, b);
+            int ld = b * p;
+            for (int gr = 0; gr < groups; gr++) {
+                gemm.sgemm(true, true, ld, og, kg, 1f, cols, (long) gr * kg * ld, ld, weight, (long) gr * og * kg, kg,
+                        0f, yT, (long) gr * og, s.outChannels());
             }
+            runLayout(LayoutJob.TRANSPOSE_OUT, yT, out, s.outChannels(), p, n0, b);
         }
     }
 
@@ -103,6 +109,7 @@ final class Im2ColConvolution implements AutoCloseable {
         int groups = s.groups();
         int kg = k / groups;
         int og = s.outChannels() / groups;
+        MemorySegment dWT = transposed.floats((long) k * og); // per group g: (K_g, O_g) at g * K_g * O_g
         for (int ch = 0; ch < chunks; ch++) {
             int n0 = chunkStart(s, ch, chunks);
             int b = chunkStart(s, ch + 1, chunks) - n0;
@@ -116,21 +123,24 @@ final class Im2ColConvolution implements AutoCloseable {
             }
             int ld = b * p;
             for (int gr = 0; gr < groups; gr++) {
-                gemm.sgemm(false, true, og, kg, ld, 1f, g, gAt + (long) gr * og * ld, ld, cols, (long) gr * kg * ld,
-                        ld, 1f, dWeight, (long) gr * og * kg, kg);
+                gemm.sgemm(false, true, kg, og, ld, 1f, cols, (long) gr * kg * ld, ld, g, gAt + (long) gr * og * ld, ld,
+                        ch == 0 ? 0f : 1f, dWT, (long) gr * kg * og, og);
             }
         }
+        addTransposed(dWeight, dWT, groups, og, kg);
     }
 
-    private void multiplyForward(MemorySegment y, long yAt, MemorySegment cols, MemorySegment weight, ConvSpec s,
-            int b) {
-        int groups = s.groups();
-        int kg = s.inChannels() / groups * s.kernelH() * s.kernelW();
-        int og = s.outChannels() / groups;
-        int ld = b * s.outH() * s.outW();
+    /** dW[g*O_g + o, j] += dWT[g*K_g*O_g + j*O_g + o]. */
+    private static void addTransposed(MemorySegment dWeight, MemorySegment dWT, int groups, int og, int kg) {
         for (int gr = 0; gr < groups; gr++) {
-            gemm.sgemm(false, false, og, ld, kg, 1f, weight, (long) gr * og * kg, kg, cols, (long) gr * kg * ld, ld, 0f,
-                    y, yAt + (long) gr * og * ld, ld);
+            long block = (long) gr * kg * og;
+            for (int o = 0; o < og; o++) {
+                long row = (long) (gr * og + o) * kg;
+                for (int j = 0; j < kg; j++) {
+                    long at = row + j;
+                    VectorOps.set(dWeight, at, VectorOps.get(dWeight, at) + VectorOps.get(dWT, block + (long) j * og + o));
+                }
+            }
         }
     }
 
@@ -154,6 +164,7 @@ final class Im2ColConvolution implements AutoCloseable {
     public void close() {
         panel.close();
         rows.close();
+        transposed.close();
     }
 
     /** im2col over panel rows, or col2im over input channels. */
@@ -186,10 +197,15 @@ final class Im2ColConvolution implements AutoCloseable {
         }
     }
 
-    /** Moves rows between (channels, b * P) and the NCHW images [n0, n0 + b), over a range of channels. */
+    /**
+     * Moves data between the GEMM layouts and the NCHW images [n0, n0 + b), over a range of channels:
+     * GATHER copies dOut into rows (channels, b * P); TRANSPOSE_OUT writes out[n0+t, o, p] = yT[t*P + p, o]
+     * from yT (b * P, channels), in tiles so both sides stay in cache.
+     */
     private static final class LayoutJob extends WorkerPool.Job {
-        static final int SCATTER = 0;
-        static final int GATHER = 1;
+        static final int GATHER = 0;
+        static final int TRANSPOSE_OUT = 1;
+        private static final int TILE = 16;
         int direction;
         MemorySegment rows;
         MemorySegment nchw;
@@ -201,14 +217,25 @@ final class Im2ColConvolution implements AutoCloseable {
         @Override
         void run(int from, int to) {
             long ld = (long) b * p;
-            for (int o = from; o < to; o++) {
-                for (int t = 0; t < b; t++) {
-                    long r = o * ld + (long) t * p;
-                    long image = ((long) (n0 + t) * channels + o) * p;
-                    if (direction == SCATTER) {
-                        Im2Col.copy(nchw, image, rows, r, p);
-                    } else {
-                        Im2Col.copy(rows, r, nchw, image, p);
+            for (int t = 0; t < b; t++) {
+                long image = (long) (n0 + t) * channels * p;
+                if (direction == GATHER) {
+                    for (int o = from; o < to; o++) {
+                        Im2Col.copy(rows, o * ld + (long) t * p, nchw, image + (long) o * p, p);
+                    }
+                } else {
+                    long src = (long) t * p * channels;
+                    for (int o0 = from; o0 < to; o0 += TILE) {
+                        int o1 = Math.min(to, o0 + TILE);
+                        for (int p0 = 0; p0 < p; p0 += TILE) {
+                            int p1 = Math.min(p, p0 + TILE);
+                            for (int o = o0; o < o1; o++) {
+                                long dst = image + (long) o * p;
+                                for (int q = p0; q < p1; q++) {
+                                    VectorOps.set(nchw, dst + q, VectorOps.get(rows, src + (long) q * channels + o));
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -107,8 +107,17 @@ public final class OpenBlas {
     /** Loads a libopenblas shared library from a file (a system OpenBLAS). */
     public static Loaded load(Path library) {
         if (!Files.isRegularFile(library)) {
-            return new Loaded(null, "OpenBLAS library " + library + " (from -D" + PATH_PROPERTY
-                    + ") is not a file; point it to a libopenblas.so, or unset it to use the bundled copy");
+            return new Loaded(null, "OpenBLAS library " + library + " is not a file; point -D" + PATH_PROPERTY
+                    + " to a libopenblas.so, or unset it to use the bundled copy");
+        }
+        try (InputStream in = Files.newInputStream(library)) {
+            byte[] magic = in.readNBytes(4);
+            if (magic.length < 4 || magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F') {
+                return new Loaded(null, "OpenBLAS library " + library + " could not be loaded: not an ELF shared"
+                        + " library");
+            }
+        } catch (IOException e) {
+            return new Loaded(null, "OpenBLAS library " + library + " could not be read: " + e);
         }
         try {
             return open(library);

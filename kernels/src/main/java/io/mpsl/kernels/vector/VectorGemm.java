@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,11 +23,14 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Threads: a fixed {@link WorkerPool} created by the constructor; the calling thread works too. A call
  * splits C into one block of rows (or of columns, if C is wider than tall) per thread, each computed
- * independently; small products run on the calling thread alone.
+ * independently; small products run on the calling thread alone. With more than one thread the segments must
+ * be readable from other threads (shared, global or automatic arenas, as {@code TensorArena}'s are).
  */
 public final class VectorGemm implements Gemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     static final int LANES = 16;
+    /** The first eight lanes: one packed row of an A micro-panel (one species only: mixing them slows C2). */
+    static final VectorMask<Float> LOW8 = VectorMask.fromLong(S, 0xFFL);
     static final long VBYTES = 64;
     static final ByteOrder ORDER = ByteOrder.nativeOrder();
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -56,6 +60,7 @@ public final class VectorGemm implements Gemm {
         MemorySegment a = MemorySegment.NULL;
         MemorySegment b = MemorySegment.NULL;
         MemorySegment tile;
+        MemorySegment transpose;
     }
 
     /** The arguments of the call in progress, shared with the workers. */
@@ -111,6 +116,7 @@ public final class VectorGemm implements Gemm {
         for (int i = 0; i < threads; i++) {
             scratch[i] = new Scratch();
             scratch[i].tile = arena.allocate((long) MR * NR * Float.BYTES, ALIGN);
+            scratch[i].transpose = arena.allocate(Transpose16.BUFFER_BYTES, ALIGN);
         }
     }
 
@@ -187,12 +193,12 @@ public final class VectorGemm implements Gemm {
                 int kc = Math.min(KC, k - p0);
                 float betaNow = p0 == 0 ? beta : 1f;
                 MemorySegment ap = ensureA(s, (long) mPanels * MR * kc);
-                packA(ap, a, aOffset, lda, transA, alpha, i0, p0, mc, kc);
+                packA(ap, a, aOffset, lda, transA, alpha, i0, p0, mc, kc, s.transpose);
                 for (int j0 = 0; j0 < n; j0 += NC) {
                     int nc = Math.min(NC, n - j0);
                     int nPanels = ceilDiv(nc, NR);
                     MemorySegment bp = ensureB(s, (long) nPanels * NR * kc);
-                    packB(bp, b, bOffset, ldb, transB, p0, j0, kc, nc);
+                    packB(bp, b, bOffset, ldb, transB, p0, j0, kc, nc, s.transpose);
                     for (int ip = 0; ip < mPanels; ip++) {
                         int rows = Math.min(MR, mc - ip * MR);
                         long ai = (long) ip * MR * kc * Float.BYTES;
@@ -200,14 +206,36 @@ public final class VectorGemm implements Gemm {
                         for (int jp = 0; jp < nPanels; jp++) {
                             int cols = Math.min(NR, nc - jp * NR);
                             long bi = (long) jp * NR * kc * Float.BYTES;
+                            kernel(ap, ai, bp, bi, kc, s.tile);
                             if (rows == MR && cols == NR) {
-                                kernel(ap, ai, bp, bi, kc, c, cRow + (long) jp * NR * Float.BYTES, ldcBytes, betaNow);
+                                storeTile(c, cRow + (long) jp * NR * Float.BYTES, ldcBytes, s.tile, betaNow);
                             } else {
-                                kernel(ap, ai, bp, bi, kc, s.tile, 0, (long) NR * Float.BYTES, 0f);
                                 mergeTile(c, cRow / Float.BYTES + (long) jp * NR, ldc, s.tile, rows, cols, betaNow);
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /** C = tile + beta * C for a full MR x NR tile at byte offset cBytes (C unread when beta == 0). */
+    static void storeTile(MemorySegment c, long cBytes, long ldcBytes, MemorySegment tile, float beta) {
+        if (beta == 0f) {
+            for (int r = 0; r < MR; r++) {
+                for (int v = 0; v < NR; v += LANES) {
+                    FloatVector.fromMemorySegment(S, tile, ((long) r * NR + v) * Float.BYTES, ORDER)
+                            .intoMemorySegment(c, cBytes + r * ldcBytes + (long) v * Float.BYTES, ORDER);
+                }
+            }
+        } else {
+            FloatVector b = FloatVector.broadcast(S, beta);
+            for (int r = 0; r < MR; r++) {
+                for (int v = 0; v < NR; v += LANES) {
+                    long at = cBytes + r * ldcBytes + (long) v * Float.BYTES;
+                    FloatVector.fromMemorySegment(S, c, at, ORDER).fma(b,
+                            FloatVector.fromMemorySegment(S, tile, ((long) r * NR + v) * Float.BYTES, ORDER))
+                            .intoMemorySegment(c, at, ORDER);
                 }
             }
         }
@@ -237,23 +265,51 @@ public final class VectorGemm implements Gemm {
 
     /**
      * Packs alpha * op(A)[i0 : i0 + mc, p0 : p0 + kc] into micro-panels of MR rows: dst[q][p][r] =
-     * alpha * op(A)[i0 + q * MR + r][p0 + p], zero past the last row.
+     * alpha * op(A)[i0 + q * MR + r][p0 + p], zero past the last row. Rows of A (no transpose) are turned
+     * into columns 16 x 16 at a time in registers ({@link Transpose16}).
      */
     static void packA(MemorySegment dst, MemorySegment a, long aOffset, int lda, boolean transA, float alpha, int i0,
-            int p0, int mc, int kc) {
-        for (int q = 0, i = 0; i < mc; q++, i += MR) {
+            int p0, int mc, int kc, MemorySegment buf) {
+        long panelFloats = (long) MR * kc;
+        int i = 0;
+        if (!transA) {
+            // two full panels (16 rows) at a time, 16 depth steps per transpose
+            int kc16 = kc & ~15;
+            for (; i + 2 * MR <= mc; i += 2 * MR) {
+                long base = (long) (i / MR) * panelFloats;
+                long src = aOffset + (long) (i0 + i) * lda + p0;
+                for (int p = 0; p < kc16; p += 16) {
+                    Transpose16.transposeSplit8(dst, (base + (long) p * MR) * Float.BYTES,
+                            (base + panelFloats + (long) p * MR) * Float.BYTES, (long) MR * Float.BYTES, a,
+                            (src + p) * Float.BYTES, (long) lda * Float.BYTES, alpha, buf);
+                }
+                for (int r = 0; r < 2 * MR; r++) {
+                    long row = src + (long) r * lda;
+                    long d = base + (r / MR) * panelFloats + r % MR;
+                    for (int p = kc16; p < kc; p++) {
+                        dst.setAtIndex(F32, d + (long) p * MR, alpha * a.getAtIndex(F32, row + p));
+                    }
+                }
+            }
+        }
+        for (; i < mc; i += MR) {
             int rows = Math.min(MR, mc - i);
-            long base = (long) q * MR * kc;
+            long base = (long) (i / MR) * panelFloats;
             if (transA) {
                 // op(A)[i][p] = A[p][i]: each depth step reads MR consecutive floats
                 for (int p = 0; p < kc; p++) {
                     long src = aOffset + (long) (p0 + p) * lda + i0 + i;
                     long d = base + (long) p * MR;
-                    for (int r = 0; r < rows; r++) {
-                        dst.setAtIndex(F32, d + r, alpha * a.getAtIndex(F32, src + r));
-                    }
-                    for (int r = rows; r < MR; r++) {
-                        dst.setAtIndex(F32, d + r, 0f);
+                    if (rows == MR) {
+                        FloatVector.fromMemorySegment(S, a, src * Float.BYTES, ORDER, LOW8).mul(alpha)
+                                .intoMemorySegment(dst, d * Float.BYTES, ORDER, LOW8);
+                    } else {
+                        for (int r = 0; r < rows; r++) {
+                            dst.setAtIndex(F32, d + r, alpha * a.getAtIndex(F32, src + r));
+                        }
+                        for (int r = rows; r < MR; r++) {
+                            dst.setAtIndex(F32, d + r, 0f);
+                        }
                     }
                 }
             } else {
@@ -274,10 +330,12 @@ public final class VectorGemm implements Gemm {
 
     /**
      * Packs op(B)[p0 : p0 + kc, j0 : j0 + nc] into micro-panels of NR columns: dst[q][p][c] =
-     * op(B)[p0 + p][j0 + q * NR + c], zero past the last column.
+     * op(B)[p0 + p][j0 + q * NR + c], zero past the last column. Rows of B (transposed) are turned into
+     * columns 16 x 16 at a time in registers ({@link Transpose16}).
      */
     static void packB(MemorySegment dst, MemorySegment b, long bOffset, int ldb, boolean transB, int p0, int j0,
-            int kc, int nc) {
+            int kc, int nc, MemorySegment buf) {
+        int kc16 = kc & ~15;
         for (int q = 0, j = 0; j < nc; q++, j += NR) {
             int cols = Math.min(NR, nc - j);
             long base = (long) q * NR * kc;
@@ -301,13 +359,29 @@ public final class VectorGemm implements Gemm {
                 }
             } else {
                 // op(B)[p][j] = B[j][p]: each column of the panel is a contiguous row of B
-                for (int c = 0; c < cols; c++) {
+                int c = 0;
+                if (cols == NR) {
+                    for (; c < NR; c += 16) {
+                        long src = bOffset + (long) (j0 + j + c) * ldb + p0;
+                        for (int p = 0; p < kc16; p += 16) {
+                            Transpose16.transpose(dst, (base + (long) p * NR + c) * Float.BYTES,
+                                    (long) NR * Float.BYTES, b, (src + p) * Float.BYTES, (long) ldb * Float.BYTES, 1f, buf);
+                        }
+                        for (int cc = c; cc < c + 16; cc++) {
+                            long row = bOffset + (long) (j0 + j + cc) * ldb + p0;
+                            for (int p = kc16; p < kc; p++) {
+                                dst.setAtIndex(F32, base + (long) p * NR + cc, b.getAtIndex(F32, row + p));
+                            }
+                        }
+                    }
+                }
+                for (; c < cols; c++) {
                     long src = bOffset + (long) (j0 + j + c) * ldb + p0;
                     for (int p = 0; p < kc; p++) {
                         dst.setAtIndex(F32, base + (long) p * NR + c, b.getAtIndex(F32, src + p));
                     }
                 }
-                for (int c = cols; c < NR; c++) {
+                for (; c < NR; c++) {
                     for (int p = 0; p < kc; p++) {
                         dst.setAtIndex(F32, base + (long) p * NR + c, 0f);
                     }
@@ -342,8 +416,13 @@ public final class VectorGemm implements Gemm {
         return (x + y - 1) / y;
     }
 
-    /** C[8 x 32] (=|+=) Apanel * Bpanel: acc = sum_p a[p][r] * b[p][c]; C = acc + beta * C, C unread when beta == 0. */
-    static void kernel(MemorySegment ap, long ai, MemorySegment bp, long bi, int kc, MemorySegment c, long ci, long ldcBytes, float beta) {
+    /**
+     * The micro-kernel: tile[r][c] = sum_p Apanel[p][r] * Bpanel[p][c] for one 8 x 32 tile, 16 accumulators in
+     * registers. The tile goes to a small aligned buffer rather than to C so that this method stays small
+     * enough for the JIT's first tier to compile quickly (a kernel that also updated C took C1 tens of seconds
+     * and held back the C2 compile); {@link #storeTile} then applies beta.
+     */
+    static void kernel(MemorySegment ap, long ai, MemorySegment bp, long bi, int kc, MemorySegment tile) {
         FloatVector c00 = FloatVector.zero(S); FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S); FloatVector c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S); FloatVector c21 = FloatVector.zero(S);
@@ -353,9 +432,9 @@ public final class VectorGemm implements Gemm {
         FloatVector c60 = FloatVector.zero(S); FloatVector c61 = FloatVector.zero(S);
         FloatVector c70 = FloatVector.zero(S); FloatVector c71 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bi , ORDER);
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bi, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(S, bp, bi + VBYTES, ORDER);
-            FloatVector a0 = FloatVector.broadcast(S, ap.get(F32, ai + 0));
+            FloatVector a0 = FloatVector.broadcast(S, ap.get(F32, ai));
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
             FloatVector a1 = FloatVector.broadcast(S, ap.get(F32, ai + 4));
@@ -379,46 +458,27 @@ public final class VectorGemm implements Gemm {
             FloatVector a7 = FloatVector.broadcast(S, ap.get(F32, ai + 28));
             c70 = a7.fma(b0, c70);
             c71 = a7.fma(b1, c71);
-            ai += 32;
-            bi += 128;
+            ai += MR * Float.BYTES;
+            bi += NR * Float.BYTES;
         }
-        if (beta == 0f) {
-            c00.intoMemorySegment(c, ci + 0L * ldcBytes , ORDER);
-            c01.intoMemorySegment(c, ci + VBYTES, ORDER);
-            c10.intoMemorySegment(c, ci + 1L * ldcBytes , ORDER);
-            c11.intoMemorySegment(c, ci + 1L * ldcBytes + VBYTES, ORDER);
-            c20.intoMemorySegment(c, ci + 2L * ldcBytes , ORDER);
-            c21.intoMemorySegment(c, ci + 2L * ldcBytes + VBYTES, ORDER);
-            c30.intoMemorySegment(c, ci + 3L * ldcBytes , ORDER);
-            c31.intoMemorySegment(c, ci + 3L * ldcBytes + VBYTES, ORDER);
-            c40.intoMemorySegment(c, ci + 4L * ldcBytes , ORDER);
-            c41.intoMemorySegment(c, ci + 4L * ldcBytes + VBYTES, ORDER);
-            c50.intoMemorySegment(c, ci + 5L * ldcBytes , ORDER);
-            c51.intoMemorySegment(c, ci + 5L * ldcBytes + VBYTES, ORDER);
-            c60.intoMemorySegment(c, ci + 6L * ldcBytes , ORDER);
-            c61.intoMemorySegment(c, ci + 6L * ldcBytes + VBYTES, ORDER);
-            c70.intoMemorySegment(c, ci + 7L * ldcBytes , ORDER);
-            c71.intoMemorySegment(c, ci + 7L * ldcBytes + VBYTES, ORDER);
-        } else {
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            FloatVector.fromMemorySegment(S, c, ci + 0L * ldcBytes , ORDER).fma(bv, c00).intoMemorySegment(c, ci + 0L * ldcBytes , ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + VBYTES, ORDER).fma(bv, c01).intoMemorySegment(c, ci + VBYTES, ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 1L * ldcBytes , ORDER).fma(bv, c10).intoMemorySegment(c, ci + 1L * ldcBytes , ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 1L * ldcBytes + VBYTES, ORDER).fma(bv, c11).intoMemorySegment(c, ci + 1L * ldcBytes + VBYTES, ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 2L * ldcBytes , ORDER).fma(bv, c20).intoMemorySegment(c, ci + 2L * ldcBytes , ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 2L * ldcBytes + VBYTES, ORDER).fma(bv, c21).intoMemorySegment(c, ci + 2L * ldcBytes + VBYTES, ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 3L * ldcBytes , ORDER).fma(bv, c30).intoMemorySegment(c, ci + 3L * ldcBytes , ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 3L * ldcBytes + VBYTES, ORDER).fma(bv, c31).intoMemorySegment(c, ci + 3L * ldcBytes + VBYTES, ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 4L * ldcBytes , ORDER).fma(bv, c40).intoMemorySegment(c, ci + 4L * ldcBytes , ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 4L * ldcBytes + VBYTES, ORDER).fma(bv, c41).intoMemorySegment(c, ci + 4L * ldcBytes + VBYTES, ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 5L * ldcBytes , ORDER).fma(bv, c50).intoMemorySegment(c, ci + 5L * ldcBytes , ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 5L * ldcBytes + VBYTES, ORDER).fma(bv, c51).intoMemorySegment(c, ci + 5L * ldcBytes + VBYTES, ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 6L * ldcBytes , ORDER).fma(bv, c60).intoMemorySegment(c, ci + 6L * ldcBytes , ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 6L * ldcBytes + VBYTES, ORDER).fma(bv, c61).intoMemorySegment(c, ci + 6L * ldcBytes + VBYTES, ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 7L * ldcBytes , ORDER).fma(bv, c70).intoMemorySegment(c, ci + 7L * ldcBytes , ORDER);
-            FloatVector.fromMemorySegment(S, c, ci + 7L * ldcBytes + VBYTES, ORDER).fma(bv, c71).intoMemorySegment(c, ci + 7L * ldcBytes + VBYTES, ORDER);
-        }
+        c00.intoMemorySegment(tile, 0, ORDER);
+        c01.intoMemorySegment(tile, 64, ORDER);
+        c10.intoMemorySegment(tile, 128, ORDER);
+        c11.intoMemorySegment(tile, 192, ORDER);
+        c20.intoMemorySegment(tile, 256, ORDER);
+        c21.intoMemorySegment(tile, 320, ORDER);
+        c30.intoMemorySegment(tile, 384, ORDER);
+        c31.intoMemorySegment(tile, 448, ORDER);
+        c40.intoMemorySegment(tile, 512, ORDER);
+        c41.intoMemorySegment(tile, 576, ORDER);
+        c50.intoMemorySegment(tile, 640, ORDER);
+        c51.intoMemorySegment(tile, 704, ORDER);
+        c60.intoMemorySegment(tile, 768, ORDER);
+        c61.intoMemorySegment(tile, 832, ORDER);
+        c70.intoMemorySegment(tile, 896, ORDER);
+        c71.intoMemorySegment(tile, 960, ORDER);
     }
+
 
     @Override
     public void close() {
