@@ -7,9 +7,10 @@ import io.mpsl.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The per-micro-batch state of one {@link Segment}: layer outputs, what layers keep for backward, gradient
- * buffers, and the input gradient backward returns. Allocated once for a capacity (the largest micro-batch) in
- * one arena; {@link Segment#forward} with any batch up to the capacity uses views of it. Contexts are independent
+ * The per-micro-batch state of one {@link Segment}: layer outputs, what layers keep for backward, and the input
+ * gradient backward returns ("kept" memory), plus scratch used only within one pass (transient outputs, gradient
+ * buffers). Allocated once for a capacity (the largest micro-batch) in one arena, or, for contexts of a
+ * {@link ContextPool}, with the scratch shared among the pool's contexts; {@link Segment#forward} with any batch up to the capacity uses views of it. Contexts are independent
  * of parameters, so one context can serve any participant's {@link ParameterState}, and several contexts keep
  * several micro-batches in flight through the same segment. A context is used by one thread at a time.
  */
@@ -24,7 +25,12 @@ public final class ActivationContext implements AutoCloseable {
     private int batch;
     private long forwardKey;
 
-    ActivationContext(Layout layout, int capacity, MemoryAccount account) {
+    /**
+     * @param sharedScratch null to allocate this context's own scratch; else memory of
+     *                      {@code layout.activationBytes(capacity, false)} bytes shared with other contexts that are
+     *                      never used at the same time (one compute thread)
+     */
+    ActivationContext(Layout layout, int capacity, MemoryAccount account, MemorySegment sharedScratch) {
         if (capacity < 1) {
             throw new IllegalArgumentException("context capacity must be at least 1, got " + capacity);
         }
@@ -36,17 +42,32 @@ public final class ActivationContext implements AutoCloseable {
         this.views = new Tensor[n];
         this.viewBatch = new int[n];
         this.references = new Tensor[layout.references];
-        long total = layout.activationBytes(capacity, true) + layout.activationBytes(capacity, false);
-        MemorySegment memory = arena.allocateBytes(total);
-        long offset = 0;
+        long keptBytes = layout.activationBytes(capacity, true);
+        long scratchBytes = layout.activationBytes(capacity, false);
+        MemorySegment kept = arena.allocateBytes(keptBytes);
+        MemorySegment scratch = sharedScratch != null ? sharedScratch : arena.allocateBytes(scratchBytes);
+        if (scratch.byteSize() < scratchBytes) {
+            throw new IllegalArgumentException("shared scratch of " + scratch.byteSize() + " bytes is smaller than the "
+                    + scratchBytes + " this context needs");
+        }
+        long keptOffset = 0;
+        long scratchOffset = layout.stackedScratchBytes(capacity);
         for (int i = 0; i < n; i++) {
             Layout.Slot s = layout.slots.get(i);
             if (s.aliasOf() >= 0) {
                 continue;
             }
             long elements = s.elements(capacity);
-            full[i] = Tensor.wrap(memory.asSlice(offset, elements * Float.BYTES), fullShape(s));
-            offset += Layout.alignedBytes(elements);
+            if (s.stacked()) {
+                long at = s.scratchOffset() * capacity * Float.BYTES;
+                full[i] = Tensor.wrap(scratch.asSlice(at, elements * Float.BYTES), fullShape(s));
+            } else if (s.kept()) {
+                full[i] = Tensor.wrap(kept.asSlice(keptOffset, elements * Float.BYTES), fullShape(s));
+                keptOffset += Layout.alignedBytes(elements);
+            } else {
+                full[i] = Tensor.wrap(scratch.asSlice(scratchOffset, elements * Float.BYTES), fullShape(s));
+                scratchOffset += Layout.alignedBytes(elements);
+            }
         }
         for (int i = 0; i < n; i++) {
             Layout.Slot s = layout.slots.get(i);
@@ -55,7 +76,7 @@ public final class ActivationContext implements AutoCloseable {
                 full[i] = Tensor.wrap(target.asSlice(0, s.elements(capacity) * Float.BYTES), fullShape(s));
             }
         }
-        assert offset == total;
+        assert keptOffset == keptBytes && scratchOffset == scratchBytes;
     }
 
     private Shape fullShape(Layout.Slot s) {

@@ -1,6 +1,8 @@
 package io.mpsl.nn;
 
 import io.mpsl.tensor.MemoryAccount;
+import io.mpsl.tensor.TensorArena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,13 +11,18 @@ import java.util.List;
  * Reusable {@link ActivationContext}s of one segment and capacity: a pipelined runtime takes one per micro-batch
  * in flight ({@link #acquire}) and gives it back after that micro-batch's backward ({@link #release}). At most
  * {@code maxContexts} exist, so the activation memory of a part is bounded by the schedule's depth; after
- * warm-up nothing is allocated. Thread-safe.
+ * warm-up nothing is allocated. The contexts share one scratch area (transient outputs and gradient buffers, used
+ * only inside a pass), so n contexts take n times the kept bytes plus the scratch once: their forward and
+ * backward passes must run one at a time (one compute thread per part, as the runtime does). Acquire and release
+ * are thread-safe.
  */
 public final class ContextPool implements AutoCloseable {
     private final Segment segment;
     private final int capacity;
     private final int maxContexts;
     private final MemoryAccount account;
+    private final TensorArena scratchArena;
+    private final MemorySegment scratch;
     private final ArrayDeque<ActivationContext> free = new ArrayDeque<>();
     private final List<ActivationContext> all = new ArrayList<>();
 
@@ -28,13 +35,15 @@ public final class ContextPool implements AutoCloseable {
         this.capacity = capacity;
         this.maxContexts = maxContexts;
         this.account = account;
+        this.scratchArena = new TensorArena(account);
+        this.scratch = scratchArena.allocateBytes(segment.scratchBytes(capacity));
     }
 
     /** A free context, made if fewer than {@code maxContexts} exist; null if all are in use (back-pressure). */
     public synchronized ActivationContext acquire() {
         ActivationContext c = free.pollFirst();
         if (c == null && all.size() < maxContexts) {
-            c = segment.newContext(capacity, account);
+            c = segment.newContext(capacity, account, scratch);
             all.add(c);
         }
         return c;
@@ -65,5 +74,6 @@ public final class ContextPool implements AutoCloseable {
         }
         all.clear();
         free.clear();
+        scratchArena.close();
     }
 }

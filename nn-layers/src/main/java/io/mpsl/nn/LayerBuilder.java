@@ -47,7 +47,7 @@ public final class LayerBuilder {
     }
 
     /** This builder, with {@link #output} placing the layer's output in scratch slot {@code slot}. */
-    LayerBuilder withTransientOutput(int slot) {
+    public LayerBuilder withTransientOutput(int slot) {
         return new LayerBuilder(backend, layout, prefix, block, slot);
     }
 
@@ -77,9 +77,26 @@ public final class LayerBuilder {
         return slot(perSample, true, true, -1);
     }
 
-    /** A per-sample slot used only inside one pass (gradient buffers). */
+    /**
+     * A per-sample slot used only inside one pass (gradient buffers, transient outputs), placed on top of the
+     * scratch of the frames now open; see {@link #scratchMark()}.
+     */
     public int scratch(Shape perSample) {
-        return slot(perSample, true, false, -1);
+        return layout.stackScratch(perSample, block);
+    }
+
+    /**
+     * The top of the scratch stack, to pass to {@link #resetScratch} after declaring a child whose scratch is
+     * dead once its pass is over: the next sibling's scratch then reuses the same memory. A composite declares its
+     * own scratch (live across its children's passes) first, then each child between a mark and a reset.
+     */
+    public long scratchMark() {
+        return layout.scratchTop;
+    }
+
+    /** Returns the scratch stack to a {@link #scratchMark()}. */
+    public void resetScratch(long mark) {
+        layout.scratchTop = mark;
     }
 
     /** A batch-independent kept slot (e.g. per-channel batch statistics). */
@@ -110,7 +127,7 @@ public final class LayerBuilder {
     }
 
     private int slot(Shape shape, boolean perSample, boolean kept, int aliasOf) {
-        layout.slots.add(new Layout.Slot(shape, perSample, kept, block, aliasOf));
+        layout.slots.add(new Layout.Slot(shape, perSample, kept, block, aliasOf, -1));
         return layout.slots.size() - 1;
     }
 }

@@ -20,10 +20,16 @@ final class Layout {
     /**
      * An activation slot. Per-sample slots hold {@code capacity} samples of {@code shape}; fixed ones hold
      * {@code shape} once. An alias ({@code aliasOf >= 0}) shares the memory of another slot with its own shape.
+     * Per-sample scratch slots sit at {@code scratchOffset} floats per sample in the scratch area, where slots of
+     * sibling frames (passes that never run at the same time) overlap; other slots are laid out one after another.
      */
-    record Slot(Shape shape, boolean perSample, boolean kept, int block, int aliasOf) {
+    record Slot(Shape shape, boolean perSample, boolean kept, int block, int aliasOf, long scratchOffset) {
         long elements(int capacity) {
             return perSample ? capacity * shape.size() : shape.size();
+        }
+
+        boolean stacked() {
+            return aliasOf < 0 && perSample && !kept;
         }
     }
 
@@ -33,6 +39,8 @@ final class Layout {
     final int firstBlock;
     final int blockCount;
     int references;
+    long scratchTop; // per-sample floats in use by the open frames
+    long scratchHigh; // the most per-sample floats any nesting of frames needs
 
     Layout(int firstBlock, int blockCount) {
         this.firstBlock = firstBlock;
@@ -79,18 +87,43 @@ final class Layout {
         return n;
     }
 
-    /** Bytes of a context of this capacity: kept (true) or scratch (false) slots, aliases excluded. */
+    /** Per-sample floats rounded up to whole 64-byte lines, so every stacked offset stays aligned. */
+    static long alignedFloats(long floats) {
+        return (floats + 15) & ~15L;
+    }
+
+    /** Adds a per-sample scratch slot on top of the open frames. */
+    int stackScratch(Shape perSample, int block) {
+        slots.add(new Slot(perSample, true, false, block, -1, scratchTop));
+        scratchTop += alignedFloats(perSample.size());
+        scratchHigh = Math.max(scratchHigh, scratchTop);
+        return slots.size() - 1;
+    }
+
+    /** Bytes of the stacked per-sample scratch of a context of this capacity. */
+    long stackedScratchBytes(int capacity) {
+        return scratchHigh * capacity * Float.BYTES;
+    }
+
+    /**
+     * Bytes of a context of this capacity: kept (true) or scratch (false) slots, aliases excluded; scratch is the
+     * stacked per-sample area plus the fixed scratch slots.
+     */
     long activationBytes(int capacity, boolean kept) {
-        long b = 0;
+        long b = kept ? 0 : stackedScratchBytes(capacity);
         for (Slot s : slots) {
-            if (s.aliasOf() < 0 && s.kept() == kept) {
+            if (s.aliasOf() < 0 && s.kept() == kept && !s.stacked()) {
                 b += alignedBytes(s.elements(capacity));
             }
         }
         return b;
     }
 
-    /** Per-sample bytes of one block's slots, kept or scratch, without alignment (for profiles). */
+    /**
+     * Per-sample bytes of one block's slots, kept or scratch, without alignment (for profiles). For scratch this is
+     * the block's own slots added up, an upper bound: the segment overlaps scratch of passes that never run
+     * together.
+     */
     long bytesPerSample(int block, boolean kept) {
         long b = 0;
         for (Slot s : slots) {

@@ -4,6 +4,9 @@ import io.mpsl.kernels.Backend;
 import io.mpsl.tensor.MemoryAccount;
 import io.mpsl.tensor.Shape;
 import io.mpsl.tensor.Tensor;
+import io.mpsl.tensor.TensorArena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Blocks {@code [from, to)} of a {@link ModelSpec}, built for one backend: the code of a model part, with no
@@ -32,25 +35,21 @@ public final class Segment {
         this.in = spec.inputShape(from);
         this.out = spec.inputShape(to);
         this.blocks = new Sequence[to - from];
-        for (int i = from; i < to; i++) {
-            LayerBuilder b = new LayerBuilder(backend, layout, "block" + i + ".", i);
-            blocks[i - from] = Sequence.of(b, spec.inputShape(i), spec.block(i).layers());
-        }
+        // the gradients between blocks are live across every block's backward: they go below the blocks' scratch
         LayerBuilder b = new LayerBuilder(backend, layout, "segment.", from);
-        this.gradSlots = new int[blocks.length];
-        long largest = 0;
-        for (int i = 1; i < blocks.length; i++) {
-            largest = Math.max(largest, blocks[i].inputShape().size());
+        Shape[] shapes = new Shape[to - from + 1];
+        for (int i = from; i <= to; i++) {
+            shapes[i - from] = spec.inputShape(i);
         }
-        if (blocks.length > 1) {
-            Shape flat = Shape.of(Math.toIntExact(largest));
-            int ping = b.scratch(flat);
-            int pong = blocks.length > 2 ? b.scratch(flat) : ping;
-            for (int i = 1; i < blocks.length; i++) {
-                gradSlots[i] = b.alias((i & 1) == 1 ? ping : pong, blocks[i].inputShape());
-            }
+        this.gradSlots = Sequence.gradientSlots(b, shapes);
+        long mark = b.scratchMark();
+        for (int i = from; i < to; i++) {
+            LayerBuilder blockBuilder = new LayerBuilder(backend, layout, "block" + i + ".", i);
+            blocks[i - from] = Sequence.of(blockBuilder, spec.inputShape(i), spec.block(i).layers());
+            b.resetScratch(mark);
         }
-        this.inputGradSlot = inputGradient ? b.scratch(in) : -1;
+        // the input gradient outlives backward (it is sent on), so it is kept, not scratch
+        this.inputGradSlot = inputGradient ? b.kept(in) : -1;
     }
 
     public ModelSpec spec() {
@@ -93,7 +92,17 @@ public final class Segment {
 
     /** Activation buffers for micro-batches of up to {@code capacity} samples. */
     public ActivationContext newContext(int capacity, MemoryAccount account) {
-        return new ActivationContext(layout, capacity, account);
+        return new ActivationContext(layout, capacity, account, null);
+    }
+
+    /** A context whose scratch is {@code sharedScratch} (see {@link ContextPool}). */
+    ActivationContext newContext(int capacity, MemoryAccount account, MemorySegment sharedScratch) {
+        return new ActivationContext(layout, capacity, account, sharedScratch);
+    }
+
+    /** Bytes of scratch a context of this capacity uses. */
+    long scratchBytes(int capacity) {
+        return layout.activationBytes(capacity, false);
     }
 
     /** The bytes {@link #newState} and {@link #newContext} allocate, planned from the layout. */
@@ -195,7 +204,7 @@ public final class Segment {
         MemoryAccount account = MemoryAccount.root("profile");
         try (ParameterState state = newState(seed, OptimizerSpec.sgd(0f, 0f, 0f), account);
                 ActivationContext ctx = newContext(batch, account);
-                io.mpsl.tensor.TensorArena arena = new io.mpsl.tensor.TensorArena(account)) {
+                TensorArena arena = new TensorArena(account)) {
             Tensor x = arena.allocate(Shapes.batched(batch, in));
             Tensor dy = arena.allocate(Shapes.batched(batch, out));
             SeededRandom rng = new SeededRandom(seed);
@@ -209,8 +218,8 @@ public final class Segment {
             long[] bwd = new long[blocks.length];
             for (int it = 0; it < warmup + iterations; it++) {
                 if (it == warmup) {
-                    java.util.Arrays.fill(fwd, 0);
-                    java.util.Arrays.fill(bwd, 0);
+                    Arrays.fill(fwd, 0);
+                    Arrays.fill(bwd, 0);
                 }
                 forward(state, ctx, x, true, fwd);
                 backward(state, ctx, dy, bwd);

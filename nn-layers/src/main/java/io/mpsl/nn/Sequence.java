@@ -23,31 +23,43 @@ public final class Sequence implements Layer {
      * output, not the convolution and batch-norm outputs.
      */
     public static Sequence of(LayerBuilder b, Shape in, List<LayerSpec> specs) {
+        return of(b, in, specs, -1);
+    }
+
+    /**
+     * As {@link #of(LayerBuilder, Shape, List)}, with the last child's output in scratch slot {@code outputSlot}
+     * (if it is not -1 and the last child lets its output be transient): for a caller that consumes the output
+     * at once and keeps nothing of it, such as a residual connection's sum.
+     */
+    public static Sequence of(LayerBuilder b, Shape in, List<LayerSpec> specs, int outputSlot) {
         Map<String, Integer> counts = new HashMap<>();
         for (LayerSpec s : specs) {
             counts.merge(s.kind(), 1, Integer::sum);
         }
         int n = specs.size();
+        Shape[] shapes = new Shape[n + 1]; // shapes[i]: input of child i
+        shapes[0] = in;
         boolean[] transientOut = new boolean[n];
         long largest = 0;
         boolean consecutive = false;
-        Shape shape = in;
         for (int i = 0; i < n; i++) {
-            shape = specs.get(i).outputShape(shape);
+            shapes[i + 1] = specs.get(i).outputShape(shapes[i]);
             transientOut[i] = i + 1 < n && !specs.get(i + 1).keepsInput();
             if (transientOut[i]) {
-                largest = Math.max(largest, shape.size());
+                largest = Math.max(largest, shapes[i + 1].size());
                 consecutive |= i > 0 && transientOut[i - 1];
             }
         }
+        // the sequence's own scratch (live across its children's passes) first, then each child in its own frame
         int[] transientSlots = new int[2];
         if (largest > 0) {
             transientSlots[0] = b.scratch(Shape.of(Math.toIntExact(largest)));
             transientSlots[1] = consecutive ? b.scratch(Shape.of(Math.toIntExact(largest))) : transientSlots[0];
         }
+        int[] gradSlots = gradientSlots(b, shapes);
         Map<String, Integer> seen = new HashMap<>();
         Layer[] layers = new Layer[n];
-        shape = in;
+        long mark = b.scratchMark();
         for (int i = 0; i < n; i++) {
             LayerSpec s = specs.get(i);
             int ordinal = seen.merge(s.kind(), 1, Integer::sum);
@@ -55,31 +67,42 @@ public final class Sequence implements Layer {
             LayerBuilder child = b.scope(name);
             if (transientOut[i]) {
                 child = child.withTransientOutput(transientSlots[i & 1]);
+            } else if (i == n - 1 && outputSlot >= 0) {
+                child = child.withTransientOutput(outputSlot);
             }
-            layers[i] = s.create(child, shape);
-            shape = layers[i].outputShape();
+            layers[i] = s.create(child, shapes[i]);
+            b.resetScratch(mark);
         }
-        return new Sequence(b, in, layers);
+        return new Sequence(in, layers, gradSlots);
     }
 
-    /** A sequence of layers already built with {@code b}'s layout. */
-    public Sequence(LayerBuilder b, Shape in, Layer[] layers) {
-        this.layers = layers.clone();
-        this.in = in;
-        this.out = layers.length == 0 ? in : layers[layers.length - 1].outputShape();
-        this.gradSlots = new int[layers.length];
+    /**
+     * Two per-sample scratch buffers used in turn for the gradients between consecutive children ({@code shapes[i]}
+     * is child i's input); returns, for each child i >= 1, an alias of one of them shaped as its input.
+     */
+    static int[] gradientSlots(LayerBuilder b, Shape[] shapes) {
+        int n = shapes.length - 1;
+        int[] slots = new int[Math.max(n, 0)];
         long largest = 0;
-        for (int i = 1; i < layers.length; i++) {
-            largest = Math.max(largest, layers[i].inputShape().size());
+        for (int i = 1; i < n; i++) {
+            largest = Math.max(largest, shapes[i].size());
         }
-        if (layers.length > 1) {
+        if (n > 1) {
             Shape flat = Shape.of(Math.toIntExact(largest));
             int ping = b.scratch(flat);
-            int pong = layers.length > 2 ? b.scratch(flat) : ping;
-            for (int i = 1; i < layers.length; i++) {
-                gradSlots[i] = b.alias((i & 1) == 1 ? ping : pong, layers[i].inputShape());
+            int pong = n > 2 ? b.scratch(flat) : ping;
+            for (int i = 1; i < n; i++) {
+                slots[i] = b.alias((i & 1) == 1 ? ping : pong, shapes[i]);
             }
         }
+        return slots;
+    }
+
+    private Sequence(Shape in, Layer[] layers, int[] gradSlots) {
+        this.layers = layers;
+        this.in = in;
+        this.out = layers.length == 0 ? in : layers[layers.length - 1].outputShape();
+        this.gradSlots = gradSlots;
     }
 
     public int size() {

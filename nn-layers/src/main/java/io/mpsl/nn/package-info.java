@@ -18,12 +18,17 @@
  * batch through views. Any state runs with any context, so a hop can run forward mb0, forward mb1, backward mb0
  * for one participant, or share contexts among participants' copies.
  * </ul>
+ * <li>A layer's output goes to a kept buffer only if backward needs it: when the next layer does not keep its
+ * input (ReLU, batch norm, average pools), the output lives in a transient scratch buffer, so conv-bn-relu keeps
+ * batch norm's normalised input and the ReLU output, not four tensors. {@link io.mpsl.nn.ContextPool} hands out
+ * contexts to micro-batches in flight and bounds how many exist.
  * <li>Forward keeps a reference to its input: the caller leaves the input tensor alone until that micro-batch's
  * backward (the runtime's received-activation buffer lives that long anyway). Outputs and input gradients are
  * views into the context, valid until its next forward or backward.
  * <li>Backward overwrites input gradients and adds parameter gradients (the Backend's convention). The loss
  * ({@link io.mpsl.nn.SoftmaxCrossEntropy}) takes a scale, 1 / mini-batch, so micro-batch gradients sum to the
- * mini-batch mean. Batch norm uses the statistics of each micro-batch, as pipelined training does.
+ * mini-batch mean. Batch norm uses the statistics of each micro-batch, as pipelined training does. Weight
+ * decay applies to every parameter, biases and batch-norm scales included (PyTorch's default).
  * <li>Initial weights depend on (seed, block index) only, so building [0, n) whole or in pieces gives the same
  * weights; names are stable ("block3.conv.weight", "block5.residual.main.bn2.running_mean") for checkpoints and
  * weight transfer. Same seed and thread count: the same result bit for bit.

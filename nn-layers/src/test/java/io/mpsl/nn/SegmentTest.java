@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Model parts: memory figures, micro-batches in flight, gradient accumulation, determinism, training. */
 class SegmentTest {
     private static final Backend SCALAR = new ScalarBackend();
+    private static final Backend LOOP = LoopGemm.backend();
 
     /** conv-bn-relu-pool, then a hidden layer with dropout, then the classifier: every kind of per-part state. */
     private static ModelSpec small() {
@@ -165,13 +166,46 @@ class SegmentTest {
             assertTrue(a != null && b != null && a != b);
             assertEquals(null, pool.acquire(), "a third micro-batch in flight waits");
             long bytes = account.liveBytes();
-            assertEquals(2 * seg.memory(OptimizerSpec.sgd(0f, 0f, 0f), 4).contextBytes(), bytes);
+            MemoryReport m = seg.memory(OptimizerSpec.sgd(0f, 0f, 0f), 4);
+            assertEquals(m.poolBytes(2), bytes, "two contexts' kept activations and one shared scratch");
+            assertTrue(bytes < 2 * m.contextBytes());
             pool.release(a);
             assertTrue(pool.acquire() == a, "a released context is reused");
             assertEquals(bytes, account.liveBytes(), "reuse allocates nothing");
             assertEquals(2, pool.inUse());
         }
         assertEquals(0, account.liveBytes());
+    }
+
+    @Test
+    void pooledContextsSharingScratchGiveTheSameResultsAsSeparateOnes() {
+        ModelSpec spec = ModelZoo.create("resnet18", Shape.of(3, 8, 8), 10);
+        Segment seg = spec.build(2, 5, LOOP);
+        MemoryAccount account = MemoryAccount.root("pooled");
+        OptimizerSpec opt = OptimizerSpec.sgd(0.1f, 0f, 0f);
+        try (TensorArena arena = new TensorArena(account);
+                ParameterState pooled = seg.newState(5, opt, account);
+                ParameterState separate = seg.newState(5, opt, account);
+                ContextPool pool = new ContextPool(seg, 2, 2, account);
+                ActivationContext own0 = seg.newContext(2, account);
+                ActivationContext own1 = seg.newContext(2, account)) {
+            Tensor x = random(arena, Shapes.batched(4, seg.inputShape()), 1);
+            Tensor dy = random(arena, Shapes.batched(4, seg.outputShape()), 2);
+            ActivationContext a = pool.acquire();
+            ActivationContext b = pool.acquire();
+            // forward 0, forward 1, backward 0, backward 1: the shared scratch is reused between every pass
+            float[] y0 = seg.forward(pooled, a, x.slice(0, 2), true).toFloatArray();
+            float[] y1 = seg.forward(pooled, b, x.slice(2, 4), true).toFloatArray();
+            float[] d0 = seg.backward(pooled, a, dy.slice(0, 2)).toFloatArray();
+            float[] d1 = seg.backward(pooled, b, dy.slice(2, 4)).toFloatArray();
+            assertArrayEquals(seg.forward(separate, own0, x.slice(0, 2), true).toFloatArray(), y0, 0f);
+            assertArrayEquals(seg.forward(separate, own1, x.slice(2, 4), true).toFloatArray(), y1, 0f);
+            assertArrayEquals(seg.backward(separate, own0, dy.slice(0, 2)).toFloatArray(), d0, 0f);
+            assertArrayEquals(seg.backward(separate, own1, dy.slice(2, 4)).toFloatArray(), d1, 0f);
+            for (int p = 0; p < pooled.size(); p++) {
+                assertArrayEquals(separate.grad(p).toFloatArray(), pooled.grad(p).toFloatArray(), 0f, pooled.name(p));
+            }
+        }
     }
 
     @Test

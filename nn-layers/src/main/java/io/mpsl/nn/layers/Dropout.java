@@ -77,13 +77,16 @@ public final class Dropout implements Layer {
         Tensor m = ctx.tensor(mask);
         Tensor y = ctx.tensor(output);
         ctx.keep(training, m);
-        SeededRandom rng = new SeededRandom(SeededRandom.mix(ctx.forwardKey(), nameKey));
+        // SplitMix64 inlined (the same stream as SeededRandom.nextFloat) so a forward allocates nothing
+        long stream = SeededRandom.mix(ctx.forwardKey(), nameKey);
         float scale = 1f / (1f - p);
         MemorySegment ms = m.segment();
         MemorySegment xs = in.segment();
         MemorySegment ys = y.segment();
         for (long i = 0, n = m.size(); i < n; i++) {
-            float k = rng.nextFloat() >= p ? scale : 0f;
+            stream += 0x9E3779B97F4A7C15L;
+            float u = (SeededRandom.mix64(stream) >>> 40) * 0x1.0p-24f;
+            float k = u >= p ? scale : 0f;
             ms.setAtIndex(F, i, k);
             ys.setAtIndex(F, i, xs.getAtIndex(F, i) * k);
         }

@@ -66,11 +66,18 @@ public final class Residual implements Layer {
         this.in = in;
         this.out = spec.outputShape(in);
         this.relu = spec.relu();
-        this.main = Sequence.of(b.scope("main"), in, spec.main());
-        this.shortcut = Sequence.of(b.scope("shortcut"), in, spec.shortcut());
-        this.output = b.kept(out);
+        // scratch live across both branches' passes first (the branch outputs, consumed by the sum and never read
+        // by backward, and the gradients), then each branch in its own frame
+        int mainOut = b.scratch(out);
+        int shortcutOut = spec.shortcut().isEmpty() ? -1 : b.scratch(out);
         this.gradSum = relu ? b.scratch(out) : -1;
         this.gradShortcut = spec.shortcut().isEmpty() ? -1 : b.scratch(in);
+        long mark = b.scratchMark();
+        this.main = Sequence.of(b.scope("main"), in, spec.main(), mainOut);
+        b.resetScratch(mark);
+        this.shortcut = Sequence.of(b.scope("shortcut"), in, spec.shortcut(), shortcutOut);
+        b.resetScratch(mark);
+        this.output = b.kept(out);
     }
 
     @Override
