@@ -12,7 +12,7 @@ import java.util.Set;
  * {@link DatasetFetcher}); {@code mpsl data where}: prints the data directory commands use by default.
  */
 final class DataCommand {
-    static final String USAGE = "data fetch mnist|fashion-mnist [--dir DIR] | data where";
+    static final String USAGE = "data fetch mnist|fashion-mnist [--dir DIR] | where";
 
     private DataCommand() {
     }

@@ -32,10 +32,8 @@ import java.util.Set;
  * bar per epoch, loss and test accuracy per epoch, optional checkpoints and resume, and a JSON summary.
  */
 final class TrainCommand {
-    static final String USAGE = "train --model M --dataset D [--data-dir DIR] --epochs E [--batch B] [--lr LR] "
-            + "[--optimizer sgd|adam] [--momentum M] [--weight-decay WD] [--schedule cosine|linear|constant] "
-            + "[--warmup-epochs W] "
-            + "[--threads T] [--seed S] [--json FILE] [--checkpoint FILE] [--resume FILE] [--limit N]";
+    /** Short, for the command list; a bad option lists every option there is. */
+    static final String USAGE = "train --model M --dataset D --epochs E [OPTIONS]";
 
     private static final Set<String> VALUED = Set.of("model", "dataset", "data-dir", "epochs", "batch", "lr",
             "optimizer", "momentum", "weight-decay", "schedule", "warmup-epochs", "threads", "seed", "json",

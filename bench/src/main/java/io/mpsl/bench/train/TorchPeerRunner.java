@@ -43,7 +43,8 @@ public final class TorchPeerRunner {
         float seconds = f.number("seconds", 5f, 0f);
         int batch = f.integer("batch", 64, 1);
         int warmup = f.integer("warmup", 2, 0);
-        float warmupSeconds = f.number("warmup-seconds", 5f, 0f);
+        // the first round otherwise still runs partly interpreted Vector API code on a loaded machine
+        float warmupSeconds = f.number("warmup-seconds", 20f, 0f);
         int steps = f.integer("steps", 5, 1);
         Path script = findScript();
         String python = ensureTorch();
