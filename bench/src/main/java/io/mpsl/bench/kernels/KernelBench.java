@@ -28,8 +28,8 @@ import java.util.Random;
  * <p>GEMM rows: C = A * B, square n = 256, 512, 1024, 2048, on 1 thread and on N threads (default: all
  * cores), through {@code Backends.provider(name).create(threads).sgemm}. The scalar oracle runs only at
  * n <= 256. {@code openblas_raw_gflops} is a plain cblas_sgemm with the row's thread count on the same
- * buffers; engine and raw samples alternate {@value #ROUNDS} times and each keeps its best sample (the
- * statistic least disturbed by other work on the machine).
+ * buffers; engine and raw samples alternate {@value #ROUNDS} times, rates are medians and ratios the median of
+ * adjacent samples' ratios (the statistic least disturbed by slow drifts of other work on the machine).
  *
  * <p>Conv rows: batch 64, 3x3 pad 1, 64->64 on 32x32, 128->128 on 16x16, 256->256 on 8x8, on N threads
  * (default 2). One iteration is forward + backward-data + backward-weights; GFLOP/s counts the direct
@@ -38,7 +38,7 @@ import java.util.Random;
  * n = outC, k = inC * 9, both operands transposed, as the backend's convolution orients it).
  */
 public final class KernelBench {
-    static final int ROUNDS = 5;
+    static final int ROUNDS = 9;
     static final int[] SIZES = {256, 512, 1024, 2048};
     static final int[] QUICK_SIZES = {256, 1024};
     static final long SAMPLE_NS = 60_000_000L;
@@ -50,11 +50,19 @@ public final class KernelBench {
     private KernelBench() {
     }
 
-    record GemmRow(int n, int threads, String provider, double gflops, double rawGflops) {
+    /** Rates are medians over the rounds; ratio is the median of each round's engine/raw ratio. */
+    record GemmRow(int n, int threads, String provider, double gflops, double rawGflops, double ratio) {
     }
 
+    /** Rates are medians; ratio is the median of each round's conv / (faster GEMM orientation) ratio. */
     record ConvRow(String layer, int batch, int threads, String provider, double gflops, double gemmGflops,
-            String gemmShape) {
+            String gemmShape, double ratio) {
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     public static void main(String[] args) {
@@ -99,7 +107,7 @@ public final class KernelBench {
             }
         }
         String cpu = cpuModel();
-        System.out.printf(Locale.ROOT, "mpsl kernel benchmark: %s, %d cores; statistic: best of %d alternating samples%n",
+        System.out.printf(Locale.ROOT, "mpsl kernel benchmark: %s, %d cores; statistic: medians of %d alternating samples%n",
                 cpu, Runtime.getRuntime().availableProcessors(), rounds);
         List<GemmRow> gemmRows = new ArrayList<>();
         int[] threadCounts = threads == 1 ? new int[] {1} : new int[] {1, threads};
@@ -159,7 +167,10 @@ public final class KernelBench {
         return 0;
     }
 
-    /** Engine and raw cblas_sgemm alternate; each keeps its best sample. */
+    /**
+     * Engine and raw cblas_sgemm alternate; rates are medians, and the ratio is the median of the ratios of
+     * adjacent samples, which cancels the slow drifts of a shared machine.
+     */
     static GemmRow gemmRow(Backend engine, Gemm raw, Tensor a, Tensor b, Tensor c, int n, int threads, int rounds) {
         double flops = 2.0 * n * n * n;
         MemorySegment as = a.segment();
@@ -171,16 +182,22 @@ public final class KernelBench {
         if (r != null) {
             warm(r, flops);
         }
-        double bestE = 0;
-        double bestR = Double.NaN;
+        double[] es = new double[rounds];
+        double[] rs = new double[rounds];
+        double[] ratio = new double[rounds];
         for (int round = 0; round < rounds; round++) {
-            bestE = Math.max(bestE, sample(e, flops));
-            if (r != null) {
-                double s = sample(r, flops);
-                bestR = Double.isNaN(bestR) ? s : Math.max(bestR, s);
+            boolean rawFirst = (round & 1) == 1; // alternate the order too
+            if (rawFirst && r != null) {
+                rs[round] = sample(r, flops);
             }
+            es[round] = sample(e, flops);
+            if (!rawFirst && r != null) {
+                rs[round] = sample(r, flops);
+            }
+            ratio[round] = r == null ? Double.NaN : es[round] / rs[round];
         }
-        return new GemmRow(n, threads, engine.name(), bestE, bestR);
+        return new GemmRow(n, threads, engine.name(), median(es), r == null ? Double.NaN : median(rs),
+                r == null ? Double.NaN : median(ratio));
     }
 
     static ConvRow convRow(Backend backend, TensorArena arena, ConvSpec s, int threads, int rounds) {
@@ -200,20 +217,29 @@ public final class KernelBench {
             backend.conv2dBackwardData(dIn, dOut, w, s);
             backend.conv2dBackwardWeights(dW, dOut, in, s);
         };
+        // The reference is the same product in both layouts an im2col convolution could use, columns
+        // (k, m) or rows (m, k) against the weights; the faster one counts, so the ratio is not flattered.
         Runnable gemm = () -> backend.sgemm(true, true, m, n, k, 1f, cols.segment(), 0, m, w.segment(), 0, k, 0f,
+                prod.segment(), 0, n);
+        Runnable gemmRows = () -> backend.sgemm(false, true, m, n, k, 1f, cols.segment(), 0, k, w.segment(), 0, k, 0f,
                 prod.segment(), 0, n);
         warm(conv, 3 * s.forwardFlops());
         warm(gemm, 2.0 * m * n * k);
-        double bestConv = 0;
-        double bestGemm = 0;
+        warm(gemmRows, 2.0 * m * n * k);
+        double[] cs = new double[rounds];
+        double[] gs = new double[rounds];
+        double[] ratio = new double[rounds];
         for (int round = 0; round < rounds; round++) {
-            bestConv = Math.max(bestConv, sample(conv, 3 * s.forwardFlops()));
-            bestGemm = Math.max(bestGemm, sample(gemm, 2.0 * m * n * k));
+            cs[round] = sample(conv, 3 * s.forwardFlops());
+            gs[round] = Math.max(sample(gemm, 2.0 * m * n * k), sample(gemmRows, 2.0 * m * n * k));
+            ratio[round] = cs[round] / gs[round];
         }
+        double bestConv = median(cs);
+        double bestGemm = median(gs);
         String layer = s.inChannels() + "x" + s.inH() + "x" + s.inW() + "->" + s.outChannels() + " k" + s.kernelH()
                 + " p" + s.padH();
         return new ConvRow(layer, s.batch(), threads, backend.name(), bestConv, bestGemm,
-                "m=" + m + " n=" + n + " k=" + k + " (A^T B^T)");
+                "m=" + m + " n=" + n + " k=" + k + " (faster of A^T B^T and A B^T)", median(ratio));
     }
 
     /**
@@ -255,22 +281,29 @@ public final class KernelBench {
         for (GemmRow g : gemm) {
             if (g.threads == threads && threads > 1 && (g.n == 1024 || g.n == 2048) && !Double.isNaN(g.rawGflops)
                     && !g.provider.equals("scalar")) {
-                line(js, g.provider + "/raw n=" + g.n + " " + threads + " threads", g.gflops / g.rawGflops, 0.95);
+                boolean engine = g.provider.equals(io.mpsl.kernels.Backends.chosen().name());
+                line(js, g.provider + "/raw n=" + g.n + " " + threads + " threads", g.ratio, engine ? 0.95 : Double.NaN);
             }
         }
         for (GemmRow g : gemm) {
             if (g.threads == 1 && g.n == 1024 && g.provider.equals("vector") && !Double.isNaN(g.rawGflops)) {
-                line(js, "vector/raw n=1024 1 thread", g.gflops / g.rawGflops, 0.80);
+                line(js, "vector/raw n=1024 1 thread", g.ratio, 0.80);
             }
         }
         for (ConvRow c : conv) {
-            line(js, c.provider + " conv/gemm " + c.layer + " " + convThreads + " threads", c.gflops / c.gemmGflops,
-                    0.70);
+            line(js, c.provider + " conv/gemm " + c.layer + " " + convThreads + " threads", c.ratio, 0.70);
         }
         return js.toString();
     }
 
+    /** A ratio line; a NaN target means the ratio is informative only (not one the issue sets). */
     private static void line(StringBuilder js, String what, double ratio, double target) {
+        if (Double.isNaN(target)) {
+            System.out.printf(Locale.ROOT, "  %-48s %6.3f  (for information)%n", what, ratio);
+            js.append(js.isEmpty() ? "" : ",\n").append(String.format(Locale.ROOT,
+                    "    {\"what\": \"%s\", \"ratio\": %.4f, \"target\": null}", what, ratio));
+            return;
+        }
         System.out.printf(Locale.ROOT, "  %-48s %6.3f  (target >= %.2f%s)%n", what, ratio, target,
                 ratio >= target ? "" : ", NOT MET");
         js.append(js.isEmpty() ? "" : ",\n").append(String.format(Locale.ROOT,
@@ -282,14 +315,15 @@ public final class KernelBench {
         sb.append("{\n  \"machine\": {\"cpu\": \"").append(cpu.replace("\"", "'")).append("\", \"cores\": ")
                 .append(Runtime.getRuntime().availableProcessors()).append("},\n");
         sb.append("  \"date\": \"").append(Instant.now()).append("\",\n");
-        sb.append("  \"statistic\": \"best of ").append(rounds).append(" alternating samples of >= ")
+        sb.append("  \"statistic\": \"medians of ").append(rounds).append(" alternating samples of >= ")
                 .append(SAMPLE_NS / 1_000_000).append(" ms\",\n");
         sb.append("  \"gemm\": [\n");
         for (int i = 0; i < gemm.size(); i++) {
             GemmRow g = gemm.get(i);
             sb.append(String.format(Locale.ROOT,
-                    "    {\"n\": %d, \"threads\": %d, \"provider\": \"%s\", \"gflops\": %.2f, \"openblas_raw_gflops\": %s}",
-                    g.n, g.threads, g.provider, g.gflops, jsonNumber(g.rawGflops)));
+                    "    {\"n\": %d, \"threads\": %d, \"provider\": \"%s\", \"gflops\": %.2f, \"openblas_raw_gflops\": %s,"
+                            + " \"ratio\": %s}",
+                    g.n, g.threads, g.provider, g.gflops, jsonNumber(g.rawGflops), jsonNumber(g.ratio)));
             sb.append(i + 1 < gemm.size() ? ",\n" : "\n");
         }
         sb.append("  ],\n  \"conv\": [\n");
@@ -298,8 +332,8 @@ public final class KernelBench {
             sb.append(String.format(Locale.ROOT,
                     "    {\"layer\": \"%s\", \"batch\": %d, \"threads\": %d, \"provider\": \"%s\", \"gflops\": %.2f,"
                             + " \"gemm_gflops\": %.2f, \"gemm_shape\": \"%s\", \"gemm_basis\": \"forward im2col GEMM of"
-                            + " the whole batch\"}",
-                    c.layer, c.batch, c.threads, c.provider, c.gflops, c.gemmGflops, c.gemmShape));
+                            + " the whole batch\", \"ratio\": %.4f}",
+                    c.layer, c.batch, c.threads, c.provider, c.gflops, c.gemmGflops, c.gemmShape, c.ratio));
             sb.append(i + 1 < conv.size() ? ",\n" : "\n");
         }
         sb.append("  ],\n  \"ratios\": [\n").append(ratios).append(ratios.isEmpty() ? "" : "\n").append("  ]\n}\n");
