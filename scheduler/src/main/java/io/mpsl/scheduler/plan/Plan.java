@@ -19,11 +19,12 @@ import java.util.List;
  * @param maxInFlight activation buffers per hop: micro-batches in flight at once, whatever the owner count
  * @param dpClip with dpSigma > 0: each activation row leaving an owner is clipped to this L2 norm
  * @param dpSigma Gaussian noise of standard deviation dpSigma * dpClip added to activations leaving an owner
+ * @param lrDecay every part's learning rate in round r is the optimizer's rate times lrDecay^r
  */
 public record Plan(String model, String dataset, Algorithm algorithm, Mode mode, ServerCopies serverCopies,
         int hops, int[] cuts, ScheduleKind schedule, List<OwnerSpec> owners, LinkSpec hopLink, int rounds,
         int localIterations, OptimizerSpec optimizer, long seed, int maxInFlight, double dpClip, double dpSigma,
-        Partitioning partitioning, double dirichletAlpha, int trainLimit, int testLimit) {
+        Partitioning partitioning, double dirichletAlpha, int trainLimit, int testLimit, double lrDecay) {
 
     /** How many server-side copies a hop keeps. */
     public enum ServerCopies {
@@ -61,6 +62,9 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
                 }
             }
         }
+        if (!(lrDecay > 0 && lrDecay <= 1)) {
+            throw new IllegalArgumentException("lr_decay must be in (0, 1], got " + lrDecay);
+        }
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("max_in_flight must be >= 1, got " + maxInFlight);
         }
@@ -68,6 +72,11 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
             throw new IllegalArgumentException("differential privacy needs dp_clip > 0 and dp_sigma >= 0, got clip "
                     + dpClip + " sigma " + dpSigma);
         }
+    }
+
+    /** The learning rate of every part in round {@code round} (0-based). */
+    public float learningRate(int round) {
+        return (float) (optimizer.learningRate() * Math.pow(lrDecay, round));
     }
 
     /** Pipeline stages of one participant: the owner's head, each hop, and in U-shaped mode the owner's tail. */
@@ -122,6 +131,6 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
                 + ", rounds=" + rounds + ", localIterations=" + localIterations + ", optimizer=" + optimizer
                 + ", seed=" + seed + ", serverCopies=" + serverCopies + ", maxInFlight=" + maxInFlight + ", dp=("
                 + dpClip + ", " + dpSigma + "), partitioning=" + partitioning + "(" + dirichletAlpha + ")"
-                + ", trainLimit=" + trainLimit + ", testLimit=" + testLimit + "]";
+                + ", trainLimit=" + trainLimit + ", testLimit=" + testLimit + ", lrDecay=" + lrDecay + "]";
     }
 }

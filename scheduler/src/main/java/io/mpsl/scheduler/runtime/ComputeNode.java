@@ -74,6 +74,9 @@ final class ComputeNode extends NodeBase {
             java.util.Arrays.fill(iteration, 0);
             java.util.Arrays.fill(cursor, 0);
             java.util.Arrays.fill(samples, 0);
+            for (int p = 0; p < participants; p++) {
+                exec.state(p).setLearningRate(plan.learningRate(round));
+            }
             int remaining = 0;
             for (int p = 0; p < participants; p++) {
                 remaining += iterations[p] > 0 ? 1 : 0;

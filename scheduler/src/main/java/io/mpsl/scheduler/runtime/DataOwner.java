@@ -79,6 +79,9 @@ final class DataOwner extends NodeBase {
     void work() throws Exception {
         for (int round = 0; round < plan.rounds(); round++) {
             samplesThisRound = 0;
+            for (ParameterState part : parts) {
+                part.setLearningRate(plan.learningRate(round));
+            }
             if (plan.algorithm() == Algorithm.SEQUENTIAL_SL) {
                 Message turn = await(MessageType.CONTROL, id, round, 0, 0); // our turn, with the previous owner's weights
                 if (turn.payload != null) {

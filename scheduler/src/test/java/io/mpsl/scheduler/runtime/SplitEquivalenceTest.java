@@ -62,11 +62,17 @@ class SplitEquivalenceTest {
             os.add(new OwnerSpec(BATCH, microBatches, 1.0, LinkSpec.UNLIMITED, LinkSpec.UNLIMITED));
         }
         return new Plan("lenet5", "synthetic", algorithm, mode, Plan.ServerCopies.PER_PARTICIPANT, hops, cuts, kind,
-                os, LinkSpec.UNLIMITED, rounds, localIterations, opt, SEED, 2, 0, 0, Plan.Partitioning.IID, 0, 0, 0);
+                os, LinkSpec.UNLIMITED, rounds, localIterations, opt, SEED, 2, 0, 0, Plan.Partitioning.IID, 0, 0, 0, 1.0);
     }
 
     /** Centralized training of the whole model on the same batches, one optimizer step per mini-batch. */
     static Map<String, float[]> centralized(OptimizerSpec opt, int steps, int[] indices, long loaderSeed) {
+        return centralized(opt, steps, indices, loaderSeed, steps, 1f);
+    }
+
+    /** As above; after every {@code stepsPerRound} steps the learning rate is multiplied by {@code decay}. */
+    static Map<String, float[]> centralized(OptimizerSpec opt, int steps, int[] indices, long loaderSeed,
+            int stepsPerRound, float decay) {
         BackendProvider provider = Backends.chosen();
         try (Backend b = provider.create(1);
                 TensorArena arena = new TensorArena(account)) {
@@ -76,6 +82,7 @@ class SplitEquivalenceTest {
                 BatchLoader loader = new BatchLoader(data, indices, BATCH, loaderSeed, true, arena);
                 loader.startEpoch(0);
                 for (int s = 0; s < steps; s++) {
+                    whole.state().setLearningRate((float) (opt.learningRate() * Math.pow(decay, s / stepsPerRound)));
                     int n = loader.next();
                     Tensor logits = whole.forward(loader.images(), true);
                     loss.forward(logits, loader.labels());
@@ -183,5 +190,26 @@ class SplitEquivalenceTest {
         double d = relativeDifference(avg, split(flPlan));
         System.out.println("engine FedAvg vs FedAvg reference: " + d);
         assertTrue(d <= 1e-5, "FedAvg mode differs from the reference by " + d);
+    }
+
+    @Test
+    void shouldDecayTheLearningRateEachRoundLikeCentralizedTrainingWithTheSameSchedule() throws Exception {
+        OptimizerSpec opt = OptimizerSpec.sgd(0.1f, 0.9f, 0f);
+        int[] all = new int[data.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        Map<String, float[]> reference = centralized(opt, 4, all, SEED, 2, 0.25f);
+        Map<String, float[]> constant = centralized(opt, 4, all, SEED, 2, 1f);
+        Plan p = plan(Algorithm.SPLIT, Mode.U_SHAPED, 1, new int[] {2, 4}, ScheduleKind.GPIPE, 1, 3, 2, 2, opt);
+        Plan decayed = new Plan(p.model(), p.dataset(), p.algorithm(), p.mode(), p.serverCopies(), p.hops(), p.cuts(),
+                p.schedule(), p.owners(), p.hopLink(), p.rounds(), p.localIterations(), p.optimizer(), p.seed(),
+                p.maxInFlight(), p.dpClip(), p.dpSigma(), p.partitioning(), p.dirichletAlpha(), p.trainLimit(),
+                p.testLimit(), 0.25);
+        Map<String, float[]> got = split(decayed);
+        double d = relativeDifference(reference, got);
+        System.out.println("lr decay: split vs centralized with the same schedule: " + d);
+        assertTrue(d <= 1e-5, "differs by " + d);
+        assertTrue(relativeDifference(constant, got) > 1e-4, "the decay had no effect");
     }
 }
