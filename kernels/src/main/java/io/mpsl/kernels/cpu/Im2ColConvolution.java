@@ -3,6 +3,8 @@ package io.mpsl.kernels.cpu;
 import io.mpsl.kernels.ConvSpec;
 import io.mpsl.kernels.Gemm;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Convolution as GEMM over chunks of images, so each GEMM is large even for small deep feature maps. For a
@@ -220,7 +222,13 @@ final class Im2ColConvolution implements AutoCloseable {
         layoutJob.p = p;
         layoutJob.n0 = n0;
         layoutJob.b = b;
-        pool.run(layoutJob, channels, 1);
+        if (direction != LayoutJob.GATHER && p % VectorOps.LANES == 0 && channels % VectorOps.LANES == 0) {
+            layoutJob.prepareBlocks(direction == LayoutJob.TRANSPOSE_OUT ? channels : VectorOps.LANES);
+            pool.run(layoutJob, b * (p / VectorOps.LANES), 1);
+        } else {
+            layoutJob.blocks = false;
+            pool.run(layoutJob, channels, 1);
+        }
     }
 
     @Override
@@ -268,7 +276,9 @@ final class Im2ColConvolution implements AutoCloseable {
      * Moves data between the GEMM layouts and the NCHW images [n0, n0 + b), over a range of channels:
      * GATHER copies dOut into rows (channels, b * P); TRANSPOSE_OUT writes out[n0+t, o, p] = yT[t*P + p, o]
      * from yT (b * P, channels); TO_CHANNELS_LAST is its reverse, rows[t*P + p, c] = in[n0+t, c, p]. The
-     * transposes go in tiles so both sides stay in cache.
+     * transposes go in tiles so both sides stay in cache. When P and the channel count are multiples of the
+     * vector length, the transposes instead run over blocks of LANES pixels of one image: the block is copied
+     * into a heap buffer in bulk and each vector of the other side is one gather from it.
      */
     private static final class LayoutJob extends WorkerPool.Job {
         static final int GATHER = 0;
@@ -282,9 +292,76 @@ final class Im2ColConvolution implements AutoCloseable {
         int p;
         int n0;
         int b;
+        /** Whether run's range counts (image, pixel block) pairs rather than channels. */
+        boolean blocks;
+        /** Gather offsets into a block buffer: lane i reads element i * stride. */
+        private final int[] laneOffsets = new int[VectorOps.LANES];
+        private int laneStride = -1;
+        private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
+
+        void prepareBlocks(int stride) {
+            blocks = true;
+            if (stride != laneStride) {
+                for (int i = 0; i < laneOffsets.length; i++) {
+                    laneOffsets[i] = i * stride;
+                }
+                laneStride = stride;
+            }
+        }
+
+        private static float[] buffer(int floats) {
+            float[][] holder = BUFFER.get();
+            if (holder[0].length < floats) {
+                holder[0] = new float[floats];
+            }
+            return holder[0];
+        }
+
+        /**
+         * Blocks [from, to) of LANES pixels, block u = image t * (P / LANES) + q0 / LANES. TRANSPOSE_OUT copies
+         * yT rows [t*P + q0, +LANES) (contiguous) into buf and gathers each channel's LANES pixels with stride
+         * channels; TO_CHANNELS_LAST copies each channel's LANES pixels into buf[c * LANES + i] and gathers each
+         * pixel's channel vectors with stride LANES.
+         */
+        private void runBlocks(int from, int to) {
+            int lanes = VectorOps.LANES;
+            int perImage = p / lanes;
+            int span = lanes * channels;
+            float[] buf = buffer(span);
+            for (int u = from; u < to; u++) {
+                int t = u / perImage;
+                int q0 = (u % perImage) * lanes;
+                long image = (long) (n0 + t) * channels * p;
+                long pixelRow = (long) t * p + q0;
+                if (direction == TRANSPOSE_OUT) {
+                    MemorySegment.copy(rows, ValueLayout.JAVA_FLOAT_UNALIGNED, pixelRow * channels * Float.BYTES, buf, 0,
+                            span);
+                    for (int o = 0; o < channels; o++) {
+                        VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, o, laneOffsets, 0), nchw,
+                                image + (long) o * p + q0);
+                    }
+                } else {
+                    for (int c = 0; c < channels; c++) {
+                        MemorySegment.copy(nchw, ValueLayout.JAVA_FLOAT_UNALIGNED, (image + (long) c * p + q0) * Float.BYTES,
+                                buf, c * lanes, lanes);
+                    }
+                    for (int q = 0; q < lanes; q++) {
+                        long dst = (pixelRow + q) * channels;
+                        for (int c0 = 0; c0 < channels; c0 += lanes) {
+                            VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, c0 * lanes + q, laneOffsets, 0),
+                                    rows, dst + c0);
+                        }
+                    }
+                }
+            }
+        }
 
         @Override
         void run(int from, int to) {
+            if (blocks) {
+                runBlocks(from, to);
+                return;
+            }
             long ld = (long) b * p;
             for (int t = 0; t < b; t++) {
                 long image = (long) (n0 + t) * channels * p;
