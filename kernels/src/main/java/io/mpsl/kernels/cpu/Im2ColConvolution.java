@@ -223,8 +223,12 @@ final class Im2ColConvolution implements AutoCloseable {
         layoutJob.n0 = n0;
         layoutJob.b = b;
         if (direction != LayoutJob.GATHER && p % VectorOps.LANES == 0 && channels % VectorOps.LANES == 0) {
-            layoutJob.prepareBlocks(direction == LayoutJob.TRANSPOSE_OUT ? channels : VectorOps.LANES);
-            pool.run(layoutJob, b * (p / VectorOps.LANES), 1);
+            int width = VectorOps.LANES;
+            while (width < LayoutJob.MAX_BLOCK && p % (2 * width) == 0) {
+                width *= 2;
+            }
+            layoutJob.prepareBlocks(width, direction == LayoutJob.TRANSPOSE_OUT ? channels : width);
+            pool.run(layoutJob, b * (p / width), 1);
         } else {
             layoutJob.blocks = false;
             pool.run(layoutJob, channels, 1);
@@ -277,8 +281,8 @@ final class Im2ColConvolution implements AutoCloseable {
      * GATHER copies dOut into rows (channels, b * P); TRANSPOSE_OUT writes out[n0+t, o, p] = yT[t*P + p, o]
      * from yT (b * P, channels); TO_CHANNELS_LAST is its reverse, rows[t*P + p, c] = in[n0+t, c, p]. The
      * transposes go in tiles so both sides stay in cache. When P and the channel count are multiples of the
-     * vector length, the transposes instead run over blocks of LANES pixels of one image: the block is copied
-     * into a heap buffer in bulk and each vector of the other side is one gather from it.
+     * vector length, the transposes instead run over blocks of up to MAX_BLOCK pixels of one image: the block
+     * is copied into a heap buffer in bulk and each vector of the other side is one gather from it.
      */
     private static final class LayoutJob extends WorkerPool.Job {
         static final int GATHER = 0;
@@ -294,13 +298,17 @@ final class Im2ColConvolution implements AutoCloseable {
         int b;
         /** Whether run's range counts (image, pixel block) pairs rather than channels. */
         boolean blocks;
+        /** Pixels per block: a multiple of LANES dividing P, at most MAX_BLOCK. */
+        int blockWidth;
+        static final int MAX_BLOCK = 64;
         /** Gather offsets into a block buffer: lane i reads element i * stride. */
         private final int[] laneOffsets = new int[VectorOps.LANES];
         private int laneStride = -1;
         private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
 
-        void prepareBlocks(int stride) {
+        void prepareBlocks(int width, int stride) {
             blocks = true;
+            blockWidth = width;
             if (stride != laneStride) {
                 for (int i = 0; i < laneOffsets.length; i++) {
                     laneOffsets[i] = i * stride;
@@ -318,37 +326,41 @@ final class Im2ColConvolution implements AutoCloseable {
         }
 
         /**
-         * Blocks [from, to) of LANES pixels, block u = image t * (P / LANES) + q0 / LANES. TRANSPOSE_OUT copies
-         * yT rows [t*P + q0, +LANES) (contiguous) into buf and gathers each channel's LANES pixels with stride
-         * channels; TO_CHANNELS_LAST copies each channel's LANES pixels into buf[c * LANES + i] and gathers each
-         * pixel's channel vectors with stride LANES.
+         * Blocks [from, to) of W = blockWidth pixels, block u = image t * (P / W) + q0 / W. TRANSPOSE_OUT copies
+         * yT rows [t*P + q0, +W) (contiguous) into buf and gathers each channel's pixels, LANES at a time, with
+         * stride channels; TO_CHANNELS_LAST copies each channel's W pixels into buf[c * W + i] and gathers each
+         * pixel's channel vectors with stride W.
          */
         private void runBlocks(int from, int to) {
             int lanes = VectorOps.LANES;
-            int perImage = p / lanes;
-            int span = lanes * channels;
+            int w = blockWidth;
+            int perImage = p / w;
+            int span = w * channels;
             float[] buf = buffer(span);
             for (int u = from; u < to; u++) {
                 int t = u / perImage;
-                int q0 = (u % perImage) * lanes;
+                int q0 = (u % perImage) * w;
                 long image = (long) (n0 + t) * channels * p;
                 long pixelRow = (long) t * p + q0;
                 if (direction == TRANSPOSE_OUT) {
                     MemorySegment.copy(rows, ValueLayout.JAVA_FLOAT_UNALIGNED, pixelRow * channels * Float.BYTES, buf, 0,
                             span);
                     for (int o = 0; o < channels; o++) {
-                        VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, o, laneOffsets, 0), nchw,
-                                image + (long) o * p + q0);
+                        long dst = image + (long) o * p + q0;
+                        for (int v = 0; v < w; v += lanes) {
+                            VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, v * channels + o, laneOffsets, 0),
+                                    nchw, dst + v);
+                        }
                     }
                 } else {
                     for (int c = 0; c < channels; c++) {
                         MemorySegment.copy(nchw, ValueLayout.JAVA_FLOAT_UNALIGNED, (image + (long) c * p + q0) * Float.BYTES,
-                                buf, c * lanes, lanes);
+                                buf, c * w, w);
                     }
-                    for (int q = 0; q < lanes; q++) {
+                    for (int q = 0; q < w; q++) {
                         long dst = (pixelRow + q) * channels;
                         for (int c0 = 0; c0 < channels; c0 += lanes) {
-                            VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, c0 * lanes + q, laneOffsets, 0),
+                            VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, c0 * w + q, laneOffsets, 0),
                                     rows, dst + c0);
                         }
                     }
