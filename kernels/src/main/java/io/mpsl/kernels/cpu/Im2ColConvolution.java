@@ -195,10 +195,31 @@ final class Im2ColConvolution implements AutoCloseable {
         addTransposed(dWeight, dWT, groups, og, kg);
     }
 
-    /** dW[g*O_g + o, j] += dWT[g*K_g*O_g + j*O_g + o]. */
-    private static void addTransposed(MemorySegment dWeight, MemorySegment dWT, int groups, int og, int kg) {
+    /**
+     * dW[g*O_g + o, j] += dWT[g*K_g*O_g + j*O_g + o]. With K_g a multiple of the vector length, LANES rows of
+     * dWT at a time go into a heap buffer in one copy and each vector of dW is one gather from it.
+     */
+    private void addTransposed(MemorySegment dWeight, MemorySegment dWT, int groups, int og, int kg) {
+        int lanes = VectorOps.LANES;
+        boolean vector = kg % lanes == 0;
+        if (vector) {
+            layoutJob.prepareBlocks(lanes, og);
+        }
+        float[] buf = vector ? LayoutJob.buffer(lanes * og) : null;
         for (int gr = 0; gr < groups; gr++) {
             long block = (long) gr * kg * og;
+            if (vector) {
+                for (int j0 = 0; j0 < kg; j0 += lanes) {
+                    MemorySegment.copy(dWT, ValueLayout.JAVA_FLOAT_UNALIGNED, (block + (long) j0 * og) * Float.BYTES, buf, 0,
+                            lanes * og);
+                    for (int o = 0; o < og; o++) {
+                        long at = (long) (gr * og + o) * kg + j0;
+                        VectorOps.store(VectorOps.load(dWeight, at).add(
+                                FloatVector.fromArray(VectorOps.SPECIES, buf, o, layoutJob.laneOffsets, 0)), dWeight, at);
+                    }
+                }
+                continue;
+            }
             for (int o = 0; o < og; o++) {
                 long row = (long) (gr * og + o) * kg;
                 for (int j = 0; j < kg; j++) {
@@ -302,7 +323,7 @@ final class Im2ColConvolution implements AutoCloseable {
         int blockWidth;
         static final int MAX_BLOCK = 64;
         /** Gather offsets into a block buffer: lane i reads element i * stride. */
-        private final int[] laneOffsets = new int[VectorOps.LANES];
+        final int[] laneOffsets = new int[VectorOps.LANES];
         private int laneStride = -1;
         private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -317,7 +338,7 @@ final class Im2ColConvolution implements AutoCloseable {
             }
         }
 
-        private static float[] buffer(int floats) {
+        static float[] buffer(int floats) {
             float[][] holder = BUFFER.get();
             if (holder[0].length < floats) {
                 holder[0] = new float[floats];
