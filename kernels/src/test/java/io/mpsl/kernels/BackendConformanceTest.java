@@ -57,7 +57,8 @@ class BackendConformanceTest {
                 new ConvSpec(2, 4, 11, 19, 4, 3, 5, 1, 1, 1, 2, 4),
                 ConvSpec.of(5, 2, 17, 19, 3, 3, 1, 0),
                 ConvSpec.of(7, 3, 6, 6, 4, 3, 1, 1),
-                ConvSpec.of(5, 4, 7, 6, 6, 3, 2, 1).withGroups(2));
+                ConvSpec.of(5, 4, 7, 6, 6, 3, 2, 1).withGroups(2),
+                ConvSpec.of(3, 16, 8, 8, 32, 3, 1, 1));
     }
 
     @ParameterizedTest(name = "{0}", autoCloseArguments = false)

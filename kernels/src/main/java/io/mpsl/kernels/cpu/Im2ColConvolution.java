@@ -3,6 +3,8 @@ package io.mpsl.kernels.cpu;
 import io.mpsl.kernels.ConvSpec;
 import io.mpsl.kernels.Gemm;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Convolution as GEMM over chunks of images, so each GEMM is large even for small deep feature maps. For a
@@ -193,10 +195,31 @@ final class Im2ColConvolution implements AutoCloseable {
         addTransposed(dWeight, dWT, groups, og, kg);
     }
 
-    /** dW[g*O_g + o, j] += dWT[g*K_g*O_g + j*O_g + o]. */
-    private static void addTransposed(MemorySegment dWeight, MemorySegment dWT, int groups, int og, int kg) {
+    /**
+     * dW[g*O_g + o, j] += dWT[g*K_g*O_g + j*O_g + o]. With K_g a multiple of the vector length, LANES rows of
+     * dWT at a time go into a heap buffer in one copy and each vector of dW is one gather from it.
+     */
+    private void addTransposed(MemorySegment dWeight, MemorySegment dWT, int groups, int og, int kg) {
+        int lanes = VectorOps.LANES;
+        boolean vector = kg % lanes == 0;
+        if (vector) {
+            layoutJob.prepareBlocks(lanes, og);
+        }
+        float[] buf = vector ? LayoutJob.buffer(lanes * og) : null;
         for (int gr = 0; gr < groups; gr++) {
             long block = (long) gr * kg * og;
+            if (vector) {
+                for (int j0 = 0; j0 < kg; j0 += lanes) {
+                    MemorySegment.copy(dWT, ValueLayout.JAVA_FLOAT_UNALIGNED, (block + (long) j0 * og) * Float.BYTES, buf, 0,
+                            lanes * og);
+                    for (int o = 0; o < og; o++) {
+                        long at = (long) (gr * og + o) * kg + j0;
+                        VectorOps.store(VectorOps.load(dWeight, at).add(
+                                FloatVector.fromArray(VectorOps.SPECIES, buf, o, layoutJob.laneOffsets, 0)), dWeight, at);
+                    }
+                }
+                continue;
+            }
             for (int o = 0; o < og; o++) {
                 long row = (long) (gr * og + o) * kg;
                 for (int j = 0; j < kg; j++) {
@@ -220,7 +243,17 @@ final class Im2ColConvolution implements AutoCloseable {
         layoutJob.p = p;
         layoutJob.n0 = n0;
         layoutJob.b = b;
-        pool.run(layoutJob, channels, 1);
+        if (direction != LayoutJob.GATHER && p % VectorOps.LANES == 0 && channels % VectorOps.LANES == 0) {
+            int width = VectorOps.LANES;
+            while (width < LayoutJob.MAX_BLOCK && p % (2 * width) == 0) {
+                width *= 2;
+            }
+            layoutJob.prepareBlocks(width, direction == LayoutJob.TRANSPOSE_OUT ? channels : width);
+            pool.run(layoutJob, b * (p / width), 1);
+        } else {
+            layoutJob.blocks = false;
+            pool.run(layoutJob, channels, 1);
+        }
     }
 
     @Override
@@ -268,7 +301,9 @@ final class Im2ColConvolution implements AutoCloseable {
      * Moves data between the GEMM layouts and the NCHW images [n0, n0 + b), over a range of channels:
      * GATHER copies dOut into rows (channels, b * P); TRANSPOSE_OUT writes out[n0+t, o, p] = yT[t*P + p, o]
      * from yT (b * P, channels); TO_CHANNELS_LAST is its reverse, rows[t*P + p, c] = in[n0+t, c, p]. The
-     * transposes go in tiles so both sides stay in cache.
+     * transposes go in tiles so both sides stay in cache. When P and the channel count are multiples of the
+     * vector length, the transposes instead run over blocks of up to MAX_BLOCK pixels of one image: the block
+     * is copied into a heap buffer in bulk and each vector of the other side is one gather from it.
      */
     private static final class LayoutJob extends WorkerPool.Job {
         static final int GATHER = 0;
@@ -282,9 +317,84 @@ final class Im2ColConvolution implements AutoCloseable {
         int p;
         int n0;
         int b;
+        /** Whether run's range counts (image, pixel block) pairs rather than channels. */
+        boolean blocks;
+        /** Pixels per block: a multiple of LANES dividing P, at most MAX_BLOCK. */
+        int blockWidth;
+        static final int MAX_BLOCK = 64;
+        /** Gather offsets into a block buffer: lane i reads element i * stride. */
+        final int[] laneOffsets = new int[VectorOps.LANES];
+        private int laneStride = -1;
+        private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
+
+        void prepareBlocks(int width, int stride) {
+            blocks = true;
+            blockWidth = width;
+            if (stride != laneStride) {
+                for (int i = 0; i < laneOffsets.length; i++) {
+                    laneOffsets[i] = i * stride;
+                }
+                laneStride = stride;
+            }
+        }
+
+        static float[] buffer(int floats) {
+            float[][] holder = BUFFER.get();
+            if (holder[0].length < floats) {
+                holder[0] = new float[floats];
+            }
+            return holder[0];
+        }
+
+        /**
+         * Blocks [from, to) of W = blockWidth pixels, block u = image t * (P / W) + q0 / W. TRANSPOSE_OUT copies
+         * yT rows [t*P + q0, +W) (contiguous) into buf and gathers each channel's pixels, LANES at a time, with
+         * stride channels; TO_CHANNELS_LAST copies each channel's W pixels into buf[c * W + i] and gathers each
+         * pixel's channel vectors with stride W.
+         */
+        private void runBlocks(int from, int to) {
+            int lanes = VectorOps.LANES;
+            int w = blockWidth;
+            int perImage = p / w;
+            int span = w * channels;
+            float[] buf = buffer(span);
+            for (int u = from; u < to; u++) {
+                int t = u / perImage;
+                int q0 = (u % perImage) * w;
+                long image = (long) (n0 + t) * channels * p;
+                long pixelRow = (long) t * p + q0;
+                if (direction == TRANSPOSE_OUT) {
+                    MemorySegment.copy(rows, ValueLayout.JAVA_FLOAT_UNALIGNED, pixelRow * channels * Float.BYTES, buf, 0,
+                            span);
+                    for (int o = 0; o < channels; o++) {
+                        long dst = image + (long) o * p + q0;
+                        for (int v = 0; v < w; v += lanes) {
+                            VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, v * channels + o, laneOffsets, 0),
+                                    nchw, dst + v);
+                        }
+                    }
+                } else {
+                    for (int c = 0; c < channels; c++) {
+                        MemorySegment.copy(nchw, ValueLayout.JAVA_FLOAT_UNALIGNED, (image + (long) c * p + q0) * Float.BYTES,
+                                buf, c * w, w);
+                    }
+                    for (int q = 0; q < w; q++) {
+                        long dst = (pixelRow + q) * channels;
+                        for (int c0 = 0; c0 < channels; c0 += lanes) {
+                            VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, c0 * w + q, laneOffsets, 0),
+                                    rows, dst + c0);
+                        }
+                    }
+                }
+            }
+        }
 
         @Override
         void run(int from, int to) {
+            if (blocks) {
+                runBlocks(from, to);
+                return;
+            }
             long ld = (long) b * p;
             for (int t = 0; t < b; t++) {
                 long image = (long) (n0 + t) * channels * p;
