@@ -42,14 +42,11 @@ final class Coordinator extends NodeBase {
                     samples[p] = in[p].samples;
                 }
                 beginCompute();
-                double[] w = WeightPacker.sampleWeights(samples);
-                for (long j = 0, n = average.size(); j < n; j++) {
-                    double v = 0;
-                    for (int p = 0; p < owners; p++) {
-                        v += w[p] * in[p].payload.get(j);
-                    }
-                    average.set(j, (float) v);
+                Tensor[] payloads = new Tensor[owners];
+                for (int p = 0; p < owners; p++) {
+                    payloads[p] = in[p].payload;
                 }
+                WeightPacker.weightedSum(average, payloads, WeightPacker.sampleWeights(samples));
                 for (Message m : in) {
                     m.release();
                 }

@@ -59,18 +59,26 @@ final class WeightPacker {
         for (ParameterState s : states) {
             all.add(List.copyOf(s.namedTensors().values()));
         }
+        Tensor[] ins = new Tensor[states.length];
         for (int i = 0; i < first.size(); i++) {
-            long n = first.get(i).size();
-            for (long j = 0; j < n; j++) {
-                double v = 0;
-                for (int p = 0; p < states.length; p++) {
-                    v += weights[p] * all.get(p).get(i).get(j);
-                }
-                float f = (float) v;
-                for (int p = 0; p < states.length; p++) {
-                    all.get(p).get(i).set(j, f);
-                }
+            for (int p = 0; p < states.length; p++) {
+                ins[p] = all.get(p).get(i);
             }
+            weightedSum(ins[0], ins, weights); // in place: each element is read from every copy before written
+            for (int p = 1; p < states.length; p++) {
+                ins[p].copyFrom(ins[0]);
+            }
+        }
+    }
+
+    /** out[j] = sum_p weights[p] * ins[p][j], accumulated in double; out may be one of ins. */
+    static void weightedSum(Tensor out, Tensor[] ins, double[] weights) {
+        for (long j = 0, n = out.size(); j < n; j++) {
+            double v = 0;
+            for (int p = 0; p < ins.length; p++) {
+                v += weights[p] * ins[p].get(j);
+            }
+            out.set(j, (float) v);
         }
     }
 
