@@ -20,11 +20,14 @@ import java.util.List;
  * @param dpClip with dpSigma > 0: each activation row leaving an owner is clipped to this L2 norm
  * @param dpSigma Gaussian noise of standard deviation dpSigma * dpClip added to activations leaving an owner
  * @param lrDecay every part's learning rate in round r is the optimizer's rate times lrDecay^r
+ * @param lrWarmupIterations the learning rate rises linearly over each participant's first this-many
+ *     mini-batches of the run (0: no warm-up): lr * min(1, (step + 1) / lrWarmupIterations)
  */
 public record Plan(String model, String dataset, Algorithm algorithm, Mode mode, ServerCopies serverCopies,
         int hops, int[] cuts, ScheduleKind schedule, List<OwnerSpec> owners, LinkSpec hopLink, int rounds,
         int localIterations, OptimizerSpec optimizer, long seed, int maxInFlight, double dpClip, double dpSigma,
-        Partitioning partitioning, double dirichletAlpha, int trainLimit, int testLimit, double lrDecay) {
+        Partitioning partitioning, double dirichletAlpha, int trainLimit, int testLimit, double lrDecay,
+        int lrWarmupIterations) {
 
     /** How many server-side copies a hop keeps. */
     public enum ServerCopies {
@@ -34,6 +37,16 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
     /** How training samples are spread over owners. */
     public enum Partitioning {
         IID, DIRICHLET
+    }
+
+    /** A plan without learning-rate warm-up. */
+    public Plan(String model, String dataset, Algorithm algorithm, Mode mode, ServerCopies serverCopies, int hops,
+            int[] cuts, ScheduleKind schedule, List<OwnerSpec> owners, LinkSpec hopLink, int rounds,
+            int localIterations, OptimizerSpec optimizer, long seed, int maxInFlight, double dpClip, double dpSigma,
+            Partitioning partitioning, double dirichletAlpha, int trainLimit, int testLimit, double lrDecay) {
+        this(model, dataset, algorithm, mode, serverCopies, hops, cuts, schedule, owners, hopLink, rounds,
+                localIterations, optimizer, seed, maxInFlight, dpClip, dpSigma, partitioning, dirichletAlpha,
+                trainLimit, testLimit, lrDecay, 0);
     }
 
     public Plan {
@@ -65,6 +78,9 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
         if (!(lrDecay > 0 && lrDecay <= 1)) {
             throw new IllegalArgumentException("lr_decay must be in (0, 1], got " + lrDecay);
         }
+        if (lrWarmupIterations < 0) {
+            throw new IllegalArgumentException("lr_warmup_iterations must be >= 0, got " + lrWarmupIterations);
+        }
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("max_in_flight must be >= 1, got " + maxInFlight);
         }
@@ -74,9 +90,18 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
         }
     }
 
-    /** The learning rate of every part in round {@code round} (0-based). */
+    /** The learning rate of every part in round {@code round} (0-based), warm-up aside. */
     public float learningRate(int round) {
         return (float) (optimizer.learningRate() * Math.pow(lrDecay, round));
+    }
+
+    /**
+     * The learning rate for a participant's mini-batch {@code step} (0-based, counted over the whole run) in
+     * round {@code round}: learningRate(round) * min(1, (step + 1) / lrWarmupIterations).
+     */
+    public float learningRate(int round, long step) {
+        double warm = lrWarmupIterations == 0 ? 1.0 : Math.min(1.0, (step + 1.0) / lrWarmupIterations);
+        return (float) (optimizer.learningRate() * Math.pow(lrDecay, round) * warm);
     }
 
     /** Pipeline stages of one participant: the owner's head, each hop, and in U-shaped mode the owner's tail. */
@@ -131,6 +156,6 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
                 + ", rounds=" + rounds + ", localIterations=" + localIterations + ", optimizer=" + optimizer
                 + ", seed=" + seed + ", serverCopies=" + serverCopies + ", maxInFlight=" + maxInFlight + ", dp=("
                 + dpClip + ", " + dpSigma + "), partitioning=" + partitioning + "(" + dirichletAlpha + ")"
-                + ", trainLimit=" + trainLimit + ", testLimit=" + testLimit + ", lrDecay=" + lrDecay + "]";
+                + ", trainLimit=" + trainLimit + ", testLimit=" + testLimit + ", lrDecay=" + lrDecay + ", lrWarmupIterations=" + lrWarmupIterations + "]";
     }
 }
