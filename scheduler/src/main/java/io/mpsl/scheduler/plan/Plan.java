@@ -22,12 +22,14 @@ import java.util.List;
  * @param lrDecay every part's learning rate in round r is the optimizer's rate times lrDecay^r
  * @param lrWarmupIterations the learning rate rises linearly over each participant's first this-many
  *     mini-batches of the run (0: no warm-up): lr * min(1, (step + 1) / lrWarmupIterations)
+ * @param lrCosine instead of the per-round decay, the rate follows a cosine from lr down to 0 over each
+ *     participant's mini-batches of the whole run: lr * (1 + cos(pi * step / steps)) / 2
  */
 public record Plan(String model, String dataset, Algorithm algorithm, Mode mode, ServerCopies serverCopies,
         int hops, int[] cuts, ScheduleKind schedule, List<OwnerSpec> owners, LinkSpec hopLink, int rounds,
         int localIterations, OptimizerSpec optimizer, long seed, int maxInFlight, double dpClip, double dpSigma,
         Partitioning partitioning, double dirichletAlpha, int trainLimit, int testLimit, double lrDecay,
-        int lrWarmupIterations) {
+        int lrWarmupIterations, boolean lrCosine) {
 
     /** How many server-side copies a hop keeps. */
     public enum ServerCopies {
@@ -46,7 +48,7 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
             Partitioning partitioning, double dirichletAlpha, int trainLimit, int testLimit, double lrDecay) {
         this(model, dataset, algorithm, mode, serverCopies, hops, cuts, schedule, owners, hopLink, rounds,
                 localIterations, optimizer, seed, maxInFlight, dpClip, dpSigma, partitioning, dirichletAlpha,
-                trainLimit, testLimit, lrDecay, 0);
+                trainLimit, testLimit, lrDecay, 0, false);
     }
 
     public Plan {
@@ -97,11 +99,20 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
 
     /**
      * The learning rate for a participant's mini-batch {@code step} (0-based, counted over the whole run) in
-     * round {@code round}: learningRate(round) * min(1, (step + 1) / lrWarmupIterations).
+     * round {@code round}, of {@code stepsPerRound} mini-batches per round: the per-round decay
+     * lr * lrDecay^round or, with lrCosine, lr * (1 + cos(pi * step / (rounds * stepsPerRound))) / 2; times the
+     * warm-up factor min(1, (step + 1) / lrWarmupIterations).
      */
-    public float learningRate(int round, long step) {
+    public float learningRate(int round, long step, int stepsPerRound) {
         double warm = lrWarmupIterations == 0 ? 1.0 : Math.min(1.0, (step + 1.0) / lrWarmupIterations);
-        return (float) (optimizer.learningRate() * Math.pow(lrDecay, round) * warm);
+        double base;
+        if (lrCosine) {
+            double total = Math.max(1.0, (double) rounds * stepsPerRound);
+            base = 0.5 * (1 + Math.cos(Math.PI * Math.min(1.0, step / total)));
+        } else {
+            base = Math.pow(lrDecay, round);
+        }
+        return (float) (optimizer.learningRate() * base * warm);
     }
 
     /** Pipeline stages of one participant: the owner's head, each hop, and in U-shaped mode the owner's tail. */
@@ -156,6 +167,7 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
                 + ", rounds=" + rounds + ", localIterations=" + localIterations + ", optimizer=" + optimizer
                 + ", seed=" + seed + ", serverCopies=" + serverCopies + ", maxInFlight=" + maxInFlight + ", dp=("
                 + dpClip + ", " + dpSigma + "), partitioning=" + partitioning + "(" + dirichletAlpha + ")"
-                + ", trainLimit=" + trainLimit + ", testLimit=" + testLimit + ", lrDecay=" + lrDecay + ", lrWarmupIterations=" + lrWarmupIterations + "]";
+                + ", trainLimit=" + trainLimit + ", testLimit=" + testLimit + ", lrDecay=" + lrDecay + ", lrWarmupIterations=" + lrWarmupIterations
+                + ", lrCosine=" + lrCosine + "]";
     }
 }

@@ -90,7 +90,7 @@ final class DataOwner extends NodeBase {
                 turn.release();
             }
             for (int it = 0; it < iterationsPerRound; it++) {
-                float lr = plan.learningRate(round, (long) round * iterationsPerRound + it);
+                float lr = plan.learningRate(round, (long) round * iterationsPerRound + it, iterationsPerRound);
                 for (ParameterState part : parts) {
                     part.setLearningRate(lr);
                 }

@@ -235,11 +235,35 @@ class SplitEquivalenceTest {
         Plan warmed = new Plan(p.model(), p.dataset(), p.algorithm(), p.mode(), p.serverCopies(), p.hops(), p.cuts(),
                 p.schedule(), p.owners(), p.hopLink(), p.rounds(), p.localIterations(), p.optimizer(), p.seed(),
                 p.maxInFlight(), p.dpClip(), p.dpSigma(), p.partitioning(), p.dirichletAlpha(), p.trainLimit(),
-                p.testLimit(), 0.5, warm);
+                p.testLimit(), 0.5, warm, false);
         Map<String, float[]> got = split(warmed);
         double d = relativeDifference(reference, got);
         System.out.println("lr warm-up: split vs centralized with the same schedule: " + d);
         assertTrue(d <= 1e-5, "differs by " + d);
         assertTrue(relativeDifference(constant, got) > 1e-4, "the warm-up had no effect");
+    }
+
+    @Test
+    void cosineScheduleFollowsCentralizedTrainingStepByStep() throws InterruptedException {
+        OptimizerSpec opt = OptimizerSpec.sgd(0.05f, 0.9f, 0f);
+        int[] all = new int[data.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        int warm = 2;
+        int steps = 4;
+        Map<String, float[]> reference = centralized(opt, steps, all, SEED, s -> opt.learningRate()
+                * 0.5 * (1 + Math.cos(Math.PI * s / steps)) * Math.min(1.0, (s + 1.0) / warm));
+        Map<String, float[]> constant = centralized(opt, steps, all, SEED, 2, 1f);
+        Plan p = plan(Algorithm.SPLIT, Mode.U_SHAPED, 2, new int[] {1, 2, 4}, ScheduleKind.GPIPE, 1, 2, 2, 2, opt);
+        Plan cosine = new Plan(p.model(), p.dataset(), p.algorithm(), p.mode(), p.serverCopies(), p.hops(), p.cuts(),
+                p.schedule(), p.owners(), p.hopLink(), p.rounds(), p.localIterations(), p.optimizer(), p.seed(),
+                p.maxInFlight(), p.dpClip(), p.dpSigma(), p.partitioning(), p.dirichletAlpha(), p.trainLimit(),
+                p.testLimit(), 1.0, warm, true);
+        Map<String, float[]> got = split(cosine);
+        double d = relativeDifference(reference, got);
+        System.out.println("cosine lr: split vs centralized with the same schedule: " + d);
+        assertTrue(d <= 1e-5, "differs by " + d);
+        assertTrue(relativeDifference(constant, got) > 1e-4, "the schedule had no effect");
     }
 }
