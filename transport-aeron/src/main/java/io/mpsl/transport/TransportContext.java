@@ -13,8 +13,10 @@ import org.agrona.concurrent.IdleStrategy;
  *
  * <p>Derived settings, chosen for the machine and the largest tensor (see {@link #conclude()}):
  * <ul>
- * <li>threading mode: SHARED on 1-2 cores, SHARED_NETWORK on 3-4, DEDICATED above; all driver threads
- * back off to parking when idle, so they never starve the application on a small machine;</li>
+ * <li>threading mode: on 1-2 cores INVOKER with a cooperative driver (one driver thread that parks when
+ * idle, helped by the links' own threads whenever they would wait: see {@link DriverDuty}), SHARED_NETWORK on
+ * 3-4, DEDICATED above; all driver threads back off to parking when idle, so they never starve the
+ * application on a small machine;</li>
  * <li>MTU 65504 bytes, the largest UDP payload Aeron allows: one frame carries a 64 KiB chunk, which is
  * what lifts loopback UDP from ~0.26 GB/s (1408-byte MTU) to GB/s;</li>
  * <li>term length: twice the largest message rounded up to a power of two, between 4 and 16 MiB (the
@@ -33,6 +35,11 @@ public final class TransportContext implements AutoCloseable {
     public static final int MIN_TERM_BYTES = 4 << 20;
     public static final int MAX_TERM_BYTES = 16 << 20;
     public static final int DEFAULT_IPC_TERM_BYTES = 16 << 20;
+    /**
+     * IPC term length with a cooperative driver: a log of 3 x 512 KiB stays in the caches of a small machine,
+     * and a back-pressured sender moves its own limit, so a short window costs no waiting for a driver thread.
+     */
+    public static final int DEFAULT_COOPERATIVE_IPC_TERM_BYTES = 512 << 10;
     public static final long DEFAULT_PEER_TIMEOUT_NS = 5_000_000_000L;
     public static final long MIN_PEER_TIMEOUT_NS = 500_000_000L;
     public static final long DEFAULT_CONNECT_TIMEOUT_NS = 30_000_000_000L;
@@ -67,6 +74,24 @@ public final class TransportContext implements AutoCloseable {
     private Supplier<IdleStrategy> driverIdleStrategies;
     private int chunkBytes;
     private boolean concluded;
+    private Boolean cooperativeDriver;
+
+    /**
+     * Whether the embedded driver, in {@code ThreadingMode.INVOKER}, is run cooperatively (see
+     * {@link DriverDuty}): by a thread of the transport's own that parks when idle, and by the links' threads
+     * when they would otherwise wait (a back-pressured sender, a receiver with nothing to read). Unset
+     * (default): true when the threading mode is chosen for a machine of 1-2 cores, false otherwise; false
+     * with INVOKER means the application runs the driver through {@link Transport#doDriverWork()}.
+     */
+    public TransportContext cooperativeDriver(boolean cooperative) {
+        this.cooperativeDriver = cooperative;
+        return this;
+    }
+
+    /** Whether the driver is run cooperatively; valid after {@link #conclude()}. */
+    public boolean cooperativeDriver() {
+        return cooperativeDriver != null && cooperativeDriver;
+    }
 
     /** The run all frames belong to; frames of other runs are ignored. */
     public TransportContext runId(long runId) {
@@ -321,8 +346,22 @@ public final class TransportContext implements AutoCloseable {
             long twice = Long.highestOneBit(Math.max(1, maxMessageBytes - 1)) << 2;
             termBytes = (int) Math.min(MAX_TERM_BYTES, Math.max(MIN_TERM_BYTES, twice));
         }
+        if (threadingMode == null) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            threadingMode = cores <= 2 ? ThreadingMode.INVOKER : cores <= 4 ? ThreadingMode.SHARED_NETWORK : ThreadingMode.DEDICATED;
+            if (cooperativeDriver == null) {
+                cooperativeDriver = cores <= 2 && embeddedDriver;
+            }
+        }
+        if (cooperativeDriver == null) {
+            cooperativeDriver = false;
+        }
+        if (cooperativeDriver && (threadingMode != ThreadingMode.INVOKER || !embeddedDriver)) {
+            throw new IllegalArgumentException("a cooperative driver needs an embedded driver in ThreadingMode.INVOKER; got "
+                    + threadingMode + (embeddedDriver ? "" : " with an external driver"));
+        }
         if (ipcTermBytes == 0) {
-            ipcTermBytes = Math.max(DEFAULT_IPC_TERM_BYTES, termBytes);
+            ipcTermBytes = cooperativeDriver ? DEFAULT_COOPERATIVE_IPC_TERM_BYTES : Math.max(DEFAULT_IPC_TERM_BYTES, termBytes);
         }
         for (int t : new int[] {termBytes, ipcTermBytes}) {
             if (Integer.bitCount(t) != 1 || t < (64 << 10) || t > (1 << 30)) {
@@ -339,10 +378,6 @@ public final class TransportContext implements AutoCloseable {
         if (receiverWindowBytes < mtuBytes || receiverWindowBytes > Math.min(termBytes / 2, socketBufferBytes)) {
             throw new IllegalArgumentException("receiver window of " + receiverWindowBytes + " bytes: use one MTU to half a term ("
                     + termBytes / 2 + ") and at most the socket buffer (" + socketBufferBytes + ")");
-        }
-        if (threadingMode == null) {
-            int cores = Runtime.getRuntime().availableProcessors();
-            threadingMode = cores <= 2 ? ThreadingMode.SHARED : cores <= 4 ? ThreadingMode.SHARED_NETWORK : ThreadingMode.DEDICATED;
         }
         if (embeddedDriver && aeronDirectoryName == null) {
             Path base = DriverDirectories.baseDirectory();
@@ -374,7 +409,7 @@ public final class TransportContext implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "TransportContext[dir=" + aeronDirectoryName + ", embedded=" + embeddedDriver + ", threading=" + threadingMode
+        return "TransportContext[dir=" + aeronDirectoryName + ", embedded=" + embeddedDriver + ", threading=" + threadingMode + (cooperativeDriver() ? " (cooperative)" : "")
                 + ", mtu=" + mtuBytes + ", term=" + termBytes + ", ipcTerm=" + ipcTermBytes + ", window=" + receiverWindowBytes + ", socketBuffer="
                 + socketBufferBytes + ", chunk=" + chunkBytes + ", maxMessage=" + maxMessageBytes + ", receiverMemory="
                 + receiverMemoryBytes + ", peerTimeoutNs=" + peerTimeoutNs + ", crc=" + crcEnabled + "]";

@@ -21,7 +21,9 @@ class TransportContextTest {
         assertEquals(4 << 20, concluded(1 << 20).termBytes());
         assertEquals(16 << 20, concluded(8 << 20).termBytes());
         assertEquals(16 << 20, concluded(64L << 20).termBytes());
-        assertEquals(16 << 20, concluded(1 << 20).ipcTermBytes());
+        TransportContext shared = TransportTestSupport.context().threadingMode(ThreadingMode.SHARED).conclude();
+        shared.close();
+        assertEquals(16 << 20, shared.ipcTermBytes());
         TransportContext ctx = concluded(64L << 20);
         assertTrue(ctx.receiverWindowBytes() <= ctx.socketBufferBytes());
         assertTrue(ctx.receiverWindowBytes() <= ctx.termBytes() / 2);
@@ -30,12 +32,15 @@ class TransportContextTest {
     }
 
     @Test
-    void shouldChooseSharedThreadingOnSmallMachinesAndAFreshFolder() {
+    void shouldChooseACooperativeDriverOnSmallMachinesAndAFreshFolder() {
         TransportContext a = concluded(1 << 20);
         TransportContext b = concluded(1 << 20);
         int cores = Runtime.getRuntime().availableProcessors();
-        assertEquals(cores <= 2 ? ThreadingMode.SHARED : cores <= 4 ? ThreadingMode.SHARED_NETWORK : ThreadingMode.DEDICATED,
+        assertEquals(cores <= 2 ? ThreadingMode.INVOKER : cores <= 4 ? ThreadingMode.SHARED_NETWORK : ThreadingMode.DEDICATED,
                 a.threadingMode());
+        assertEquals(cores <= 2, a.cooperativeDriver());
+        assertEquals(cores <= 2 ? TransportContext.DEFAULT_COOPERATIVE_IPC_TERM_BYTES : TransportContext.DEFAULT_IPC_TERM_BYTES,
+                a.ipcTermBytes());
         assertNotNull(a.aeronDirectoryName());
         assertTrue(!a.aeronDirectoryName().equals(b.aeronDirectoryName()), "two contexts share a driver folder");
     }
@@ -56,5 +61,8 @@ class TransportContextTest {
         assertTrue(e.getMessage().contains(Integer.toString(3 << 20)), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TransportTestSupport.context().ipcTermBytes(256 << 10).conclude());
         assertTrue(e.getMessage().contains("eighth of a term"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> TransportTestSupport.context().threadingMode(ThreadingMode.SHARED).cooperativeDriver(true).conclude());
+        assertTrue(e.getMessage().contains("SHARED"), e.getMessage());
     }
 }
