@@ -48,7 +48,7 @@ public final class Transport implements AutoCloseable {
                         .dirDeleteOnShutdown(true)
                         .threadingMode(ctx.threadingMode())
                         .mtuLength(ctx.mtuBytes())
-                        .ipcMtuLength(ctx.mtuBytes())
+                        .ipcMtuLength(ctx.ipcMtuBytes())
                         .publicationTermBufferLength(ctx.termBytes())
                         .ipcTermBufferLength(ctx.ipcTermBytes())
                         .initialWindowLength(ctx.receiverWindowBytes())
@@ -135,7 +135,7 @@ public final class Transport implements AutoCloseable {
 
     /** The IPC channel, for links between roles in this machine that share one driver. */
     public String ipcPublicationChannel() {
-        return "aeron:ipc?mtu=" + ctx.mtuBytes() + "|term-length=" + ctx.ipcTermBytes();
+        return "aeron:ipc?mtu=" + ctx.ipcMtuBytes() + "|term-length=" + ctx.ipcTermBytes();
     }
 
     public String ipcSubscriptionChannel() {

@@ -211,6 +211,12 @@ public final class TransportBench {
         if (Integer.getInteger("mpsl.bench.ipcTermBytes") != null) {
             ctx.ipcTermBytes(Integer.getInteger("mpsl.bench.ipcTermBytes"));
         }
+        if (Integer.getInteger("mpsl.bench.receiverWindowBytes") != null) {
+            ctx.receiverWindowBytes(Integer.getInteger("mpsl.bench.receiverWindowBytes"));
+        }
+        if (Integer.getInteger("mpsl.bench.ipcMtuBytes") != null) {
+            ctx.ipcMtuBytes(Integer.getInteger("mpsl.bench.ipcMtuBytes"));
+        }
         if (System.getProperty("mpsl.bench.threading") != null) {
             ctx.threadingMode(io.aeron.driver.ThreadingMode.valueOf(System.getProperty("mpsl.bench.threading")));
         }
