@@ -466,7 +466,7 @@ public final class TransportBench {
                         idle.idle();
                     }
                 }
-                out.close();
+                out.shutdownOutput(); // the receiver reads to the end of the stream, then stops
                 rx.join();
                 return new Transfer("tcp", size, goodput, latencyNs.getValueAtPercentile(50) / 1e3,
                         latencyNs.getValueAtPercentile(99) / 1e3, cpuPerGb);
