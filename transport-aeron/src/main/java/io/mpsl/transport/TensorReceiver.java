@@ -62,6 +62,7 @@ public final class TensorReceiver implements AutoCloseable, ControlledFragmentHa
     }
 
     private final Subscription subscription;
+    private final DriverDuty duty;
     private final LinkMetrics metrics;
     private final TensorPool pool;
     private final Object poolLock = new Object();
@@ -91,8 +92,9 @@ public final class TensorReceiver implements AutoCloseable, ControlledFragmentHa
     private long pollNowNs;
     private boolean closed;
 
-    TensorReceiver(TransportContext ctx, Aeron aeron, String channel, int streamId, LinkShaper shaper, MemoryAccount account,
-            String name) {
+    TensorReceiver(TransportContext ctx, Aeron aeron, String channel, int streamId, LinkShaper shaper, DriverDuty duty,
+            MemoryAccount account, String name) {
+        this.duty = duty;
         this.metrics = new LinkMetrics(name);
         this.validator = new FrameValidator(ctx.runId(), ctx.sessionToken(), ctx.maxMessageBytes());
         this.memoryBytes = ctx.receiverMemoryBytes();
@@ -146,7 +148,12 @@ public final class TensorReceiver implements AutoCloseable, ControlledFragmentHa
             m.tensor = null;
             work++;
         }
-        work += subscription.controlledPoll(this, fragmentLimit);
+        int fragments = subscription.controlledPoll(this, fragmentLimit);
+        if (fragments == 0 && duty != null) {
+            // Nothing to read: instead of idling, run the driver (it may receive, send or move a limit).
+            work += duty.invoke();
+        }
+        work += fragments;
         this.handler = null;
         return work;
     }

@@ -31,6 +31,7 @@ public final class TensorSender implements AutoCloseable {
 
     private final ExclusivePublication publication;
     private final LinkShaper shaper;
+    private final DriverDuty duty;
     private final LinkMetrics metrics;
     private final long runId;
     private final long sessionToken;
@@ -67,8 +68,9 @@ public final class TensorSender implements AutoCloseable {
     private boolean peerLost;
     private boolean closed;
 
-    TensorSender(TransportContext ctx, ExclusivePublication publication, LinkShaper shaper, String name) {
+    TensorSender(TransportContext ctx, ExclusivePublication publication, LinkShaper shaper, DriverDuty duty, String name) {
         this.publication = publication;
+        this.duty = duty;
         this.shaper = shaper;
         this.metrics = new LinkMetrics(name);
         this.runId = ctx.runId();
@@ -161,6 +163,9 @@ public final class TensorSender implements AutoCloseable {
             }
             int length = (int) Math.min(chunkBytes, totalBytes - byteOffset);
             long result = sendChunk(slot, tensor, length);
+            if (result == Publication.BACK_PRESSURED && duty != null && duty.invoke() > 0) {
+                result = sendChunk(slot, tensor, length);
+            }
             if (result < 0) {
                 onOfferFailed(result, nowNs);
                 break;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.AgentRunner;
 
 /**
  * The transport of one process: an Aeron client, on an embedded media driver (default) or an external one,
@@ -20,18 +21,24 @@ public final class Transport implements AutoCloseable {
     private final Aeron aeron;
     private final List<AutoCloseable> links = new ArrayList<>();
     private final AgentInvoker invoker;
+    private final DriverDuty duty;
+    private final AgentRunner dutyRunner;
 
-    private Transport(TransportContext ctx, MediaDriver driver, Aeron aeron) {
+    private Transport(TransportContext ctx, MediaDriver driver, Aeron aeron, DriverDuty duty, AgentRunner dutyRunner) {
         this.ctx = ctx;
         this.driver = driver;
         this.aeron = aeron;
         this.invoker = driver == null ? null : driver.sharedAgentInvoker();
+        this.duty = duty;
+        this.dutyRunner = dutyRunner;
     }
 
     /** Concludes the context, starts the embedded driver if configured, and connects to the driver. */
     public static Transport launch(TransportContext ctx) {
         ctx.conclude();
         MediaDriver driver = null;
+        DriverDuty duty = null;
+        AgentRunner dutyRunner = null;
         try {
             if (ctx.embeddedDriver()) {
                 long timeoutNs = ctx.peerTimeoutNs();
@@ -41,7 +48,7 @@ public final class Transport implements AutoCloseable {
                         .dirDeleteOnShutdown(true)
                         .threadingMode(ctx.threadingMode())
                         .mtuLength(ctx.mtuBytes())
-                        .ipcMtuLength(ctx.mtuBytes())
+                        .ipcMtuLength(ctx.ipcMtuBytes())
                         .publicationTermBufferLength(ctx.termBytes())
                         .ipcTermBufferLength(ctx.ipcTermBytes())
                         .initialWindowLength(ctx.receiverWindowBytes())
@@ -66,16 +73,30 @@ public final class Transport implements AutoCloseable {
                         .warnIfDirectoryExists(false);
                 driver = MediaDriver.launch(dc);
             }
+            if (driver != null && driver.sharedAgentInvoker() != null && ctx.cooperativeDriver()) {
+                driver.sharedAgentInvoker().start();
+                duty = new DriverDuty(driver.sharedAgentInvoker());
+                dutyRunner = new AgentRunner(ctx.newDriverIdleStrategy(), Transport::onDriverDutyError, null, duty);
+                AgentRunner.startOnThread(dutyRunner);
+            }
             Aeron aeron = Aeron.connect(new Aeron.Context()
-                    .driverAgentInvoker(driver == null ? null : driver.sharedAgentInvoker())
+                    .driverAgentInvoker(driver == null || duty != null ? null : driver.sharedAgentInvoker())
                     .aeronDirectoryName(ctx.aeronDirectoryName())
                     .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(Math.max(ctx.peerTimeoutNs(), 10_000_000_000L))));
-            return new Transport(ctx, driver, aeron);
+            return new Transport(ctx, driver, aeron, duty, dutyRunner);
         } catch (RuntimeException e) {
+            CloseHelper.quietClose(dutyRunner);
+            if (duty != null) {
+                duty.stop();
+            }
             CloseHelper.quietClose(driver);
             ctx.close();
             throw e;
         }
+    }
+
+    private static void onDriverDutyError(Throwable t) {
+        System.getLogger(Transport.class.getName()).log(System.Logger.Level.ERROR, "mpsl transport: driver duty cycle failed", t);
     }
 
     public TransportContext context() {
@@ -83,14 +104,16 @@ public final class Transport implements AutoCloseable {
     }
 
     /**
-     * Runs one duty cycle of the embedded driver when it was started with {@code ThreadingMode.INVOKER} (no
-     * driver threads: the caller's thread does the driver's work, e.g. the communication thread between its
-     * sends and receives); does nothing otherwise. One thread only.
+     * Runs one duty cycle of the embedded driver when it was started with {@code ThreadingMode.INVOKER}; does
+     * nothing otherwise. Without a cooperative driver (see {@link TransportContext#cooperativeDriver(boolean)})
+     * there are no driver threads: the caller's thread does the driver's work, e.g. the communication thread
+     * between its sends and receives, and only one thread may call this. With one, any thread may call it
+     * (it returns 0 when another thread is running the driver), and nobody has to.
      *
      * @return work done by the driver
      */
     public int doDriverWork() {
-        return invoker == null ? 0 : invoker.invoke();
+        return duty != null ? duty.invoke() : invoker == null ? 0 : invoker.invoke();
     }
 
     /** The Aeron client, for counters and diagnostics. */
@@ -112,7 +135,7 @@ public final class Transport implements AutoCloseable {
 
     /** The IPC channel, for links between roles in this machine that share one driver. */
     public String ipcPublicationChannel() {
-        return "aeron:ipc?mtu=" + ctx.mtuBytes() + "|term-length=" + ctx.ipcTermBytes();
+        return "aeron:ipc?mtu=" + ctx.ipcMtuBytes() + "|term-length=" + ctx.ipcTermBytes();
     }
 
     public String ipcSubscriptionChannel() {
@@ -139,7 +162,7 @@ public final class Transport implements AutoCloseable {
 
     /** A sender on any Aeron publication channel; {@code shaper} may be null for an unshaped link. */
     public synchronized TensorSender newSender(String channel, int streamId, LinkShaper shaper) {
-        TensorSender s = new TensorSender(ctx, aeron.addExclusivePublication(channel, streamId), shaper,
+        TensorSender s = new TensorSender(ctx, aeron.addExclusivePublication(channel, streamId), shaper, duty,
                 "send " + channel + " stream " + streamId);
         links.add(s);
         return s;
@@ -150,7 +173,7 @@ public final class Transport implements AutoCloseable {
      * and limited to {@link TransportContext#receiverMemoryBytes()}; {@code shaper} (may be null) adds its delay.
      */
     public synchronized TensorReceiver newReceiver(String channel, int streamId, LinkShaper shaper, MemoryAccount account) {
-        TensorReceiver r = new TensorReceiver(ctx, aeron, channel, streamId, shaper, account,
+        TensorReceiver r = new TensorReceiver(ctx, aeron, channel, streamId, shaper, duty, account,
                 "receive " + channel + " stream " + streamId);
         links.add(r);
         return r;
@@ -163,6 +186,10 @@ public final class Transport implements AutoCloseable {
         }
         links.clear();
         CloseHelper.quietClose(aeron);
+        CloseHelper.quietClose(dutyRunner);
+        if (duty != null) {
+            duty.stop();
+        }
         CloseHelper.quietClose(driver);
         ctx.close();
     }

@@ -56,8 +56,13 @@
  * <h2>Media driver</h2>
  * Embedded by default, in a fresh folder per instance ({@link io.mpsl.transport.DriverDirectories}: folders
  * of dead processes are removed at start, the own one at close), or external. Settings follow the machine
- * and the largest tensor (see {@link io.mpsl.transport.TransportContext}): SHARED threading on two cores,
- * backing-off idle strategies, a 64 KiB MTU, terms of twice the largest tensor (4-16 MiB).
+ * and the largest tensor (see {@link io.mpsl.transport.TransportContext}). On one or two cores the driver
+ * is cooperative (INVOKER mode): one driver thread that parks when idle, helped by the links' own threads
+ * whenever they would wait (a back-pressured sender moves its own publication limit; a receiver with nothing
+ * to read receives datagrams), so no third busy thread competes for two cores, and short logs that stay in
+ * cache (UDP terms of 1 MiB, IPC terms of 256 KiB with a 32 KiB MTU). On more cores: SHARED_NETWORK or
+ * DEDICATED threads with backing-off idle strategies and terms of twice the largest tensor (4-16 MiB). UDP
+ * frames use a 64 KiB MTU either way.
  *
  * <h2>Link shaper</h2>
  * {@link io.mpsl.transport.LinkShaper} paces chunks at a rate on the sender (virtual-time token bucket) and

@@ -32,6 +32,9 @@ class PeerLossTest {
         cmd.add("java.base/jdk.internal.misc=ALL-UNNAMED");
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-Xmx128m");
+        // The peer's driver folder goes in a folder of this test's own: another JVM starting a transport on
+        // this machine at the same time would otherwise remove the killed peer's stale folder before we look.
+        cmd.add("-D" + PeerProcess.DRIVER_BASE_PROPERTY + "=" + Files.createTempDirectory("mpsl-peer-loss"));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(PeerProcess.class.getName());
@@ -58,6 +61,14 @@ class PeerLossTest {
         }
         folder[0] = line.substring("READY ".length());
         return p;
+    }
+
+    /** Kills the peer if still alive, then removes its driver folder and the test's folder around it. */
+    private static void stopAndClean(Process peer, String folder) throws Exception {
+        peer.destroyForcibly().waitFor();
+        Path base = Path.of(folder).getParent();
+        DriverDirectories.removeStale(base);
+        Files.deleteIfExists(base);
     }
 
     @Test
@@ -101,7 +112,7 @@ class PeerLossTest {
             DriverDirectories.removeStale(Path.of(peerFolder[0]).getParent());
             assertFalse(Files.exists(Path.of(peerFolder[0])), "the stale folder of the killed peer was removed");
         } finally {
-            peer.destroyForcibly();
+            stopAndClean(peer, peerFolder[0]);
         }
     }
 
@@ -138,7 +149,7 @@ class PeerLossTest {
                 }
                 assertEquals(0, receiver.outstandingTensors(), "the partly received tensor went back to the pool");
             } finally {
-                peer.destroyForcibly();
+                stopAndClean(peer, peerFolder[0]);
             }
         }
     }

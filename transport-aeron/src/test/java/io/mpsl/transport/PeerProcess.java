@@ -11,13 +11,21 @@ import io.mpsl.tensor.TensorArena;
  * 50 Mbit/s. Prints {@code READY <driver folder>} once its transport is up.
  */
 public final class PeerProcess {
+    /** A folder to put the driver folder in instead of the default base (optional). */
+    static final String DRIVER_BASE_PROPERTY = "mpsl.test.driverBase";
+
     private PeerProcess() {
     }
 
     public static void main(String[] args) throws Exception {
         String role = args[0];
         int port = Integer.parseInt(args[1]);
-        try (Transport t = Transport.launch(TransportTestSupport.context().peerTimeoutNs(1_000_000_000L).maxMessageBytes(64L << 20));
+        TransportContext ctx = TransportTestSupport.context().peerTimeoutNs(1_000_000_000L).maxMessageBytes(64L << 20);
+        String base = System.getProperty(DRIVER_BASE_PROPERTY);
+        if (base != null) {
+            ctx.aeronDirectoryName(DriverDirectories.newDirectory(java.nio.file.Path.of(base)).toString());
+        }
+        try (Transport t = Transport.launch(ctx);
                 TensorArena arena = new TensorArena(MemoryAccount.root("peer"))) {
             System.out.println("READY " + t.context().aeronDirectoryName());
             System.out.flush();

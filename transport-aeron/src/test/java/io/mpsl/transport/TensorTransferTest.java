@@ -2,7 +2,9 @@ package io.mpsl.transport;
 
 import static io.mpsl.transport.TransportTestSupport.LOOPBACK;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpsl.tensor.DType;
 import io.mpsl.tensor.MemoryAccount;
@@ -85,6 +87,26 @@ class TensorTransferTest {
             TensorReceiver receiver = t.newIpcReceiver(11, null, null);
             TensorSender sender = t.newIpcSender(11, null);
             assertTransfersBitExact(t, sender, receiver);
+        }
+    }
+
+    @Test
+    void shouldDeliverBitExactWithACooperativeDriverOverUdpAndIpc() {
+        try (Transport t = Transport.launch(TransportTestSupport.context().maxMessageBytes(64L << 20)
+                .threadingMode(io.aeron.driver.ThreadingMode.INVOKER).cooperativeDriver(true))) {
+            assertTrue(t.context().cooperativeDriver());
+            int port = TransportTestSupport.freePort();
+            assertTransfersBitExact(t, t.newUdpSender(LOOPBACK, port, 13, null), t.newUdpReceiver(LOOPBACK, port, 13, null, null));
+            assertTransfersBitExact(t, t.newIpcSender(14, null), t.newIpcReceiver(14, null, null));
+        }
+    }
+
+    @Test
+    void shouldDeliverBitExactWithASharedDriverThread() {
+        try (Transport t = Transport.launch(TransportTestSupport.context().maxMessageBytes(64L << 20)
+                .threadingMode(io.aeron.driver.ThreadingMode.SHARED))) {
+            assertFalse(t.context().cooperativeDriver());
+            assertTransfersBitExact(t, t.newIpcSender(15, null), t.newIpcReceiver(15, null, null));
         }
     }
 

@@ -49,6 +49,12 @@ public final class TransportBench {
     private static final long[] SHAPED_RATES_MBIT = {10, 100, 1000};
     /** Goodput is the best of this many back-to-back streams (the machine may be shared). */
     private static final int REPEATS = 3;
+    /**
+     * Every transfer first streams for this long (a tenth with --quick), so that the JIT has compiled the hot
+     * loops of both ends before anything is measured: the compiler threads would otherwise take CPU from the
+     * measured ones on a small machine.
+     */
+    private static final long WARM_UP_NS = 1_000_000_000L;
 
     /** One transfer result. */
     record Transfer(String transport, int sizeBytes, double goodputMbS, double p50Us, double p99Us, double cpuSecondsPerGb) {
@@ -83,7 +89,7 @@ public final class TransportBench {
                 case "--transport" -> only = args[++i];
                 case "--no-shaped" -> shapedToo = false;
                 default -> throw new IllegalArgumentException("unknown option '" + args[i]
-                        + "'; use --json FILE, --quick, --size BYTES, --transport NAME, --no-shaped");
+                        + "'; use --json FILE, --quick, --size BYTES, --transport NAME[,NAME], --no-shaped");
             }
         }
         long streamBytes = quick ? 64L << 20 : 512L << 20;
@@ -94,7 +100,7 @@ public final class TransportBench {
                 "cpu s/GB");
         for (int size : sizes) {
             for (String transport : new String[] {"aeron-udp", "aeron-ipc", "tcp"}) {
-                if (only != null && !only.equals(transport)) {
+                if (only != null && !List.of(only.split(",")).contains(transport)) {
                     continue;
                 }
                 Transfer t = transport.equals("tcp") ? tcp(size, streamBytes, quick) : aeron(transport, size, streamBytes, quick);
@@ -205,6 +211,12 @@ public final class TransportBench {
         if (Integer.getInteger("mpsl.bench.ipcTermBytes") != null) {
             ctx.ipcTermBytes(Integer.getInteger("mpsl.bench.ipcTermBytes"));
         }
+        if (Integer.getInteger("mpsl.bench.receiverWindowBytes") != null) {
+            ctx.receiverWindowBytes(Integer.getInteger("mpsl.bench.receiverWindowBytes"));
+        }
+        if (Integer.getInteger("mpsl.bench.ipcMtuBytes") != null) {
+            ctx.ipcMtuBytes(Integer.getInteger("mpsl.bench.ipcMtuBytes"));
+        }
         if (System.getProperty("mpsl.bench.threading") != null) {
             ctx.threadingMode(io.aeron.driver.ThreadingMode.valueOf(System.getProperty("mpsl.bench.threading")));
         }
@@ -234,7 +246,10 @@ public final class TransportBench {
                 awaitConnected(t, sender);
                 IdleStrategy idle = appIdle();
                 // Warm-up, then goodput: stream.
-                streamAeron(t, sender, tensor, messagesFor(streamBytes / 8, size), idle);
+                long warmEndNs = System.nanoTime() + (quick ? WARM_UP_NS / 10 : WARM_UP_NS);
+                while (System.nanoTime() < warmEndNs) {
+                    streamAeron(t, sender, tensor, 8, idle);
+                }
                 int n = messagesFor(streamBytes / REPEATS, size);
                 double goodput = 0;
                 long cpuStartNs = OS.getProcessCpuTime();
@@ -387,21 +402,23 @@ public final class TransportBench {
             Histogram latencyNs = new Histogram(1, 60_000_000_000L, 3);
             long[] lastDeliveryNs = new long[1];
             boolean[] recordLatency = new boolean[1];
-            int warm = messagesFor(streamBytes / 8, size);
             int n = messagesFor(streamBytes / REPEATS, size);
             int samples = latencySamples(size, quick);
-            int total = warm + REPEATS * n + samples;
             Thread rx = new Thread(() -> {
                 try (SocketChannel in = server.accept()) {
                     ByteBuffer h = ByteBuffer.allocateDirect(FrameHeaderFlyweight.HEADER_LENGTH);
                     UnsafeBuffer hv = new UnsafeBuffer(h);
                     FrameHeaderFlyweight f = new FrameHeaderFlyweight().wrap(hv, 0);
                     ByteBuffer payload = dst.segment().asByteBuffer();
-                    for (int i = 0; i < total; i++) {
+                    for (long i = 0;; i++) {
                         h.clear();
-                        readFully(in, h);
+                        if (!readFully(in, h)) {
+                            break; // the sender closed the connection after its last message
+                        }
                         payload.clear().limit(f.payloadLength());
-                        readFully(in, payload);
+                        if (!readFully(in, payload)) {
+                            throw new IOException("tcp baseline connection closed after a header");
+                        }
                         long now = System.nanoTime();
                         if (recordLatency[0]) {
                             latencyNs.recordValue(Math.max(1, now - f.timestampNs()));
@@ -420,8 +437,11 @@ public final class TransportBench {
                 out.connect(server.getLocalAddress());
                 ByteBuffer payload = src.segment().asByteBuffer();
                 ByteBuffer[] gather = {header, payload};
-                for (int i = 0; i < warm; i++) {
+                long warm = 0;
+                long warmEndNs = System.nanoTime() + (quick ? WARM_UP_NS / 10 : WARM_UP_NS);
+                while (System.nanoTime() < warmEndNs) {
                     writeMessage(out, gather, frame);
+                    warm++;
                 }
                 double goodput = 0;
                 long cpuStartNs = OS.getProcessCpuTime();
@@ -446,6 +466,7 @@ public final class TransportBench {
                         idle.idle();
                     }
                 }
+                out.shutdownOutput(); // the receiver reads to the end of the stream, then stops
                 rx.join();
                 return new Transfer("tcp", size, goodput, latencyNs.getValueAtPercentile(50) / 1e3,
                         latencyNs.getValueAtPercentile(99) / 1e3, cpuPerGb);
@@ -463,11 +484,18 @@ public final class TransportBench {
         }
     }
 
-    private static void readFully(SocketChannel in, ByteBuffer b) throws IOException {
+    /** Fills {@code b}; false when the connection ended before its first byte, an exception when in the middle. */
+    private static boolean readFully(SocketChannel in, ByteBuffer b) throws IOException {
+        boolean first = true;
         while (b.hasRemaining()) {
             if (in.read(b) < 0) {
-                throw new IOException("tcp baseline connection closed early");
+                if (first) {
+                    return false;
+                }
+                throw new IOException("tcp baseline connection closed in the middle of a message");
             }
+            first = false;
         }
+        return true;
     }
 }
