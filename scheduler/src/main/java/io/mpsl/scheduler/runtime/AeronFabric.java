@@ -741,6 +741,14 @@ final class AeronFabric extends Fabric {
     @Override
     public synchronized void close() {
         stopping = true;
+        if (running && state != null && state.failed()) {
+            // give the ABORT frames a moment to leave, so peers name the node that failed, not this process
+            long until = System.nanoTime() + 500_000_000L;
+            while (!(aborted && flushed()) && System.nanoTime() - until < 0) {
+                sleepMs(2);
+            }
+            sleepMs(50);
+        }
         running = false;
         if (comm != null) {
             try {
