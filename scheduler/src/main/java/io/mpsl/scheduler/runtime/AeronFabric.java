@@ -191,8 +191,8 @@ final class AeronFabric extends Fabric {
                 work++;
             }
             if (!stopping && !from.byeFrom.contains(to) && sender.isPeerLost()) {
-                fail(to, to + " was lost: " + from.name + " could not send to it at " + endpointOf(to) + " for "
-                        + seconds(peerTimeoutNs) + " (its process died, or the network failed)");
+                fail(to, to + " was lost: " + from.name + " could not send to it at " + endpointOf(to) + " (peer timeout "
+                        + seconds(peerTimeoutNs) + "): its process died, or the network failed");
             }
             return work;
         }
@@ -339,8 +339,8 @@ final class AeronFabric extends Fabric {
                 receiver.release(l.tensor);
             }
             if (source != null && !stopping && !byeFrom.contains(source)) {
-                fail(source, source + " was lost: " + name + " heard nothing from it (" + sourceIdentity + ") for "
-                        + seconds(peerTimeoutNs) + " (its process died, or the network failed)");
+                fail(source, source + " was lost: " + name + " stopped hearing from it (" + sourceIdentity
+                        + ", peer timeout " + seconds(peerTimeoutNs) + "): its process died, or the network failed");
             }
         }
     }
