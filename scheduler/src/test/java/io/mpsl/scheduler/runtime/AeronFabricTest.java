@@ -56,6 +56,7 @@ class AeronFabricTest {
 
     /** Trains the plan; returns every participant's model, by parameter name, and the run's result. */
     static Object[] train(Plan plan, Deployment deployment) throws InterruptedException {
+        long t0 = System.nanoTime();
         try (LocalCluster c = new LocalCluster(plan, data, data,
                 new LocalCluster.Options().evaluate(false).deployment(deployment))) {
             RunResult r = c.run();
@@ -63,7 +64,12 @@ class AeronFabricTest {
             for (int p = 0; p < plan.owners().size(); p++) {
                 models.add(SplitEquivalenceTest.snapshot(c.partsOf(p)));
             }
+            System.out.printf(java.util.Locale.ROOT, "%s: %.2f s to build and train, wall of the rounds %.2f s%n",
+                    deployment.kind(), (System.nanoTime() - t0) / 1e9, r.wallS());
             return new Object[] {models, r};
+        } finally {
+            System.out.printf(java.util.Locale.ROOT, "%s: %.2f s with set-up and close%n", deployment.kind(),
+                    (System.nanoTime() - t0) / 1e9);
         }
     }
 
