@@ -557,10 +557,15 @@ final class AeronFabric extends Fabric {
         transport = Transport.launch(ctx);
         sendQueueCapacity = ctx.sendQueueCapacity();
         for (Local l : locals.values()) {
-            l.receiver = kind == Deployment.Kind.UDP
-                    ? transport.newUdpReceiver(Deployment.host(endpoints.get(l.name)), Deployment.port(endpoints.get(l.name)),
-                            STREAM_ID, null, l.account)
-                    : transport.newIpcReceiver(STREAM_ID + l.index, null, l.account);
+            try {
+                l.receiver = kind == Deployment.Kind.UDP
+                        ? transport.newUdpReceiver(Deployment.host(endpoints.get(l.name)),
+                                Deployment.port(endpoints.get(l.name)), STREAM_ID, null, l.account)
+                        : transport.newIpcReceiver(STREAM_ID + l.index, null, l.account);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(l.name + " cannot listen at " + endpointOf(l.name) + ": " + e.getMessage()
+                        + " (is another process using it? set base_port, or the role's address under nodes:)", e);
+            }
             TensorReceiver r = l.receiver;
             l.recycler = r::release;
         }
@@ -669,7 +674,7 @@ final class AeronFabric extends Fabric {
 
     /** Fails the run naming {@code node}; the comm thread then tells every peer. */
     private void fail(String node, String message) {
-        if (state != null) {
+        if (state != null && !state.failed()) {
             state.fail(node, new IllegalStateException(message));
         }
     }
