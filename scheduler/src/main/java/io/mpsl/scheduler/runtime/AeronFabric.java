@@ -382,7 +382,7 @@ final class AeronFabric extends Fabric {
     private Map<String, String> endpoints = Map.of();
     private Transport transport;
     private int sendQueueCapacity;
-    private Thread comm;
+    private volatile Thread comm;
     private RunState state;
     private volatile boolean running;
     private volatile boolean stopping;
@@ -539,6 +539,7 @@ final class AeronFabric extends Fabric {
         Tensor y = labels == null ? null : l.stage.acquire(labels.shape(), DType.I32).copyFrom(labels);
         commands.add(new Outgoing(peer, frameType(type), participant, round, stepIsSamples ? samples : iteration, wire,
                 p, y, payload != null));
+        java.util.concurrent.locks.LockSupport.unpark(comm); // the comm thread may be parked by its idle strategy
     }
 
     @Override

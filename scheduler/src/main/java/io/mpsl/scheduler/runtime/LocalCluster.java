@@ -29,6 +29,11 @@ import java.util.Map;
  * Runs a {@link Plan} with every role in this JVM, one thread each, over emulated links (rate and delay
  * per link). The driver thread waits at the end of each round, evaluates the averaged model on the test set
  * and reports; round times exclude that evaluation.
+ *
+ * <p>With a {@link Deployment} the messages travel over Aeron instead (IPC or UDP, see {@link AeronFabric}),
+ * and the cluster may run only some roles (process mode: the others run in other processes; no evaluation
+ * then, as no process holds the whole model). Every process builds the same plan, data partitions and initial
+ * weights, so the run computes the same weights wherever its roles are.
  */
 public final class LocalCluster implements AutoCloseable {
 
