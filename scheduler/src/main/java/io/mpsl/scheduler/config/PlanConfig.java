@@ -57,6 +57,8 @@ public final class PlanConfig {
         d.put("optimizer", "sgd");
         d.put("lr", 0.05);
         d.put("lr_decay", 1.0);
+        d.put("lr_warmup_iterations", 0L);
+        d.put("lr_schedule", "step");
         d.put("momentum", 0.9);
         d.put("weight_decay", 0.0);
         d.put("seed", 1L);
@@ -227,7 +229,17 @@ public final class PlanConfig {
                 Math.toIntExact(integer("rounds")), Math.toIntExact(integer("local_iterations")), opt, integer("seed"),
                 Math.toIntExact(integer("max_in_flight")), number("dp_clip"), number("dp_sigma"), part,
                 number("dirichlet_alpha"), Math.toIntExact(integer("train_limit")),
-                Math.toIntExact(integer("test_limit")), number("lr_decay"));
+                Math.toIntExact(integer("test_limit")), number("lr_decay"),
+                Math.toIntExact(integer("lr_warmup_iterations")),
+                lrCosine());
+    }
+
+    private boolean lrCosine() {
+        return switch (string("lr_schedule").toLowerCase(Locale.ROOT)) {
+            case "step" -> false;
+            case "cosine" -> true;
+            default -> throw bad("lr_schedule", string("lr_schedule"), "step (lr * lr_decay^round) or cosine");
+        };
     }
 
     private int[] cuts(Mode mode, int hops) {

@@ -20,11 +20,16 @@ import java.util.List;
  * @param dpClip with dpSigma > 0: each activation row leaving an owner is clipped to this L2 norm
  * @param dpSigma Gaussian noise of standard deviation dpSigma * dpClip added to activations leaving an owner
  * @param lrDecay every part's learning rate in round r is the optimizer's rate times lrDecay^r
+ * @param lrWarmupIterations the learning rate rises linearly over each participant's first this-many
+ *     mini-batches of the run (0: no warm-up): lr * min(1, (step + 1) / lrWarmupIterations)
+ * @param lrCosine instead of the per-round decay, the rate follows a cosine from lr down to 0 over each
+ *     participant's mini-batches of the whole run: lr * (1 + cos(pi * step / steps)) / 2
  */
 public record Plan(String model, String dataset, Algorithm algorithm, Mode mode, ServerCopies serverCopies,
         int hops, int[] cuts, ScheduleKind schedule, List<OwnerSpec> owners, LinkSpec hopLink, int rounds,
         int localIterations, OptimizerSpec optimizer, long seed, int maxInFlight, double dpClip, double dpSigma,
-        Partitioning partitioning, double dirichletAlpha, int trainLimit, int testLimit, double lrDecay) {
+        Partitioning partitioning, double dirichletAlpha, int trainLimit, int testLimit, double lrDecay,
+        int lrWarmupIterations, boolean lrCosine) {
 
     /** How many server-side copies a hop keeps. */
     public enum ServerCopies {
@@ -34,6 +39,16 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
     /** How training samples are spread over owners. */
     public enum Partitioning {
         IID, DIRICHLET
+    }
+
+    /** A plan without learning-rate warm-up. */
+    public Plan(String model, String dataset, Algorithm algorithm, Mode mode, ServerCopies serverCopies, int hops,
+            int[] cuts, ScheduleKind schedule, List<OwnerSpec> owners, LinkSpec hopLink, int rounds,
+            int localIterations, OptimizerSpec optimizer, long seed, int maxInFlight, double dpClip, double dpSigma,
+            Partitioning partitioning, double dirichletAlpha, int trainLimit, int testLimit, double lrDecay) {
+        this(model, dataset, algorithm, mode, serverCopies, hops, cuts, schedule, owners, hopLink, rounds,
+                localIterations, optimizer, seed, maxInFlight, dpClip, dpSigma, partitioning, dirichletAlpha,
+                trainLimit, testLimit, lrDecay, 0, false);
     }
 
     public Plan {
@@ -65,6 +80,9 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
         if (!(lrDecay > 0 && lrDecay <= 1)) {
             throw new IllegalArgumentException("lr_decay must be in (0, 1], got " + lrDecay);
         }
+        if (lrWarmupIterations < 0) {
+            throw new IllegalArgumentException("lr_warmup_iterations must be >= 0, got " + lrWarmupIterations);
+        }
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("max_in_flight must be >= 1, got " + maxInFlight);
         }
@@ -74,9 +92,27 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
         }
     }
 
-    /** The learning rate of every part in round {@code round} (0-based). */
+    /** The learning rate of every part in round {@code round} (0-based), warm-up aside. */
     public float learningRate(int round) {
         return (float) (optimizer.learningRate() * Math.pow(lrDecay, round));
+    }
+
+    /**
+     * The learning rate for a participant's mini-batch {@code step} (0-based, counted over the whole run) in
+     * round {@code round}, of {@code stepsPerRound} mini-batches per round: the per-round decay
+     * lr * lrDecay^round or, with lrCosine, lr * (1 + cos(pi * step / (rounds * stepsPerRound))) / 2; times the
+     * warm-up factor min(1, (step + 1) / lrWarmupIterations).
+     */
+    public float learningRate(int round, long step, int stepsPerRound) {
+        double warm = lrWarmupIterations == 0 ? 1.0 : Math.min(1.0, (step + 1.0) / lrWarmupIterations);
+        double base;
+        if (lrCosine) {
+            double total = Math.max(1.0, (double) rounds * stepsPerRound);
+            base = 0.5 * (1 + Math.cos(Math.PI * Math.min(1.0, step / total)));
+        } else {
+            base = Math.pow(lrDecay, round);
+        }
+        return (float) (optimizer.learningRate() * base * warm);
     }
 
     /** Pipeline stages of one participant: the owner's head, each hop, and in U-shaped mode the owner's tail. */
@@ -131,6 +167,7 @@ public record Plan(String model, String dataset, Algorithm algorithm, Mode mode,
                 + ", rounds=" + rounds + ", localIterations=" + localIterations + ", optimizer=" + optimizer
                 + ", seed=" + seed + ", serverCopies=" + serverCopies + ", maxInFlight=" + maxInFlight + ", dp=("
                 + dpClip + ", " + dpSigma + "), partitioning=" + partitioning + "(" + dirichletAlpha + ")"
-                + ", trainLimit=" + trainLimit + ", testLimit=" + testLimit + ", lrDecay=" + lrDecay + "]";
+                + ", trainLimit=" + trainLimit + ", testLimit=" + testLimit + ", lrDecay=" + lrDecay + ", lrWarmupIterations=" + lrWarmupIterations
+                + ", lrCosine=" + lrCosine + "]";
     }
 }

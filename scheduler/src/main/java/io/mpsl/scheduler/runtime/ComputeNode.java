@@ -185,6 +185,7 @@ final class ComputeNode extends NodeBase {
             endCompute(backwardLabel(mb));
         } else {
             beginCompute();
+            exec.state(p).setLearningRate(plan.learningRate(round, (long) round * iterations[p] + iteration[p], iterations[p]));
             exec.step(p);
             endCompute("step");
             if (sharedTurns) {

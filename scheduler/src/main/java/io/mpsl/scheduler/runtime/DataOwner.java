@@ -90,6 +90,10 @@ final class DataOwner extends NodeBase {
                 turn.release();
             }
             for (int it = 0; it < iterationsPerRound; it++) {
+                float lr = plan.learningRate(round, (long) round * iterationsPerRound + it, iterationsPerRound);
+                for (ParameterState part : parts) {
+                    part.setLearningRate(lr);
+                }
                 iteration(round, it);
             }
             WeightPacker.pack(weightsOut, parts);

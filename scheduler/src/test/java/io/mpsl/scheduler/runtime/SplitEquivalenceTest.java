@@ -73,6 +73,13 @@ class SplitEquivalenceTest {
     /** As above; after every {@code stepsPerRound} steps the learning rate is multiplied by {@code decay}. */
     static Map<String, float[]> centralized(OptimizerSpec opt, int steps, int[] indices, long loaderSeed,
             int stepsPerRound, float decay) {
+        return centralized(opt, steps, indices, loaderSeed,
+                s -> opt.learningRate() * Math.pow(decay, s / stepsPerRound));
+    }
+
+    /** As above with the learning rate of step s given by {@code lr}. */
+    static Map<String, float[]> centralized(OptimizerSpec opt, int steps, int[] indices, long loaderSeed,
+            java.util.function.IntToDoubleFunction lr) {
         BackendProvider provider = Backends.chosen();
         try (Backend b = provider.create(1);
                 TensorArena arena = new TensorArena(account)) {
@@ -82,7 +89,7 @@ class SplitEquivalenceTest {
                 BatchLoader loader = new BatchLoader(data, indices, BATCH, loaderSeed, true, arena);
                 loader.startEpoch(0);
                 for (int s = 0; s < steps; s++) {
-                    whole.state().setLearningRate((float) (opt.learningRate() * Math.pow(decay, s / stepsPerRound)));
+                    whole.state().setLearningRate((float) lr.applyAsDouble(s));
                     int n = loader.next();
                     Tensor logits = whole.forward(loader.images(), true);
                     loss.forward(logits, loader.labels());
@@ -211,5 +218,52 @@ class SplitEquivalenceTest {
         System.out.println("lr decay: split vs centralized with the same schedule: " + d);
         assertTrue(d <= 1e-5, "differs by " + d);
         assertTrue(relativeDifference(constant, got) > 1e-4, "the decay had no effect");
+    }
+
+    @Test
+    void warmUpRaisesTheRateLikeCentralizedTrainingStepByStep() throws InterruptedException {
+        OptimizerSpec opt = OptimizerSpec.sgd(0.05f, 0.9f, 0f);
+        int[] all = new int[data.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        int warm = 3;
+        Map<String, float[]> reference = centralized(opt, 4, all, SEED,
+                s -> opt.learningRate() * Math.pow(0.5, s / 2) * Math.min(1.0, (s + 1.0) / warm));
+        Map<String, float[]> constant = centralized(opt, 4, all, SEED, 2, 0.5f);
+        Plan p = plan(Algorithm.SPLIT, Mode.VANILLA, 2, new int[] {1, 3}, ScheduleKind.ONE_F_ONE_B, 1, 2, 2, 2, opt);
+        Plan warmed = new Plan(p.model(), p.dataset(), p.algorithm(), p.mode(), p.serverCopies(), p.hops(), p.cuts(),
+                p.schedule(), p.owners(), p.hopLink(), p.rounds(), p.localIterations(), p.optimizer(), p.seed(),
+                p.maxInFlight(), p.dpClip(), p.dpSigma(), p.partitioning(), p.dirichletAlpha(), p.trainLimit(),
+                p.testLimit(), 0.5, warm, false);
+        Map<String, float[]> got = split(warmed);
+        double d = relativeDifference(reference, got);
+        System.out.println("lr warm-up: split vs centralized with the same schedule: " + d);
+        assertTrue(d <= 1e-5, "differs by " + d);
+        assertTrue(relativeDifference(constant, got) > 1e-4, "the warm-up had no effect");
+    }
+
+    @Test
+    void cosineScheduleFollowsCentralizedTrainingStepByStep() throws InterruptedException {
+        OptimizerSpec opt = OptimizerSpec.sgd(0.05f, 0.9f, 0f);
+        int[] all = new int[data.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        int warm = 2;
+        int steps = 4;
+        Map<String, float[]> reference = centralized(opt, steps, all, SEED, s -> opt.learningRate()
+                * 0.5 * (1 + Math.cos(Math.PI * s / steps)) * Math.min(1.0, (s + 1.0) / warm));
+        Map<String, float[]> constant = centralized(opt, steps, all, SEED, 2, 1f);
+        Plan p = plan(Algorithm.SPLIT, Mode.U_SHAPED, 2, new int[] {1, 2, 4}, ScheduleKind.GPIPE, 1, 2, 2, 2, opt);
+        Plan cosine = new Plan(p.model(), p.dataset(), p.algorithm(), p.mode(), p.serverCopies(), p.hops(), p.cuts(),
+                p.schedule(), p.owners(), p.hopLink(), p.rounds(), p.localIterations(), p.optimizer(), p.seed(),
+                p.maxInFlight(), p.dpClip(), p.dpSigma(), p.partitioning(), p.dirichletAlpha(), p.trainLimit(),
+                p.testLimit(), 1.0, warm, true);
+        Map<String, float[]> got = split(cosine);
+        double d = relativeDifference(reference, got);
+        System.out.println("cosine lr: split vs centralized with the same schedule: " + d);
+        assertTrue(d <= 1e-5, "differs by " + d);
+        assertTrue(relativeDifference(constant, got) > 1e-4, "the schedule had no effect");
     }
 }
