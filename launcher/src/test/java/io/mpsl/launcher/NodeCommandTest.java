@@ -157,7 +157,8 @@ class NodeCommandTest {
     @Test
     void shouldTrainTheWeightsOfLocalModeWithSixProcessesOverUdp(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("proc.yaml");
-        Files.writeString(config, config(freeBasePort(6), token(), ""));
+        // a generous peer timeout: six JVMs on a busy 2-core machine can stall each other for seconds
+        Files.writeString(config, config(freeBasePort(6), token(), "peer_timeout_s: 10"));
         PlanConfig pc = PlanConfig.load(config, List.of());
         List<String> roles = LocalCluster.roles(pc.plan(pc.algorithm()));
         assertEquals(List.of("coordinator", "owner0", "owner1", "owner2", "hop1", "hop2"), roles);

@@ -69,6 +69,8 @@ final class AeronFabric extends Fabric {
     /** Most samples an activation's mini-batch may have: what fits the micro-batch field's upper bits. */
     static final int MAX_WIRE_SAMPLES = (1 << (31 - SAMPLES_SHIFT)) - 1;
     private static final int FRAGMENT_LIMIT = 64;
+    /** Longest park of the idle communication thread: the most a received message waits to be noticed. */
+    static final long COMM_MAX_PARK_NS = 500_000;
 
     /** One link: its shaper, shared by its senders in this process, and its counters. */
     static final class AeronLink implements Link {
@@ -628,7 +630,8 @@ final class AeronFabric extends Fabric {
 
     /** The communication thread's duty cycle: commands in, senders pumped, receivers polled. */
     private void communicate() {
-        IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 100_000);
+        // parks up to COMM_MAX_PARK_NS when idle (a send unparks it at once): several processes share small machines
+        IdleStrategy idle = new BackoffIdleStrategy(10, 5, 10_000, COMM_MAX_PARK_NS);
         try {
             while (running) {
                 int work = 0;
