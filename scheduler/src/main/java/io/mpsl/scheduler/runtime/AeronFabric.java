@@ -556,7 +556,8 @@ final class AeronFabric extends Fabric {
                 .maxMessageBytes(maxMessageBytes)
                 .receiverMemoryBytes(Math.max(8L << 30, 4 * maxMessageBytes))
                 .peerTimeoutNs(peerTimeoutNs)
-                .connectTimeoutNs(Math.max(deployment.connectTimeoutNs(), peerTimeoutNs));
+                // the transport gives up on a peer that never came a little after the handshake does, which names it
+                .connectTimeoutNs(deployment.connectTimeoutNs() + peerTimeoutNs);
         transport = Transport.launch(ctx);
         sendQueueCapacity = ctx.sendQueueCapacity();
         for (Local l : locals.values()) {
