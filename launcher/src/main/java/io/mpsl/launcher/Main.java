@@ -24,7 +24,9 @@ public final class Main {
             new Command("train", TrainCommand.USAGE, "train a zoo model on MNIST, Fashion-MNIST or CIFAR-10",
                     TrainCommand::run),
             new Command("data", DataCommand.USAGE, "fetch datasets; show the data directory", DataCommand::run),
-            new Command("run", RunCommand.USAGE, "run a split-learning config, every role in this JVM", RunCommand::run));
+            new Command("run", RunCommand.USAGE, "run a split-learning config, every role in this JVM", RunCommand::run),
+            new Command("node", NodeCommand.USAGE, "run one role of a config in this process, over UDP (process mode)",
+                    NodeCommand::run));
 
     private Main() {
     }

@@ -103,6 +103,7 @@ public final class Experiment {
                         .hopThreads(Math.toIntExact(config.integer("hop_threads")))
                         .keepTimeline(results.isEmpty())
                         .warmupRounds(Math.toIntExact(config.integer("warmup_rounds")))
+                        .deployment(config.deployment(null))
                         .listener((r, acc, loss, s) -> out.printf(Locale.ROOT,
                                 "  round %d/%d  loss %.4f  test accuracy %.4f  %.2f s%n", r + 1, plan.rounds(), loss, acc,
                                 s));

@@ -6,6 +6,7 @@ import io.mpsl.scheduler.plan.LinkSpec;
 import io.mpsl.scheduler.plan.Mode;
 import io.mpsl.scheduler.plan.OwnerSpec;
 import io.mpsl.scheduler.plan.Plan;
+import io.mpsl.scheduler.runtime.Deployment;
 import io.mpsl.scheduler.schedule.ScheduleKind;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -72,6 +73,13 @@ public final class PlanConfig {
         d.put("hop_threads", 1L);
         d.put("baselines", List.of());
         d.put("warmup_rounds", 0L);
+        // deployment (see Deployment): how messages travel in local mode, and where each role lives in process mode
+        d.put("transport", "emulated");
+        d.put("nodes", null);
+        d.put("base_port", 0L);
+        d.put("session_token", 0L);
+        d.put("peer_timeout_s", 5.0);
+        d.put("connect_timeout_s", 30.0);
         return d;
     }
 
@@ -252,6 +260,59 @@ public final class PlanConfig {
             cuts[i] = Math.toIntExact(x);
         }
         return cuts;
+    }
+
+    /**
+     * Where the roles run and how messages travel: {@code transport} (emulated, ipc, udp) for local mode,
+     * {@code nodes} (role: host:port), {@code base_port}, {@code session_token}, {@code peer_timeout_s} and
+     * {@code connect_timeout_s}. {@code localRoles} null: every role in this process.
+     */
+    public Deployment deployment(List<String> localRoles) {
+        Deployment d = new Deployment();
+        try {
+            d.kind(Deployment.Kind.parse(string("transport")));
+        } catch (IllegalArgumentException e) {
+            throw bad("transport", string("transport"), "emulated, ipc or udp");
+        }
+        if (localRoles != null) {
+            d.kind(Deployment.Kind.UDP).localRoles(localRoles);
+        }
+        Object nodes = values.get("nodes");
+        if (nodes instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                try {
+                    d.endpoint(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
+                } catch (IllegalArgumentException ex) {
+                    throw new IllegalArgumentException(source + ": nodes: " + ex.getMessage(), ex);
+                }
+            }
+        } else if (nodes != null) {
+            throw bad("nodes", nodes, "a mapping of role to host:port, one '  hop1: \"10.0.0.2:40102\"' line per role under nodes:");
+        }
+        long port = integer("base_port");
+        if (port < 0 || port > 65_535 - 1_000) {
+            throw bad("base_port", port, "a port number below 64535 (0: the default)");
+        }
+        d.basePort((int) port);
+        d.sessionToken(integer("session_token"));
+        double peer = number("peer_timeout_s");
+        double connect = number("connect_timeout_s");
+        if (!(peer >= 0.5) || !(connect >= peer)) {
+            throw new IllegalArgumentException(source + ": peer_timeout_s must be >= 0.5 and connect_timeout_s >= it, got "
+                    + peer + " and " + connect);
+        }
+        d.peerTimeoutNs(Math.round(peer * 1e9)).connectTimeoutNs(Math.round(connect * 1e9));
+        return d;
+    }
+
+    /** A token every process of a run derives alike from the same config, when none is set. */
+    public long derivedSessionToken() {
+        long h = 1125899906842597L;
+        String text = values.toString();
+        for (int i = 0; i < text.length(); i++) {
+            h = 31 * h + text.charAt(i);
+        }
+        return h == 0 ? 1 : h;
     }
 
     private List<OwnerSpec> owners() {

@@ -23,8 +23,8 @@ final class ComputeNode extends NodeBase {
     private final int participants;
     private final boolean lastStage;
     private final boolean sharedTurns;
-    private final EmulatedLink[] upLinks; // per participant: to the previous stage
-    private final EmulatedLink[] downLinks; // per participant: to the next stage (null on the last stage)
+    private final Link[] upLinks; // per participant: to the previous stage
+    private final Link[] downLinks; // per participant: to the next stage (null on the last stage)
     private final String[] upTargets;
     private final String[] downTargets;
     private final List<Instruction>[] steps;
@@ -39,8 +39,8 @@ final class ComputeNode extends NodeBase {
     private int activeParticipant = -1;
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    ComputeNode(int hop, Plan plan, StageExecutor exec, Fabric fabric, EmulatedLink[] upLinks, String[] upTargets,
-            EmulatedLink[] downLinks, String[] downTargets, int[] iterationsPerRound, RunState state,
+    ComputeNode(int hop, Plan plan, StageExecutor exec, Fabric fabric, Link[] upLinks, String[] upTargets,
+            Link[] downLinks, String[] downTargets, int[] iterationsPerRound, RunState state,
             RoundBarrier barrier) {
         super("hop" + hop, fabric, state, barrier, 1.0);
         this.hop = hop;
@@ -168,7 +168,7 @@ final class ComputeNode extends NodeBase {
             beginCompute();
             Tensor out = exec.forward(p, mb, a.payload, a.labels, a);
             if (!lastStage) {
-                fabric.send(downLinks[p], downTargets[p], MessageType.ACTIVATION, p, round, it, mb, hop + 1, out,
+                send(downLinks[p], downTargets[p], MessageType.ACTIVATION, p, round, it, mb, hop + 1, out,
                         a.labels, a.samples);
             }
             endCompute(forwardLabel(mb));
@@ -177,7 +177,7 @@ final class ComputeNode extends NodeBase {
             Message g = lastStage ? null : pending.take(MessageType.GRADIENT, p, round, it, mb);
             beginCompute();
             Tensor dIn = exec.backward(p, mb, g == null ? null : g.payload, 1f / batchOf[p]);
-            fabric.send(upLinks[p], upTargets[p], MessageType.GRADIENT, p, round, it, mb, hop - 1, dIn, null, 0);
+            send(upLinks[p], upTargets[p], MessageType.GRADIENT, p, round, it, mb, hop - 1, dIn, null, 0);
             exec.finish(p, mb);
             if (g != null) {
                 g.release();

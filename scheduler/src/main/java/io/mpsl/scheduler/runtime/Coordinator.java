@@ -11,15 +11,20 @@ import io.mpsl.tensor.Tensor;
  */
 final class Coordinator extends NodeBase {
     private final Plan plan;
-    private final EmulatedLink[] downlinks;
+    private final Link[] downlinks;
     private final Tensor average;
 
-    Coordinator(Plan plan, Fabric fabric, EmulatedLink[] downlinks, long weightFloats, RunState state,
+    Coordinator(Plan plan, Fabric fabric, Link[] downlinks, long weightFloats, RunState state,
             RoundBarrier barrier, io.mpsl.tensor.TensorArena arena) {
         super("coordinator", fabric, state, barrier, 1.0);
         this.plan = plan;
         this.downlinks = downlinks;
         this.average = arena.allocate(Math.toIntExact(weightFloats));
+    }
+
+    /** The last average of the owners' parts (flattened as {@link WeightPacker#pack} lays them out). */
+    Tensor average() {
+        return average;
     }
 
     @Override
@@ -28,7 +33,7 @@ final class Coordinator extends NodeBase {
         for (int round = 0; round < plan.rounds(); round++) {
             if (plan.algorithm() == Algorithm.SEQUENTIAL_SL) {
                 for (int p = 0; p < owners; p++) {
-                    fabric.send(downlinks[p], "owner" + p, MessageType.CONTROL, p, round, 0, 0, 0,
+                    send(downlinks[p], "owner" + p, MessageType.CONTROL, p, round, 0, 0, 0,
                             round == 0 && p == 0 ? null : average, null, 0);
                     Message w = await(MessageType.WEIGHTS, p, round, 0, 0);
                     average.copyFrom(w.payload);
@@ -53,7 +58,7 @@ final class Coordinator extends NodeBase {
                 endCompute("average");
             }
             for (int p = 0; p < owners; p++) {
-                fabric.send(downlinks[p], "owner" + p, MessageType.WEIGHTS, p, round, 0, 0, 0, average, null, 0);
+                send(downlinks[p], "owner" + p, MessageType.WEIGHTS, p, round, 0, 0, 0, average, null, 0);
             }
             if (barrier != null) {
                 barrier.nodeArrive();

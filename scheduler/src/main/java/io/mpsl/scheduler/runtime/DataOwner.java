@@ -28,7 +28,7 @@ final class DataOwner extends NodeBase {
     private final BatchLoader loader;
     final StageExecutor head;
     final StageExecutor tail;
-    private final EmulatedLink uplink;
+    private final Link uplink;
     private final String firstHop;
     private final String lastHop;
     private final int stages;
@@ -43,7 +43,7 @@ final class DataOwner extends NodeBase {
     long samplesThisRound;
 
     DataOwner(int id, Plan plan, BatchLoader loader, StageExecutor head, StageExecutor tail, Fabric fabric,
-            EmulatedLink uplink, int hops, RunState state, RoundBarrier barrier, TensorArena arena) {
+            Link uplink, int hops, RunState state, RoundBarrier barrier, TensorArena arena) {
         super("owner" + id, fabric, state, barrier, plan.owners().get(id).slowdown());
         this.id = id;
         this.plan = plan;
@@ -97,7 +97,7 @@ final class DataOwner extends NodeBase {
                 iteration(round, it);
             }
             WeightPacker.pack(weightsOut, parts);
-            fabric.send(uplink, "coordinator", MessageType.WEIGHTS, id, round, 0, 0, 0, weightsOut, null,
+            send(uplink, "coordinator", MessageType.WEIGHTS, id, round, 0, 0, 0, weightsOut, null,
                     Math.toIntExact(samplesThisRound));
             Message avg = await(MessageType.WEIGHTS, id, round, 0, 0);
             WeightPacker.unpack(parts, avg.payload);
@@ -140,7 +140,7 @@ final class DataOwner extends NodeBase {
                 } else if (in instanceof Instruction.Backward b) {
                     beginCompute();
                     Tensor dIn = tail.backward(id, b.microBatch(), null, scale);
-                    fabric.send(uplink, lastHop, MessageType.GRADIENT, id, round, it, b.microBatch(), stages - 2, dIn,
+                    send(uplink, lastHop, MessageType.GRADIENT, id, round, it, b.microBatch(), stages - 2, dIn,
                             null, 0);
                     tail.finish(id, b.microBatch());
                     endCompute(backwardLabel(b.microBatch()));
@@ -166,7 +166,7 @@ final class DataOwner extends NodeBase {
                         if (plan.dpSigma() > 0) {
                             out = privatize(out);
                         }
-                        fabric.send(uplink, firstHop, MessageType.ACTIVATION, id, round, it, mb, 1, out,
+                        send(uplink, firstHop, MessageType.ACTIVATION, id, round, it, mb, 1, out,
                                 vanilla ? y : null, n);
                     }
                     endCompute(forwardLabel(mb));

@@ -10,7 +10,7 @@ import java.util.concurrent.DelayQueue;
  * (to the first hop, to the last hop, to the coordinator) shares its uplink. Busy time and bytes are counted
  * for the report. Thread-safe.
  */
-final class EmulatedLink {
+final class EmulatedLink implements Link {
     private final String name;
     private final LinkSpec spec;
     private long freeAtNs;
@@ -27,7 +27,8 @@ final class EmulatedLink {
         this.tap = tap;
     }
 
-    String name() {
+    @Override
+    public String name() {
         return name;
     }
 
@@ -63,15 +64,18 @@ final class EmulatedLink {
         return busyNs;
     }
 
-    synchronized long bytes() {
+    @Override
+    public synchronized long bytes() {
         return bytes;
     }
 
-    synchronized long messages() {
+    @Override
+    public synchronized long messages() {
         return messages;
     }
 
-    synchronized long labelBytes() {
+    @Override
+    public synchronized long labelBytes() {
         return labelBytes;
     }
 }

@@ -1,74 +1,63 @@
 package io.mpsl.scheduler.runtime;
 
 import io.mpsl.scheduler.plan.LinkSpec;
-import io.mpsl.tensor.DType;
 import io.mpsl.tensor.MemoryAccount;
 import io.mpsl.tensor.Tensor;
-import io.mpsl.tensor.TensorPool;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.DelayQueue;
 
 /**
- * The message fabric of a run in one JVM: an inbox and a receive pool per node, and the emulated links
- * between them. A message's tensors are taken from the <em>receiver's</em> pool (as a network receiver
- * writes a frame into its own buffer), so a node's memory account includes what it has received and not
- * yet consumed.
+ * What the roles of a run send and receive through: an inbox per node, and links between nodes. A message's
+ * tensors belong to the <em>receiver</em> once sent (the sender may overwrite its own buffers right after
+ * {@link #send}), and go back with {@link Message#release()}. Two implementations: {@link EmulatedFabric}
+ * (every role in this JVM, emulated links; what the fast tests use) and {@link AeronFabric} (tensor frames
+ * over Aeron IPC or UDP, roles in this process or in others).
+ *
+ * <p>Set-up order: {@link #node} for every node of the run (the same order in every process), {@link #link}
+ * for every link, {@link #route} for every (sender, receiver) pair; then {@link #start} before any node runs,
+ * {@link #finish} after the local nodes are done, {@link #close}.
  */
-final class Fabric {
-    private final Map<String, DelayQueue<Message>> inboxes = new LinkedHashMap<>();
-    private final Map<String, TensorPool> pools = new LinkedHashMap<>();
-    private final Map<String, EmulatedLink> links = new LinkedHashMap<>();
+abstract class Fabric implements AutoCloseable {
     final Timeline timeline;
-    private final LinkTap tap;
+    final LinkTap tap;
 
     Fabric(Timeline timeline, LinkTap tap) {
         this.timeline = timeline;
         this.tap = tap;
     }
 
-    /** Registers a node with its receive-buffer account. */
-    synchronized void node(String id, MemoryAccount receiveAccount) {
-        inboxes.put(id, new DelayQueue<>());
-        pools.put(id, new TensorPool(receiveAccount));
-    }
+    /** Registers a node of the run with the account its received tensors are charged to. */
+    abstract void node(String id, MemoryAccount receiveAccount);
 
-    synchronized EmulatedLink link(String name, LinkSpec spec) {
-        EmulatedLink l = new EmulatedLink(name, spec, tap);
-        links.put(name, l);
-        timeline.declare(name);
-        return l;
-    }
+    /** Declares a link (one direction of one interface) with its rate and delay. */
+    abstract Link link(String name, LinkSpec spec);
 
-    synchronized DelayQueue<Message> inbox(String id) {
-        return inboxes.get(id);
-    }
+    /** Declares that node {@code from} sends to node {@code to} over {@code link}. */
+    abstract void route(String from, String to, Link link);
 
-    synchronized Map<String, EmulatedLink> links() {
-        return Map.copyOf(links);
-    }
+    /** The inbox of a node of this process: messages become visible when they have arrived. */
+    abstract DelayQueue<Message> inbox(String id);
+
+    /** Every declared link by name. */
+    abstract Map<String, Link> links();
 
     /**
-     * Copies {@code payload} (and {@code labels}) into buffers of {@code to}'s pool and sends them over
-     * {@code link}.
+     * Sends from {@code from} to {@code to} over {@code link}: {@code payload} (may be null) and, in vanilla
+     * mode, the micro-batch's {@code labels}. Copies what it needs before returning.
+     *
+     * @param samples for activations, the samples of the mini-batch; for weights, the samples behind them
      */
-    void send(EmulatedLink link, String to, MessageType type, int participant, int round, int iteration,
-            int microBatch, int stage, Tensor payload, Tensor labels, int samples) {
-        TensorPool pool;
-        DelayQueue<Message> inbox;
-        synchronized (this) {
-            pool = pools.get(to);
-            inbox = inboxes.get(to);
-        }
-        Tensor p = payload == null ? null : pool.acquire(payload.shape(), payload.dtype()).copyFrom(payload);
-        Tensor l = labels == null ? null : pool.acquire(labels.shape(), DType.I32).copyFrom(labels);
-        Message m = new Message(type, participant, round, iteration, microBatch, stage, p, l, samples, pool);
-        link.send(m, inbox, timeline);
+    abstract void send(String from, Link link, String to, MessageType type, int participant, int round, int iteration,
+            int microBatch, int stage, Tensor payload, Tensor labels, int samples);
+
+    /** Connects to the peers (waiting for them) and starts moving frames; failures go to {@code state}. */
+    void start(RunState state) {
     }
 
-    synchronized void close() {
-        for (TensorPool p : pools.values()) {
-            p.close();
-        }
+    /** Called when every node of this process is done: waits until the peers are done with what it sent. */
+    void finish() {
     }
+
+    @Override
+    public abstract void close();
 }

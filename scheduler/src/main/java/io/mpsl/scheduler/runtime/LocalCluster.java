@@ -29,6 +29,11 @@ import java.util.Map;
  * Runs a {@link Plan} with every role in this JVM, one thread each, over emulated links (rate and delay
  * per link). The driver thread waits at the end of each round, evaluates the averaged model on the test set
  * and reports; round times exclude that evaluation.
+ *
+ * <p>With a {@link Deployment} the messages travel over Aeron instead (IPC or UDP, see {@link AeronFabric}),
+ * and the cluster may run only some roles (process mode: the others run in other processes; no evaluation
+ * then, as no process holds the whole model). Every process builds the same plan, data partitions and initial
+ * weights, so the run computes the same weights wherever its roles are.
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -48,6 +53,7 @@ public final class LocalCluster implements AutoCloseable {
         LinkTap tap;
         RoundListener listener;
         BackendProvider provider;
+        Deployment deployment = new Deployment();
 
         public Options ownerThreads(int n) {
             ownerThreads = n;
@@ -89,6 +95,12 @@ public final class LocalCluster implements AutoCloseable {
             provider = p;
             return this;
         }
+
+        /** Where the roles run and how messages travel; default: every role here, emulated links. */
+        public Options deployment(Deployment d) {
+            deployment = d;
+            return this;
+        }
     }
 
     private final Plan plan;
@@ -108,6 +120,8 @@ public final class LocalCluster implements AutoCloseable {
     private final MemoryAccount[] hopAccounts;
     private final MemoryAccount coordinatorAccount = MemoryAccount.root("coordinator");
     private final Backend evalBackend;
+    private final int[] ownerIterations; // mini-batches per round of each owner
+    private final boolean allLocal;
 
     public LocalCluster(Plan plan, Dataset train, Dataset test, Options options) {
         this.plan = plan;
@@ -124,8 +138,7 @@ public final class LocalCluster implements AutoCloseable {
             plan.stageBlocks(s, blocks); // validates the cuts against this model
         }
         this.timeline = new Timeline(options.keepTimeline);
-        this.fabric = new Fabric(timeline, options.tap);
-        this.barrier = new RoundBarrier(nOwners + nHops + 1, state);
+        Deployment deployment = options.deployment;
         this.evalBackend = provider.create(1);
         backends.add(evalBackend);
 
@@ -135,6 +148,26 @@ public final class LocalCluster implements AutoCloseable {
                 ? Partitions.iid(trainSet.size(), nOwners, plan.seed())
                 : Partitions.dirichlet(labelsOf(trainSet), trainSet.classes(), nOwners, plan.dirichletAlpha(),
                         plan.seed());
+        ownerIterations = new int[nOwners];
+        for (int p = 0; p < nOwners; p++) {
+            if (parts[p].length == 0) {
+                throw new IllegalArgumentException("owner " + p + " received no training samples (Dirichlet alpha "
+                        + plan.dirichletAlpha() + " too small for " + nOwners + " owners?); raise alpha or use iid");
+            }
+            // as DataOwner: local_iterations, or one pass over the partition (the last batch may be short)
+            int batch = plan.owners().get(p).batch();
+            ownerIterations[p] = plan.localIterations() > 0 ? plan.localIterations() : (parts[p].length + batch - 1) / batch;
+        }
+        long weightFloats = ownerWeightFloats(blocks, stages);
+        this.fabric = deployment.kind() == Deployment.Kind.EMULATED ? new EmulatedFabric(timeline, options.tap)
+                : new AeronFabric(timeline, options.tap, deployment, plan.toString().hashCode(),
+                        maxMessageBytes(weightFloats));
+        int localNodes = 0;
+        for (String role : roles(plan)) {
+            localNodes += deployment.isLocal(role) ? 1 : 0;
+        }
+        this.allLocal = localNodes == nOwners + nHops + 1;
+        this.barrier = new RoundBarrier(localNodes, state);
 
         ownerAccounts = new MemoryAccount[nOwners];
         hopAccounts = new MemoryAccount[nHops];
@@ -150,19 +183,59 @@ public final class LocalCluster implements AutoCloseable {
         OptimizerSpec opt = plan.optimizer();
         boolean shared = plan.serverCopies() == Plan.ServerCopies.SHARED;
 
-        // owners
-        owners = new DataOwner[nOwners];
-        EmulatedLink[] up = new EmulatedLink[nOwners];
-        EmulatedLink[] down = new EmulatedLink[nOwners];
-        long weightFloats = 0;
+        // links, and who sends to whom over which (every node's, so each process knows its peers)
+        Link[] up = new Link[nOwners];
+        Link[] down = new Link[nOwners];
         for (int p = 0; p < nOwners; p++) {
             OwnerSpec o = plan.owners().get(p);
-            if (parts[p].length == 0) {
-                throw new IllegalArgumentException("owner " + p + " received no training samples (Dirichlet alpha "
-                        + plan.dirichletAlpha() + " too small for " + nOwners + " owners?); raise alpha or use iid");
-            }
             up[p] = fabric.link("owner" + p + ".up", o.uplink());
             down[p] = fabric.link("owner" + p + ".down", o.downlink());
+            fabric.route("owner" + p, "coordinator", up[p]);
+            fabric.route("coordinator", "owner" + p, down[p]);
+        }
+        Link[] forward = new Link[nHops + 1]; // forward[h]: hop h -> hop h+1
+        Link[] backward = new Link[nHops + 1]; // backward[h]: hop h+1 -> hop h
+        for (int h = 1; h < nHops; h++) {
+            forward[h] = fabric.link("hop" + h + "->hop" + (h + 1), plan.hopLink());
+            backward[h] = fabric.link("hop" + (h + 1) + "->hop" + h, plan.hopLink());
+        }
+        Link[][] upLinks = new Link[nHops + 1][nOwners];
+        String[][] upTargets = new String[nHops + 1][nOwners];
+        Link[][] downLinks = new Link[nHops + 1][nOwners];
+        String[][] downTargets = new String[nHops + 1][nOwners];
+        for (int h = 1; h <= nHops; h++) {
+            for (int p = 0; p < nOwners; p++) {
+                upLinks[h][p] = h == 1 ? down[p] : backward[h - 1];
+                upTargets[h][p] = h == 1 ? "owner" + p : "hop" + (h - 1);
+                if (h < nHops) {
+                    downLinks[h][p] = forward[h];
+                    downTargets[h][p] = "hop" + (h + 1);
+                } else if (plan.mode() == Mode.U_SHAPED) {
+                    downLinks[h][p] = down[p];
+                    downTargets[h][p] = "owner" + p;
+                }
+                fabric.route("hop" + h, upTargets[h][p], upLinks[h][p]);
+                if (downLinks[h][p] != null) {
+                    fabric.route("hop" + h, downTargets[h][p], downLinks[h][p]);
+                }
+            }
+        }
+        if (nHops > 0) {
+            for (int p = 0; p < nOwners; p++) {
+                fabric.route("owner" + p, "hop1", up[p]);
+                if (plan.mode() == Mode.U_SHAPED) {
+                    fabric.route("owner" + p, "hop" + nHops, up[p]);
+                }
+            }
+        }
+
+        // owners
+        owners = new DataOwner[nOwners];
+        for (int p = 0; p < nOwners; p++) {
+            if (!deployment.isLocal("owner" + p)) {
+                continue;
+            }
+            OwnerSpec o = plan.owners().get(p);
             Backend b = provider.create(options.ownerThreads);
             backends.add(b);
             MemoryAccount acc = ownerAccounts[p];
@@ -186,22 +259,14 @@ public final class LocalCluster implements AutoCloseable {
             BatchLoader loader = new BatchLoader(trainSet, parts[p], o.batch(), plan.seed() + p, true, arena);
             owners[p] = new DataOwner(p, plan, loader, head, tail, fabric, up[p], Math.max(nHops, 1), state, barrier,
                     arena);
-            weightFloats = WeightPacker.floats(owners[p].parts());
         }
 
         // hops
         hops = new ComputeNode[nHops];
-        EmulatedLink[] forward = new EmulatedLink[nHops + 1]; // forward[h]: hop h -> hop h+1
-        EmulatedLink[] backward = new EmulatedLink[nHops + 1]; // backward[h]: hop h+1 -> hop h
-        for (int h = 1; h < nHops; h++) {
-            forward[h] = fabric.link("hop" + h + "->hop" + (h + 1), plan.hopLink());
-            backward[h] = fabric.link("hop" + (h + 1) + "->hop" + h, plan.hopLink());
-        }
-        int[] iterations = new int[nOwners];
-        for (int p = 0; p < nOwners; p++) {
-            iterations[p] = owners[p].iterationsPerRound();
-        }
         for (int h = 1; h <= nHops; h++) {
+            if (!deployment.isLocal("hop" + h)) {
+                continue;
+            }
             Backend b = provider.create(options.hopThreads);
             backends.add(b);
             MemoryAccount acc = hopAccounts[h - 1];
@@ -219,27 +284,16 @@ public final class LocalCluster implements AutoCloseable {
             StageExecutor exec = new StageExecutor(h, seg, lossHere, nOwners, -1, shared, plan.seed(), opt, capacity,
                     maxMb, window, plan.maxInFlight(), acc.child("parameters"), acc.child("activations"));
             closeables.add(exec);
-            EmulatedLink[] upLinks = new EmulatedLink[nOwners];
-            String[] upTargets = new String[nOwners];
-            EmulatedLink[] downLinks = new EmulatedLink[nOwners];
-            String[] downTargets = new String[nOwners];
-            for (int p = 0; p < nOwners; p++) {
-                upLinks[p] = h == 1 ? down[p] : backward[h - 1];
-                upTargets[p] = h == 1 ? "owner" + p : "hop" + (h - 1);
-                if (h < nHops) {
-                    downLinks[p] = forward[h];
-                    downTargets[p] = "hop" + (h + 1);
-                } else if (plan.mode() == Mode.U_SHAPED) {
-                    downLinks[p] = down[p];
-                    downTargets[p] = "owner" + p;
-                }
-            }
-            hops[h - 1] = new ComputeNode(h, plan, exec, fabric, upLinks, upTargets, downLinks, downTargets,
-                    iterations, state, barrier);
+            hops[h - 1] = new ComputeNode(h, plan, exec, fabric, upLinks[h], upTargets[h], downLinks[h], downTargets[h],
+                    ownerIterations, state, barrier);
         }
-        TensorArena coordArena = new TensorArena(coordinatorAccount.child("buffers"));
-        closeables.add(coordArena);
-        coordinator = new Coordinator(plan, fabric, down, weightFloats, state, barrier, coordArena);
+        if (deployment.isLocal("coordinator")) {
+            TensorArena coordArena = new TensorArena(coordinatorAccount.child("buffers"));
+            closeables.add(coordArena);
+            coordinator = new Coordinator(plan, fabric, down, weightFloats, state, barrier, coordArena);
+        } else {
+            coordinator = null;
+        }
     }
 
     private static int[] labelsOf(Dataset d) {
@@ -250,20 +304,27 @@ public final class LocalCluster implements AutoCloseable {
         return l;
     }
 
-    /** Runs every round; returns what was measured. Throws {@link RunAbortedException} if a node failed. */
+    /**
+     * Runs every round; returns what was measured. Throws {@link RunAbortedException} if a node failed (in
+     * this process or, over Aeron, in another: then the message names it).
+     */
     public RunResult run() throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
-        for (DataOwner o : owners) {
-            threads.add(Thread.ofPlatform().name(o.name).daemon().unstarted(o));
+        for (NodeBase n : localNodes()) {
+            threads.add(Thread.ofPlatform().name(n.name).daemon().unstarted(n));
         }
-        for (ComputeNode h : hops) {
-            threads.add(Thread.ofPlatform().name(h.name).daemon().unstarted(h));
-        }
-        threads.add(Thread.ofPlatform().name("coordinator").daemon().unstarted(coordinator));
         List<Double> acc = new ArrayList<>();
         List<Double> losses = new ArrayList<>();
         List<Double> roundS = new ArrayList<>();
         long measuredNs = 0;
+        boolean evaluating = options.evaluate && allLocal;
+        try {
+            fabric.start(state);
+        } catch (RunAbortedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new RunAbortedException(e.getMessage(), e);
+        }
         long startNs = System.nanoTime();
         for (Thread t : threads) {
             t.start();
@@ -279,8 +340,8 @@ public final class LocalCluster implements AutoCloseable {
                 }
                 roundS.add(roundNs / 1e9);
                 double loss = trainLoss();
-                double a = options.evaluate ? evaluate() : Double.NaN;
-                if (options.evaluate) {
+                double a = evaluating ? evaluate() : Double.NaN;
+                if (evaluating) {
                     acc.add(a);
                 }
                 losses.add(loss);
@@ -293,6 +354,8 @@ public final class LocalCluster implements AutoCloseable {
             for (Thread t : threads) {
                 t.join();
             }
+            state.check();
+            fabric.finish();
         } catch (RunAbortedException e) {
             for (Thread t : threads) {
                 t.join(5000);
@@ -303,16 +366,85 @@ public final class LocalCluster implements AutoCloseable {
         return result(measuredNs, acc, losses, roundS);
     }
 
+    /** The nodes this process runs. */
+    private List<NodeBase> localNodes() {
+        List<NodeBase> l = new ArrayList<>();
+        for (DataOwner o : owners) {
+            if (o != null) {
+                l.add(o);
+            }
+        }
+        for (ComputeNode h : hops) {
+            if (h != null) {
+                l.add(h);
+            }
+        }
+        if (coordinator != null) {
+            l.add(coordinator);
+        }
+        return l;
+    }
+
+    /** Every role of a plan: coordinator, owner0 .. owner(N-1), hop1 .. hopK (none for federated averaging). */
+    public static List<String> roles(Plan plan) {
+        List<String> r = new ArrayList<>();
+        r.add("coordinator");
+        for (int p = 0; p < plan.owners().size(); p++) {
+            r.add("owner" + p);
+        }
+        int nHops = plan.algorithm() == Algorithm.FEDAVG ? 0 : plan.hops();
+        for (int h = 1; h <= nHops; h++) {
+            r.add("hop" + h);
+        }
+        return r;
+    }
+
+    /** Floats of an owner's parts (head, and tail when U-shaped), as its weights messages carry them. */
+    private long ownerWeightFloats(int blocks, int stages) {
+        MemoryAccount acc = MemoryAccount.root("sizing");
+        List<ParameterState> states = new ArrayList<>();
+        try {
+            int[] hb = plan.stageBlocks(0, blocks);
+            states.add(spec.build(hb[0], hb[1], evalBackend, false).newState(plan.seed(), plan.optimizer(), acc));
+            if (stages > 1 && plan.mode() == Mode.U_SHAPED) {
+                int[] tb = plan.stageBlocks(stages - 1, blocks);
+                states.add(spec.build(tb[0], tb[1], evalBackend, true).newState(plan.seed(), plan.optimizer(), acc));
+            }
+            return WeightPacker.floats(states);
+        } finally {
+            for (ParameterState s : states) {
+                s.close();
+            }
+        }
+    }
+
+    /** The largest tensor a message of this plan carries: an owner's weights, or a mini-batch's activations. */
+    private long maxMessageBytes(long weightFloats) {
+        int batch = 1;
+        for (OwnerSpec o : plan.owners()) {
+            batch = Math.max(batch, o.batch());
+        }
+        long largest = weightFloats * Float.BYTES;
+        for (int b = 0; b < spec.blockCount(); b++) {
+            largest = Math.max(largest, spec.inputShape(b).size() * batch * Float.BYTES);
+        }
+        return Math.max(4L << 20, largest);
+    }
+
     /** Mean training loss of the round, from every loss stage (reset after reading). */
     private double trainLoss() {
         double sum = 0;
         double n = 0;
         List<StageExecutor> lossStages = new ArrayList<>();
         for (DataOwner o : owners) {
-            lossStages.add(o.tail != null ? o.tail : o.head);
+            if (o != null) {
+                lossStages.add(o.tail != null ? o.tail : o.head);
+            }
         }
         for (ComputeNode h : hops) {
-            lossStages.add(h.exec);
+            if (h != null) {
+                lossStages.add(h.exec);
+            }
         }
         for (StageExecutor e : lossStages) {
             if (e.lossStage) {
@@ -361,7 +493,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private RunResult result(long measuredNs, List<Double> acc, List<Double> losses, List<Double> roundS) {
         double wall = measuredNs / 1e9;
-        int iterationsPerRound = owners[0].iterationsPerRound();
+        int iterationsPerRound = ownerIterations[0];
         int measuredRounds = plan.rounds() - Math.min(options.warmupRounds, plan.rounds() - 1);
         int iterations = iterationsPerRound * measuredRounds;
         List<RunResult.Resource> res = new ArrayList<>();
@@ -372,14 +504,19 @@ public final class LocalCluster implements AutoCloseable {
             res.add(new RunResult.Resource(e.getKey(), busy, Math.max(0, wall - busy)));
         }
         long samples = 0;
-        for (DataOwner o : owners) {
-            samples += (long) o.iterationsPerRound() * plan.owners().get(o.id).batch() * measuredRounds;
+        for (int p = 0; p < owners.length; p++) {
+            samples += (long) ownerIterations[p] * plan.owners().get(p).batch() * measuredRounds;
         }
         List<RunResult.Node> nodes = new ArrayList<>();
         for (int p = 0; p < owners.length; p++) {
-            nodes.add(node(ownerAccounts[p], owners[p].parts()));
+            if (owners[p] != null) {
+                nodes.add(node(ownerAccounts[p], owners[p].parts()));
+            }
         }
         for (int h = 0; h < hops.length; h++) {
+            if (hops[h] == null) {
+                continue;
+            }
             List<ParameterState> states = new ArrayList<>();
             for (int p = 0; p < owners.length; p++) {
                 ParameterState s = hops[h].exec.state(p);
@@ -389,9 +526,11 @@ public final class LocalCluster implements AutoCloseable {
             }
             nodes.add(node(hopAccounts[h], states));
         }
-        nodes.add(node(coordinatorAccount, List.of()));
+        if (coordinator != null) {
+            nodes.add(node(coordinatorAccount, List.of()));
+        }
         List<RunResult.Link> links = new ArrayList<>();
-        for (EmulatedLink l : fabric.links().values()) {
+        for (Link l : fabric.links().values()) {
             links.add(new RunResult.Link(l.name(), l.bytes(), l.messages(), l.labelBytes()));
         }
         links.sort((a, b) -> a.name().compareTo(b.name()));
@@ -431,11 +570,71 @@ public final class LocalCluster implements AutoCloseable {
 
     /** The model's parts as participant {@code p} holds them, for tests: owner parts then each hop's copy. */
     public List<ParameterState> partsOf(int p) {
+        if (owners[p] == null) {
+            throw new IllegalStateException("owner" + p + " does not run in this process");
+        }
         List<ParameterState> l = new ArrayList<>(owners[p].parts());
         for (ComputeNode h : hops) {
+            if (h == null) {
+                throw new IllegalStateException("not every hop runs in this process");
+            }
             l.add(h.exec.state(p));
         }
         return l;
+    }
+
+    /**
+     * Writes the final parameters of every role of this process as {@code DIR/<role>.safetensors}, by
+     * parameter name: an owner's parts (head, and tail when U-shaped), a hop's segment (participant 0's copy:
+     * after each round's averaging all copies are equal), the coordinator's average of the owners' parts.
+     *
+     * @return the files written
+     */
+    public List<java.nio.file.Path> writeParameters(java.nio.file.Path dir) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(dir);
+        List<java.nio.file.Path> files = new ArrayList<>();
+        for (DataOwner o : owners) {
+            if (o != null) {
+                files.add(writeStates(dir, o.name, o.parts()));
+            }
+        }
+        for (ComputeNode h : hops) {
+            if (h != null) {
+                files.add(writeStates(dir, h.name, List.of(h.exec.state(0))));
+            }
+        }
+        if (coordinator != null) {
+            MemoryAccount acc = MemoryAccount.root("export");
+            int blocks = spec.blockCount();
+            int stages = plan.stageCount();
+            List<ParameterState> states = new ArrayList<>();
+            try {
+                int[] hb = plan.stageBlocks(0, blocks);
+                states.add(spec.build(hb[0], hb[1], evalBackend, false).newState(plan.seed(), plan.optimizer(), acc));
+                if (stages > 1 && plan.mode() == Mode.U_SHAPED) {
+                    int[] tb = plan.stageBlocks(stages - 1, blocks);
+                    states.add(spec.build(tb[0], tb[1], evalBackend, true).newState(plan.seed(), plan.optimizer(), acc));
+                }
+                WeightPacker.unpack(states, coordinator.average());
+                files.add(writeStates(dir, coordinator.name, states));
+            } finally {
+                for (ParameterState s : states) {
+                    s.close();
+                }
+            }
+        }
+        return files;
+    }
+
+    private static java.nio.file.Path writeStates(java.nio.file.Path dir, String role, List<ParameterState> states)
+            throws java.io.IOException {
+        Map<String, Tensor> named = new java.util.LinkedHashMap<>();
+        for (ParameterState s : states) {
+            named.putAll(s.namedTensors());
+        }
+        java.nio.file.Path file = dir.resolve(role + ".safetensors");
+        io.mpsl.tensor.io.Safetensors.write(file, named, Map.of("role", role));
+        return file;
     }
 
     public ModelSpec spec() {

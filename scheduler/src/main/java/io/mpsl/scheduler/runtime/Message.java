@@ -1,7 +1,6 @@
 package io.mpsl.scheduler.runtime;
 
 import io.mpsl.tensor.Tensor;
-import io.mpsl.tensor.TensorPool;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
 
@@ -12,21 +11,27 @@ import java.util.concurrent.TimeUnit;
  * emulated link sets from its rate and delay.
  */
 public final class Message implements Delayed {
+    /** Takes a received tensor back once its receiver is done with it (a pool, a network receiver). */
+    @FunctionalInterface
+    interface Recycler {
+        void recycle(Tensor t);
+    }
+
     final MessageType type;
     final int participant;
     final int round;
     final int iteration;
     final int microBatch;
-    final int stage; // stage that receives it
+    final int stage; // stage that receives it (-1 when it came over the network, which does not carry it)
     final Tensor payload;
     final Tensor labels;
     final int samples; // for WEIGHTS: samples behind these weights (FedAvg weighting)
-    final TensorPool pool; // the receiver's pool the tensors came from
+    final Recycler pool; // takes the tensors back: the receiver's pool or network receiver
     long deliverAtNs;
     long sentAtNs;
 
     Message(MessageType type, int participant, int round, int iteration, int microBatch, int stage, Tensor payload,
-            Tensor labels, int samples, TensorPool pool) {
+            Tensor labels, int samples, Recycler pool) {
         this.type = type;
         this.participant = participant;
         this.round = round;
@@ -42,10 +47,10 @@ public final class Message implements Delayed {
     /** Gives the tensors back to the receiver's pool once the receiver is done with them. */
     void release() {
         if (payload != null) {
-            pool.release(payload);
+            pool.recycle(payload);
         }
         if (labels != null) {
-            pool.release(labels);
+            pool.recycle(labels);
         }
     }
 

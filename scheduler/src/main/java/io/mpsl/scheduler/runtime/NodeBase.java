@@ -1,5 +1,6 @@
 package io.mpsl.scheduler.runtime;
 
+import io.mpsl.tensor.Tensor;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -87,6 +88,12 @@ abstract class NodeBase implements Runnable {
             }
             awaitMessage();
         }
+    }
+
+    /** Sends from this node; see {@link Fabric#send}. */
+    final void send(Link link, String to, MessageType type, int participant, int round, int iteration, int microBatch,
+            int stage, Tensor payload, Tensor labels, int samples) {
+        fabric.send(name, link, to, type, participant, round, iteration, microBatch, stage, payload, labels, samples);
     }
 
     final void beginCompute() {

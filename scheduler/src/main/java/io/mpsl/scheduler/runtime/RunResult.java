@@ -43,7 +43,11 @@ public record RunResult(String mode, String algorithm, int rounds, int iteration
         m.put("wall_s", wallS);
         m.put("test_accuracy", testAccuracy.isEmpty() ? null : finalAccuracy());
         m.put("test_accuracy_per_round", testAccuracy);
-        m.put("train_loss_per_round", trainLoss);
+        List<Double> losses = new java.util.ArrayList<>();
+        for (Double l : trainLoss) {
+            losses.add(l == null || l.isNaN() ? null : l); // NaN: no loss stage in this process (process mode)
+        }
+        m.put("train_loss_per_round", losses);
         m.put("round_s", roundS);
         List<Object> rs = new java.util.ArrayList<>();
         for (Resource r : resources) {
