@@ -545,6 +545,16 @@ final class AeronFabric extends Fabric {
     }
 
     @Override
+    Tensor borrow(String id, io.mpsl.tensor.Shape shape) {
+        return locals.get(id).stage.acquire(shape, DType.F32);
+    }
+
+    @Override
+    void giveBack(String id, Tensor buffer) {
+        locals.get(id).stage.release(buffer);
+    }
+
+    @Override
     void start(RunState runState) {
         this.state = runState;
         if (locals.isEmpty()) {

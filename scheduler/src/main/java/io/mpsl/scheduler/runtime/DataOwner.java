@@ -35,7 +35,7 @@ final class DataOwner extends NodeBase {
     private final ScheduleKind kind;
     private final int iterationsPerRound;
     private final SplittableRandom noise;
-    private final Tensor weightsOut;
+    private final io.mpsl.tensor.Shape weightsShape;
     private final TensorArena dpArena;
     private Tensor dpScratch; // (batch, ...) noised copy of the head's output: the head keeps its own for backward
     private final List<ParameterState> parts = new ArrayList<>();
@@ -63,7 +63,7 @@ final class DataOwner extends NodeBase {
             parts.add(tail.state(id));
         }
         this.dpArena = arena;
-        this.weightsOut = arena.allocate(Math.toIntExact(WeightPacker.floats(parts)));
+        this.weightsShape = io.mpsl.tensor.Shape.of(Math.toIntExact(WeightPacker.floats(parts)));
         loader.startEpoch(0);
     }
 
@@ -96,9 +96,11 @@ final class DataOwner extends NodeBase {
                 }
                 iteration(round, it);
             }
+            Tensor weightsOut = fabric.borrow(name, weightsShape); // shared with the average that comes back
             WeightPacker.pack(weightsOut, parts);
             send(uplink, "coordinator", MessageType.WEIGHTS, id, round, 0, 0, 0, weightsOut, null,
                     Math.toIntExact(samplesThisRound));
+            fabric.giveBack(name, weightsOut);
             Message avg = await(MessageType.WEIGHTS, id, round, 0, 0);
             WeightPacker.unpack(parts, avg.payload);
             avg.release();

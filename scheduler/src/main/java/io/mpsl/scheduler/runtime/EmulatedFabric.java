@@ -78,6 +78,24 @@ final class EmulatedFabric extends Fabric {
     }
 
     @Override
+    Tensor borrow(String id, io.mpsl.tensor.Shape shape) {
+        TensorPool pool;
+        synchronized (this) {
+            pool = pools.get(id);
+        }
+        return pool.acquire(shape, DType.F32);
+    }
+
+    @Override
+    void giveBack(String id, Tensor buffer) {
+        TensorPool pool;
+        synchronized (this) {
+            pool = pools.get(id);
+        }
+        pool.release(buffer);
+    }
+
+    @Override
     public synchronized void close() {
         for (TensorPool p : pools.values()) {
             p.close();

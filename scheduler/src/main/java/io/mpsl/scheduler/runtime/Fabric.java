@@ -50,6 +50,16 @@ abstract class Fabric implements AutoCloseable {
     abstract void send(String from, Link link, String to, MessageType type, int participant, int round, int iteration,
             int microBatch, int stage, Tensor payload, Tensor labels, int samples);
 
+    /**
+     * A buffer of node {@code id}, taken from the pool that what it sends or receives comes from, for data that
+     * lives only between messages (weights packed to be sent): once given back, the next message of that size
+     * reuses it instead of a second buffer of the model's size.
+     */
+    abstract Tensor borrow(String id, io.mpsl.tensor.Shape shape);
+
+    /** Gives back a buffer from {@link #borrow}. */
+    abstract void giveBack(String id, Tensor buffer);
+
     /** Connects to the peers (waiting for them) and starts moving frames; failures go to {@code state}. */
     void start(RunState state) {
     }
