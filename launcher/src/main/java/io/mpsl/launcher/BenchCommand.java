@@ -16,7 +16,8 @@ final class BenchCommand {
                     io.mpsl.bench.transport.TransportBench::run),
             new Suite("train", io.mpsl.bench.train.TrainBenchRunner.USAGE, io.mpsl.bench.train.TrainBenchRunner::run),
             new Suite("torch-peer", io.mpsl.bench.train.TorchPeerRunner.USAGE,
-                    io.mpsl.bench.train.TorchPeerRunner::run));
+                    io.mpsl.bench.train.TorchPeerRunner::run),
+            new Suite("tune-grid", io.mpsl.scheduler.tune.TuneGrid.USAGE, io.mpsl.scheduler.tune.TuneGrid::run));
 
     private BenchCommand() {
     }

@@ -24,7 +24,9 @@ public final class Main {
             new Command("train", TrainCommand.USAGE, "train a zoo model on MNIST, Fashion-MNIST or CIFAR-10",
                     TrainCommand::run),
             new Command("data", DataCommand.USAGE, "fetch datasets; show the data directory", DataCommand::run),
-            new Command("run", RunCommand.USAGE, "run a split-learning config, every role in this JVM", RunCommand::run));
+            new Command("run", RunCommand.USAGE, "run a split-learning config, every role in this JVM", RunCommand::run),
+            new Command("tune", TuneCommand.USAGE, "choose cut points and micro-batches from live profiles",
+                    TuneCommand::run));
 
     private Main() {
     }

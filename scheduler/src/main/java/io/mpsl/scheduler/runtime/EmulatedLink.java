@@ -18,6 +18,7 @@ final class EmulatedLink {
     private long bytes;
     private long messages;
     private long labelBytes;
+    private long latencyNs;
 
     private final LinkTap tap;
 
@@ -50,6 +51,7 @@ final class EmulatedLink {
                 labelBytes += m.labels.byteSize();
             }
             deliver = freeAtNs + spec.delayNs();
+            latencyNs += deliver - freeAtNs;
             if (duration > 0 && timeline != null) {
                 timeline.record(name, m.type.name().toLowerCase(java.util.Locale.ROOT), start, duration);
             }
@@ -73,5 +75,10 @@ final class EmulatedLink {
 
     synchronized long labelBytes() {
         return labelBytes;
+    }
+
+    /** Sum over messages of the time from leaving the link to arriving (propagation). */
+    synchronized long latencyNs() {
+        return latencyNs;
     }
 }
