@@ -314,8 +314,29 @@ public final class PlanSearch {
         return new Candidate(c.hops(), c.cuts(), c.microBatches(), predicted, c.lowerBoundS(), c.nodeMemoryBytes());
     }
 
+    /** Each resource's predicted busy seconds per iteration (over the simulated iterations), by name. */
+    public java.util.Map<String, Double> busyPerIteration(Candidate c) {
+        int k = Math.min(rt.iterationsPerRound(), SIMULATED_ITERATIONS);
+        PipelineSimulator.Result r = simulation(c, k);
+        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        List<String> names = lastSimulator.resourceNames();
+        for (int i = 0; i < names.size(); i++) {
+            m.put(names.get(i), r.busyS()[i] / k);
+        }
+        return m;
+    }
+
+    private PipelineSimulator lastSimulator;
+    private int[] lastUps;
+    private int[] lastDowns;
+
     /** Seconds of a round of {@code iterations} mini-batches per owner, its aggregation included. */
     private double roundS(Candidate c, int iterations) {
+        PipelineSimulator.Result r = simulation(c, iterations);
+        return roundEndS(c, r, lastUps, lastDowns);
+    }
+
+    private PipelineSimulator.Result simulation(Candidate c, int iterations) {
         int stages = stages(c.hops());
         int[] cuts = c.cuts();
         PipelineSimulator sim = new PipelineSimulator().cores(rt.cores()).background(rt.backgroundThreads());
@@ -368,8 +389,10 @@ public final class PlanSearch {
             }
             sim.participant(mm, iterations, problem.schedule(), sc, lc);
         }
-        PipelineSimulator.Result r = sim.simulate();
-        return roundEndS(c, r, ups, downs);
+        lastSimulator = sim;
+        lastUps = ups;
+        lastDowns = downs;
+        return sim.simulate();
     }
 
     /**

@@ -22,8 +22,9 @@ import java.util.List;
 public final class Profiler {
 
     /**
-     * What one profiling pass measured, and how long it took. Times are at full speed of one core: divided
-     * by the share of a core the profiling thread got beside {@code backgroundThreads} other runnable threads.
+     * What one profiling pass measured, and how long it took. Times and rates are of one core, from the
+     * profiling thread's CPU time (what other programs take from it does not count; {@code backgroundThreads}
+     * is how many runnable threads of theirs the cores behave as if shared with, see {@link #sampleBackground}).
      */
     public record Measured(List<BlockCost> blocks, double copyBytesPerS, double averageBytesPerS,
             double backgroundThreads, double seconds) {
@@ -37,40 +38,99 @@ public final class Profiler {
      * {@code large} samples ({@code warmup} then {@code iterations} passes each).
      */
     public static Measured measure(ModelSpec spec, BackendProvider provider, OptimizerSpec optimizer, int small,
-            int large, int warmup, int iterations, long seed) {
+            int large, int warmup, int iterations, long seed) throws InterruptedException {
         if (small < 1 || large < small) {
             throw new IllegalArgumentException("profile micro-batches need 1 <= small <= large, got " + small + " and "
                     + large);
         }
         long t0 = System.nanoTime();
-        LoadSampler load = new LoadSampler();
-        load.start();
         int n = spec.blockCount();
         List<BlockCost> blocks = new ArrayList<>(n);
         try (Backend backend = provider.create(1)) {
             Segment whole = spec.build(0, n, backend, true);
-            BlockProfile[] lo = whole.profile(small, warmup, iterations, seed);
-            BlockProfile[] hi = large == small ? lo : whole.profile(large, warmup, iterations, seed);
-            double[] stepShare = stepSeconds(whole, optimizer, seed, warmup, iterations, lo);
+            warmUp(whole, large, warmup, seed);
+            long[][] lo = median(whole, small, iterations, seed);
+            long[][] hi = large == small ? lo : median(whole, large, iterations, seed);
+            BlockProfile[] info = whole.footprint();
+            double[] stepShare = stepSeconds(whole, optimizer, seed, warmup, iterations, info);
             for (int i = 0; i < n; i++) {
-                double[] f = fit(lo[i].forwardNsPerSample() * small * 1e-9, hi[i].forwardNsPerSample() * large * 1e-9,
-                        small, large);
-                double[] b = fit(lo[i].backwardNsPerSample() * small * 1e-9,
-                        hi[i].backwardNsPerSample() * large * 1e-9, small, large);
-                blocks.add(new BlockCost(f[1], b[1], lo[i].outputBytesPerSample(), lo[i].parameterBytes(),
-                        lo[i].keptBytesPerSample() + lo[i].scratchBytesPerSample(), f[0], b[0], stepShare[i]));
+                double[] f = fit(lo[0][i] * small * 1e-9, hi[0][i] * large * 1e-9, small, large);
+                double[] b = fit(lo[1][i] * small * 1e-9, hi[1][i] * large * 1e-9, small, large);
+                blocks.add(new BlockCost(f[1], b[1], info[i].outputBytesPerSample(), info[i].parameterBytes(),
+                        info[i].keptBytesPerSample() + info[i].scratchBytesPerSample(), f[0], b[0], stepShare[i]));
             }
         }
         double copy = copyRate();
         double average = averageRate();
-        double background = load.stop();
-        int cores = Runtime.getRuntime().availableProcessors();
-        double share = Math.min(1.0, cores / (background + 1));
-        List<BlockCost> full = new ArrayList<>(n);
-        for (BlockCost b : blocks) {
-            full.add(b.scaled(share));
+        double background = sampleBackground(BACKGROUND_S);
+        return new Measured(blocks, copy, average, background, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Runs training passes of {@code batch} samples until the just-in-time compiler is done with them: until
+     * {@code patience} passes in a row are no faster than 0.95 of the best (at most 60 passes).
+     */
+    static void warmUp(Segment whole, int batch, int patience, long seed) {
+        long best = Long.MAX_VALUE;
+        int since = 0;
+        for (int i = 0; i < 60 && since < Math.max(patience, 1); i++) {
+            long t = cpuNs();
+            whole.profile(batch, 0, 1, seed);
+            long dt = cpuNs() - t;
+            if (dt < best * 0.95) {
+                best = dt;
+                since = 0;
+            } else {
+                since++;
+                best = Math.min(best, dt);
+            }
         }
-        return new Measured(full, copy / share, average / share, background, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Per block, forward and backward ns per sample of one core: {forward[], backward[]}. The pass's total is
+     * the profiling thread's CPU time (what other programs on the machine take from it does not count), the
+     * median over 3 measurements of the difference between a several-pass and a 1-pass profile (which cancels
+     * the profile's own set-up); it is split over blocks and directions as the median wall times are.
+     */
+    static long[][] median(Segment whole, int batch, int iterations, long seed) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        int reps = 3;
+        int passes = Math.max(iterations, 2);
+        double[] perPass = new double[reps];
+        BlockProfile[][] runs = new BlockProfile[reps][];
+        for (int r = 0; r < reps; r++) {
+            long c0 = mx.getCurrentThreadCpuTime();
+            whole.profile(batch, 0, 1, seed);
+            long c1 = mx.getCurrentThreadCpuTime();
+            runs[r] = whole.profile(batch, 0, passes, seed);
+            long c2 = mx.getCurrentThreadCpuTime();
+            perPass[r] = Math.max(0, ((c2 - c1) - (c1 - c0)) / (double) (passes - 1));
+        }
+        double[] sorted = perPass.clone();
+        java.util.Arrays.sort(sorted);
+        double pass = sorted[reps / 2];
+        int n = runs[0].length;
+        long[][] wall = new long[2][n]; // per block, the median over the runs (one preempted run does not count)
+        long[] v = new long[reps];
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            for (int d = 0; d < 2; d++) {
+                for (int r = 0; r < reps; r++) {
+                    v[r] = d == 0 ? runs[r][i].forwardNsPerSample() : runs[r][i].backwardNsPerSample();
+                }
+                java.util.Arrays.sort(v);
+                wall[d][i] = v[reps / 2];
+                total += wall[d][i] * (double) batch;
+            }
+        }
+        double scale = total == 0 ? 0 : pass / total;
+        long[][] out = new long[2][n];
+        for (int i = 0; i < n; i++) {
+            out[0][i] = Math.round(wall[0][i] * scale);
+            out[1][i] = Math.round(wall[1][i] * scale);
+        }
+        return out;
     }
 
     /**
@@ -101,12 +161,12 @@ public final class Profiler {
             for (int i = 0; i < warmup; i++) {
                 st.step();
             }
-            long t = System.nanoTime();
+            long t = cpuNs();
             int reps = Math.max(iterations, 1);
             for (int i = 0; i < reps; i++) {
                 st.step();
             }
-            s = (System.nanoTime() - t) / 1e9 / reps;
+            s = (cpuNs() - t) / 1e9 / reps;
         }
         long total = 0;
         for (BlockProfile b : blocks) {
@@ -119,6 +179,44 @@ public final class Profiler {
         return share;
     }
 
+    /** Seconds {@link #sampleBackground} spins for when profiling. */
+    static final double BACKGROUND_S = 0.1;
+
+    /**
+     * Other programs' competition for this machine's cores, as runnable threads B: spins one thread per core
+     * for {@code seconds} and reads the share s of a core each got (CPU time over wall time); with C cores
+     * time-sliced fairly s = min(1, C / (B + C)), so B = C / s - C (0 when each thread had its core).
+     */
+    public static double sampleBackground(double seconds) throws InterruptedException {
+        int cores = Runtime.getRuntime().availableProcessors();
+        double[] share = new double[cores];
+        Thread[] spinners = new Thread[cores];
+        long wallNs = Math.round(seconds * 1e9);
+        for (int i = 0; i < cores; i++) {
+            int k = i;
+            spinners[i] = Thread.ofPlatform().name("background-probe-" + i).start(() -> {
+                long c0 = cpuNs();
+                long t0 = System.nanoTime();
+                long x = 0;
+                while (System.nanoTime() - t0 < wallNs) {
+                    x += x * 31 + 7;
+                }
+                share[k] = (cpuNs() - c0) / (double) Math.max(System.nanoTime() - t0, 1) + (x == 42 ? 1e-12 : 0);
+            });
+        }
+        double mean = 0;
+        for (int i = 0; i < cores; i++) {
+            spinners[i].join();
+            mean += share[i] / cores;
+        }
+        return mean <= 0 ? 0 : Math.max(0, cores / Math.min(mean, 1.0) - cores);
+    }
+
+    /** This thread's CPU time in ns. */
+    static long cpuNs() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
     /** Bytes per second of copying one tensor into another (as a sender fills the receiver's buffer). */
     static double copyRate() {
         MemoryAccount account = MemoryAccount.root("profile-copy");
@@ -128,12 +226,12 @@ public final class Profiler {
             Tensor b = arena.allocate(floats);
             a.fill(1f);
             b.copyFrom(a);
-            long t = System.nanoTime();
+            long t = cpuNs();
             int reps = 8;
             for (int i = 0; i < reps; i++) {
                 b.copyFrom(a);
             }
-            return reps * 4.0 * floats / Math.max((System.nanoTime() - t) / 1e9, 1e-9);
+            return reps * 4.0 * floats / Math.max((cpuNs() - t) / 1e9, 1e-9);
         }
     }
 
@@ -155,7 +253,7 @@ public final class Profiler {
             double[] w = {0.25, 0.25, 0.25, 0.25};
             long best = Long.MAX_VALUE;
             for (int rep = 0; rep < 4; rep++) {
-                long t = System.nanoTime();
+                long t = cpuNs();
                 for (long j = 0; j < floats; j++) {
                     double v = 0;
                     for (int p = 0; p < copies; p++) {
@@ -163,57 +261,9 @@ public final class Profiler {
                     }
                     out.set(j, (float) v);
                 }
-                best = Math.min(best, System.nanoTime() - t);
+                best = Math.min(best, cpuNs() - t);
             }
             return copies * 4.0 * floats / Math.max(best / 1e9, 1e-9);
-        }
-    }
-
-    /**
-     * Samples the machine's runnable threads (Linux /proc/loadavg, fourth field) every 10 ms on a daemon
-     * thread; {@link #stop} returns the mean of the others' (the sampler and the profiling thread left out).
-     */
-    static final class LoadSampler extends Thread {
-        private static final java.nio.file.Path LOADAVG = java.nio.file.Path.of("/proc/loadavg");
-        private volatile boolean running = true;
-        private double sum;
-        private int samples;
-
-        LoadSampler() {
-            super("load-sampler");
-            setDaemon(true);
-        }
-
-        @Override
-        public void run() {
-            while (running) {
-                try {
-                    String[] f = java.nio.file.Files.readString(LOADAVG).trim().split("\\s+");
-                    int runnable = Integer.parseInt(f[3].substring(0, f[3].indexOf('/')));
-                    synchronized (this) {
-                        sum += Math.max(0, runnable - 2);
-                        samples++;
-                    }
-                    Thread.sleep(10);
-                } catch (java.io.IOException | RuntimeException e) {
-                    return; // no /proc/loadavg (not Linux): no background figure
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        double stop() {
-            running = false;
-            interrupt();
-            try {
-                join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            synchronized (this) {
-                return samples == 0 ? 0 : sum / samples;
-            }
         }
     }
 }

@@ -79,13 +79,26 @@ public final class TuneGrid {
                     long t = System.nanoTime();
                     Tuner.Measurements meas = Tuner.measure(plan0, spec, Backends.chosen(), MICRO_BATCHES);
                     double profileS = (System.nanoTime() - t) / 1e9;
+                    if (Boolean.getBoolean("mpsl.tune.debug")) {
+                        for (BlockCost b : meas.profile().blocks()) {
+                            out.println("    " + b);
+                        }
+                        out.println("    " + meas.links() + " background " + meas.profile().backgroundThreads());
+                    }
                     for (int[] cuts : mc.cuts) {
                         for (int m : MICRO_BATCHES) {
                             PlanConfig pc = base.with(List.of("cuts=" + Arrays.toString(cuts), "micro_batches=" + m));
                             Plan plan = pc.plan(Algorithm.SPLIT);
-                            TuningProblem problem = Tuner.problem(pc, plan, meas, mc.iterations,
+                            double background = Profiler.sampleBackground(0.25);
+                            Profiler.Measured pm = meas.profile();
+                            Tuner.Measurements now = new Tuner.Measurements(new Profiler.Measured(pm.blocks(),
+                                    pm.copyBytesPerS(), pm.averageBytesPerS(), background, pm.seconds()), meas.links(),
+                                    meas.probeS());
+                            TuningProblem problem = Tuner.problem(pc, plan, now, mc.iterations,
                                     Runtime.getRuntime().availableProcessors(), null, 1.0);
-                            double predicted = new PlanSearch(problem).evaluate(1, cuts, m).predictedIterationS();
+                            PlanSearch search = new PlanSearch(problem);
+                            Candidate cand = search.evaluate(1, cuts, m);
+                            double predicted = cand.predictedIterationS();
                             RunResult r;
                             try (LocalCluster cluster = new LocalCluster(plan, data.train(), data.test(),
                                     new LocalCluster.Options().evaluate(false).warmupRounds(1))) {
@@ -104,11 +117,20 @@ public final class TuneGrid {
                             row.put("predicted_s", predicted);
                             row.put("measured_s", measured);
                             row.put("error_pct", err);
-                            row.put("background_threads", meas.profile().backgroundThreads());
+                            row.put("background_threads", background);
                             rows.add(row);
                             group.add(row);
-                            out.printf(Locale.ROOT, "%-6s %3.0f/%-4.0f %-6s %3d %12.4f %12.4f %+7.1f%%%n", mc.model,
-                                    link[0], link[1], Arrays.toString(cuts), m, predicted, measured, err);
+                            out.printf(Locale.ROOT, "%-6s %3.0f/%-4.0f %-6s %3d %12.4f %12.4f %+7.1f%%   (background %.1f)%n",
+                                    mc.model, link[0], link[1], Arrays.toString(cuts), m, predicted, measured, err,
+                                    background);
+                            if (Boolean.getBoolean("mpsl.tune.debug")) {
+                                Map<String, Double> busy = search.busyPerIteration(cand);
+                                int its = r.iterations() / r.rounds();
+                                for (RunResult.Resource res : r.resources()) {
+                                    out.printf(Locale.ROOT, "    %-16s busy per iteration: predicted %.4f measured %.4f%n",
+                                            res.name(), busy.getOrDefault(res.name(), Double.NaN), res.busyS() / its);
+                                }
+                            }
                         }
                     }
                     Map<String, Object> pick = group.get(0);

@@ -30,8 +30,6 @@ public final class Tuner {
     /** Profiling effort: passes per micro-batch size before and while timing. */
     public static final int PROFILE_WARMUP = 2;
     public static final int PROFILE_ITERATIONS = 3;
-    /** Seconds each link probe's train takes. */
-    public static final double PROBE_S = 0.03;
 
     /** What the tuner measured about the system. */
     public record Measurements(Profiler.Measured profile, Map<String, LinkProbe.Estimate> links, double probeS) {
@@ -138,7 +136,7 @@ public final class Tuner {
         Profiler.Measured prof = Profiler.measure(spec, provider, plan.optimizer(), small, large, PROFILE_WARMUP,
                 PROFILE_ITERATIONS, plan.seed());
         long t = System.nanoTime();
-        Map<String, LinkProbe.Estimate> links = LinkProbe.measure(plan, PROBE_S);
+        Map<String, LinkProbe.Estimate> links = LinkProbe.measure(plan);
         return new Measurements(prof, links, (System.nanoTime() - t) / 1e9);
     }
 
