@@ -89,7 +89,11 @@ public final class Experiment {
     }
 
     /** Runs every algorithm, writes the results, returns them (first: the configured algorithm). */
-    public List<RunResult> run(Path outDir) throws IOException, InterruptedException {
+    public List<RunResult> run(Path outDir) throws Exception {
+        if (io.mpsl.scheduler.tune.AdaptiveRun.wanted(config)) {
+            io.mpsl.scheduler.tune.AdaptiveRun.run(config, this, outDir, out); // round by round, writes results.json
+            return List.of();
+        }
         Files.createDirectories(outDir);
         MemoryAccount dataAccount = MemoryAccount.root("data");
         List<RunResult> results = new ArrayList<>();
