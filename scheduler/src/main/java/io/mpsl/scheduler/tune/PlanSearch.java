@@ -278,8 +278,8 @@ public final class PlanSearch {
 
     /**
      * A compute node's bytes: per participant its segment's parameters, gradients and optimizer state; its
-     * activation slots (each for the largest micro-batch: what the segment keeps, and the received input and
-     * output gradient); the receive buffers of activations and gradients in flight.
+     * activation slots (each for the largest micro-batch: what the segment keeps and its input); the receive
+     * buffers of activations and gradients in flight.
      */
     private long hopMemoryBytes(int[] cuts, int stages, int h, int m, int maxMicro) {
         int a = from(cuts, h);
@@ -289,7 +289,12 @@ public final class PlanSearch {
         long in = problem.blocks().get(a - 1).outputBytes();
         long out = b < n ? problem.blocks().get(b - 1).outputBytes() : 0;
         long perSlot = (long) maxMicro * (acts[b] - acts[a] + in);
-        long received = (long) slots * maxMicro * (in + out + 8);
+        // received, not yet consumed: at worst every participant's whole mini-batch of activations (with labels)
+        // and of output gradients at once; the receive pools keep their peak
+        long received = 0;
+        for (OwnerSpec o : problem.owners()) {
+            received += (long) o.batch() * (in + out + 4);
+        }
         return state * problem.owners().size() + slots * perSlot + received;
     }
 
