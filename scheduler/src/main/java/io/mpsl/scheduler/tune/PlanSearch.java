@@ -214,12 +214,27 @@ public final class PlanSearch {
         return size * problem.blocks().get(cuts[s] - 1).outputBytes() + rt.headerBytes();
     }
 
+    /** Bytes of the parameters an owner holds (its head, and its tail in U-shaped mode). */
+    private long ownerParamBytes(int[] cuts, int stages) {
+        long b = params[to(cuts, stages, 0)];
+        if (problem.mode() == Mode.U_SHAPED) {
+            b += params[n] - params[from(cuts, stages - 1)];
+        }
+        return b;
+    }
+
     /** Lower bound (per iteration) and memory of a candidate, without simulating it. */
     private Candidate bound(int hops, int[] cuts, int m) {
         int stages = stages(hops);
         double[] hopBusy = new double[hops];
         double[] hopLinkBusy = new double[Math.max(hops - 1, 0) * 2];
         long[] memory = new long[hops];
+        // a hop cannot start before the first activation reaches it, nor end before the last gradient could leave
+        // it and return to an owner: the least of these over participants
+        double[] hopFill = new double[hops];
+        double[] hopDrain = new double[hops];
+        java.util.Arrays.fill(hopFill, Double.POSITIVE_INFINITY);
+        java.util.Arrays.fill(hopDrain, Double.POSITIVE_INFINITY);
         double lb = 0;
         double cpu = 0;
         // a compute task runs at most at rate min(1, cores / (background + 1)): alone beside the background
@@ -234,6 +249,43 @@ public final class PlanSearch {
             double owner = 0;
             double up = 0;
             double down = 0;
+            // the pipeline's own bound: every station (stage or link) must serve all mm micro-batches, after the
+            // first one's forward reached it and before the last one's backward leaves the stations before it
+            double prefF = 0;
+            double prefB = 0;
+            double pipe = 0;
+            for (int s = 0; s < stages; s++) {
+                if (!ownerStage(stages, s)) {
+                    hopFill[s - 1] = Math.min(hopFill[s - 1], prefF);
+                    hopDrain[s - 1] = Math.min(hopDrain[s - 1], prefB);
+                }
+                double k = ownerStage(stages, s) ? of * o.slowdown() * stretch : problem.hopFactor() * stretch;
+                double f = k * forwardS(cuts, stages, s, size);
+                double b = k * backwardS(cuts, stages, s, size);
+                pipe = Math.max(pipe, prefF + mm * (f + b) + prefB);
+                prefF += f;
+                prefB += b;
+                if (s < stages - 1) {
+                    LinkSpec lf;
+                    LinkSpec lb2;
+                    if (s == 0) {
+                        lf = o.uplink();
+                        lb2 = o.downlink();
+                    } else if (s == stages - 2 && problem.mode() == Mode.U_SHAPED) {
+                        lf = o.downlink();
+                        lb2 = o.uplink();
+                    } else {
+                        lf = problem.hopLink();
+                        lb2 = problem.hopLink();
+                    }
+                    double tf = transferS(lf, activationBytes(cuts, s, size));
+                    double tb = transferS(lb2, gradientBytes(cuts, s, size));
+                    pipe = Math.max(pipe, prefF + mm * (tf + tb) + prefB);
+                    prefF += tf + lf.delayNs() / 1e9;
+                    prefB += tb + lb2.delayNs() / 1e9;
+                }
+            }
+            lb = Math.max(lb, pipe);
             for (int s = 0; s < stages; s++) {
                 double work = mm * (forwardS(cuts, stages, s, size) + backwardS(cuts, stages, s, size))
                         + stepS(cuts, stages, s);
@@ -260,9 +312,15 @@ public final class PlanSearch {
                 }
             }
             lb = Math.max(lb, Math.max(owner, Math.max(up, down)));
+            // the round: the owner's iterations, then its parts' weights up to the coordinator and the average back
+            int ipr = rt.iterationsPerRound();
+            double weights = ownerParamBytes(cuts, stages) + rt.headerBytes();
+            double exchange = transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9
+                    + transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9;
+            lb = Math.max(lb, (Math.max(pipe, ipr * owner) + exchange) / ipr);
         }
-        for (double b : hopBusy) {
-            lb = Math.max(lb, b);
+        for (int h = 0; h < hops; h++) {
+            lb = Math.max(lb, hopFill[h] + hopBusy[h] + hopDrain[h]);
         }
         for (double b : hopLinkBusy) {
             lb = Math.max(lb, b);
@@ -301,10 +359,19 @@ public final class PlanSearch {
     private int window(int m, int stages, int stage) {
         int w = 1;
         for (OwnerSpec o : problem.owners()) {
-            w = Math.max(w, problem.schedule().maxInFlight(micro(o, m), stages, stage));
+            int mm = micro(o, m);
+            long key = ((long) mm << 32) | ((long) stages << 16) | stage;
+            Integer cached = windows.get(key);
+            if (cached == null) {
+                cached = problem.schedule().maxInFlight(mm, stages, stage);
+                windows.put(key, cached);
+            }
+            w = Math.max(w, cached);
         }
         return w;
     }
+
+    private final java.util.Map<Long, Integer> windows = new java.util.HashMap<>();
 
     /** The candidate with its iteration time predicted by simulating its pipeline and round end. */
     public Candidate simulate(Candidate c) {
@@ -409,10 +476,7 @@ public final class PlanSearch {
         int stages = stages(c.hops());
         int[] cuts = c.cuts();
         int np = problem.owners().size();
-        long ownerParams = params[to(cuts, stages, 0)];
-        if (problem.mode() == Mode.U_SHAPED) {
-            ownerParams += params[n] - params[from(cuts, stages - 1)];
-        }
+        long ownerParams = ownerParamBytes(cuts, stages);
         double weights = ownerParams + rt.headerBytes();
         double[] lastEnd = r.lastEndS();
         double[] ownerDone = new double[np];
