@@ -48,7 +48,7 @@ public final class Profiler {
         List<BlockCost> blocks = new ArrayList<>(n);
         try (Backend backend = provider.create(1)) {
             Segment whole = spec.build(0, n, backend, true);
-            warmUp(whole, large, warmup, seed);
+            warmUp(whole, small, warmup, seed); // the small batch runs the same code, in less time
             long[][] lo = median(whole, small, iterations, seed);
             long[][] hi = large == small ? lo : median(whole, large, iterations, seed);
             BlockProfile[] info = whole.footprint();
