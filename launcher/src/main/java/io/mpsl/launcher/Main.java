@@ -26,7 +26,9 @@ public final class Main {
             new Command("data", DataCommand.USAGE, "fetch datasets; show the data directory", DataCommand::run),
             new Command("run", RunCommand.USAGE, "run a split-learning config, every role in this JVM", RunCommand::run),
             new Command("node", NodeCommand.USAGE, "run one role of a config in this process, over UDP (process mode)",
-                    NodeCommand::run));
+                    NodeCommand::run),
+            new Command("tune", TuneCommand.USAGE, "choose cut points and micro-batches from live profiles",
+                    TuneCommand::run));
 
     private Main() {
     }

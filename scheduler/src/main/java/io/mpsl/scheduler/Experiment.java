@@ -89,11 +89,25 @@ public final class Experiment {
     }
 
     /** Runs every algorithm, writes the results, returns them (first: the configured algorithm). */
-    public List<RunResult> run(Path outDir) throws IOException, InterruptedException {
+    public List<RunResult> run(Path outDir) throws Exception {
+        if (io.mpsl.scheduler.tune.AdaptiveRun.wanted(config)) {
+            io.mpsl.scheduler.tune.AdaptiveRun.run(config, this, outDir, out); // round by round, writes results.json
+            return List.of();
+        }
         Files.createDirectories(outDir);
         MemoryAccount dataAccount = MemoryAccount.root("data");
         List<RunResult> results = new ArrayList<>();
+        Map<String, Object> tuned = null;
         try (DatasetPair data = loadData(dataAccount)) {
+            PlanConfig config = this.config;
+            if (io.mpsl.scheduler.tune.Tuner.wanted(config)) {
+                io.mpsl.scheduler.tune.Tuner.Choice c = io.mpsl.scheduler.tune.Tuner.tune(config,
+                        data.train().sampleShape(), data.train().classes(), data.train().size(), 3);
+                config = config.with(c.overrides());
+                tuned = c.toJsonMap();
+                out.printf(Locale.ROOT, "== autotuner: %s (predicted iteration %.4f s; profiling %.2f s, search %.3f s)%n",
+                        c.best(), c.best().predictedIterationS(), c.profileS(), c.searchS());
+            }
             for (Algorithm a : algorithms()) {
                 Plan plan = config.plan(a);
                 out.println("== " + label(a, plan) + ": " + plan.owners().size() + " owner(s), " + plan.rounds()
@@ -118,7 +132,18 @@ public final class Experiment {
                 }
             }
         }
-        write(outDir, results);
+        if (tuned != null) {
+            tuned.put("measured_iteration_s", results.get(0).iterationS());
+            tuned.put("prediction_error_pct", 100 * ((Double) tuned.get("predicted_iteration_s")
+                    / results.get(0).iterationS() - 1));
+            tuned.put("tune_share_of_round_pct", 100 * (Double) tuned.get("tune_s") / (results.get(0).wallS()
+                    / Math.max(1, results.get(0).roundS().size() - Math.min(config.integer("warmup_rounds"),
+                            results.get(0).rounds() - 1))));
+            out.printf(Locale.ROOT, "autotuner: predicted %.4f s, measured %.4f s per iteration (%+.1f%%)%n",
+                    (Double) tuned.get("predicted_iteration_s"), results.get(0).iterationS(),
+                    (Double) tuned.get("prediction_error_pct"));
+        }
+        write(outDir, results, tuned);
         summarize(results);
         out.println("results in " + outDir.toAbsolutePath());
         return results;
@@ -162,7 +187,15 @@ public final class Experiment {
 
     /** results.json (the first run, with each baseline under "baselines") and results.csv. */
     static void write(Path outDir, List<RunResult> results) throws IOException {
+        write(outDir, results, null);
+    }
+
+    /** As {@link #write(Path, List)}, with the autotuner's choice and prediction (if any) under "tuner". */
+    static void write(Path outDir, List<RunResult> results, Map<String, Object> tuned) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>(results.get(0).toJsonMap());
+        if (tuned != null) {
+            json.put("tuner", tuned);
+        }
         List<Object> baselines = new ArrayList<>();
         for (int i = 1; i < results.size(); i++) {
             Map<String, Object> b = new LinkedHashMap<>(results.get(i).toJsonMap());

@@ -80,6 +80,13 @@ public final class PlanConfig {
         d.put("session_token", 0L);
         d.put("peer_timeout_s", 5.0);
         d.put("connect_timeout_s", 30.0);
+        // autotuner (see io.mpsl.scheduler.tune): cuts: auto and/or micro_batches: auto choose them
+        d.put("tune_max_hops", 0L); // 0 = only the configured hops; otherwise 1..this many
+        d.put("tune_micro_batches", List.of(1L, 2L, 4L, 8L, 16L));
+        d.put("memory_cap_mb", 0.0); // per compute node; 0 = unlimited
+        d.put("replan", false); // re-plan at round boundaries when measured rates drift
+        d.put("replan_threshold", 0.3); // relative drift of a link's goodput or a node's speed that triggers it
+        d.put("link_changes", List.of()); // e.g. [{round: 2, owner: 0, uplink_mbit: 5}]
         return d;
     }
 
@@ -112,6 +119,23 @@ public final class PlanConfig {
         for (Map.Entry<?, ?> e : map.entrySet()) {
             put(v, String.valueOf(e.getKey()), e.getValue(), source);
         }
+        applyOverrides(v, overrides);
+        return new PlanConfig(v, source);
+    }
+
+    /** This config with {@code key=value} overrides applied on top (e.g. the autotuner's choices). */
+    public PlanConfig with(List<String> overrides) {
+        Map<String, Object> v = new LinkedHashMap<>(values);
+        applyOverrides(v, overrides);
+        return new PlanConfig(v, source);
+    }
+
+    /** Whether {@code key} is set to the word {@code auto}. */
+    public boolean isAuto(String key) {
+        return "auto".equals(values.get(key));
+    }
+
+    private static void applyOverrides(Map<String, Object> v, List<String> overrides) {
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq <= 0) {
@@ -121,7 +145,6 @@ public final class PlanConfig {
             Object parsed = ((Map<?, ?>) Yaml.parse("v: " + o.substring(eq + 1).trim(), "--set " + key)).get("v");
             put(v, key, parsed, "--set");
         }
-        return new PlanConfig(v, source);
     }
 
     private static void put(Map<String, Object> v, String key, Object value, String source) {
@@ -250,7 +273,7 @@ public final class PlanConfig {
                     + hops + " hop(s), e.g. cuts: [1, 3]");
         }
         if (!(c instanceof List<?> l)) {
-            throw bad("cuts", c, "a list of block indices, e.g. [1, 3]");
+            throw bad("cuts", c, "a list of block indices, e.g. [1, 3] (or auto, which ./mpsl run and tune resolve)");
         }
         int[] cuts = new int[l.size()];
         for (int i = 0; i < cuts.length; i++) {

@@ -3,23 +3,33 @@ package io.mpsl.scheduler.cost;
 import io.mpsl.scheduler.schedule.Instruction;
 import io.mpsl.scheduler.schedule.ScheduleKind;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.PriorityQueue;
 
 /**
- * Predicts one training iteration of a split-learning plan by list-scheduling its task graph: for every
- * participant, each stage's compute steps (in the schedule's order) and each activation/gradient transfer
- * between consecutive stages, on serial resources (an owner's processor, a hop's processor, each link
- * direction). A resource runs one task at a time and picks, among the tasks that could run on it, the one
- * that can start first (earliest ready first, as the runtime does). The makespan is the iteration time;
- * it includes pipeline fill and drain, heterogeneous owners, shared hops and the schedule's ordering rules.
- * Resources may be shared: a U-shaped owner maps its first and last stage to one processor, all
- * participants of a hop map that stage to the hop's processor.
+ * Predicts training iterations of a split-learning plan by simulating its task graph event by event: for every
+ * participant, each stage's compute steps (in the schedule's order, for one or more consecutive mini-batches)
+ * and each activation/gradient transfer between consecutive stages, on serial resources (an owner's processor,
+ * a hop's processor, each link direction). A resource runs one task at a time; when it is free it takes, among
+ * the tasks whose inputs have arrived, the one the runtime would take: a loss stage's backward, an optimizer
+ * step and an owner's tail first, otherwise the one whose input arrived first. The makespan is the time of the
+ * last task; it includes pipeline fill and drain, heterogeneous owners, shared hops and the schedule's rules.
+ *
+ * <p>Processors may share a fixed number of CPU cores ({@link #cores(int)}; 0 = every processor has its
+ * own): then all compute tasks running at once progress at rate min(1, cores / running), as the operating
+ * system time-slices threads (with other programs' runnable threads counted in, see {@link #background}). A stage with slowdown s (an emulated slower device) takes s times its
+ * wall time as the runtime pads it: the padding holds the processor but no core.
  */
 public final class PipelineSimulator {
 
-    /** Compute cost of one stage for one micro-batch, and of the stage's optimizer step. */
-    public record StageCost(int resource, double forwardS, double backwardS, double stepS) {
+    /**
+     * Compute cost of one stage for one micro-batch (forward, backward) and of its optimizer step, in
+     * seconds of one core, and the stage's slowdown factor (its wall time is padded to slowdown times).
+     */
+    public record StageCost(int resource, double forwardS, double backwardS, double stepS, double slowdown) {
+        public StageCost(int resource, double forwardS, double backwardS, double stepS) {
+            this(resource, forwardS, backwardS, stepS, 1.0);
+        }
     }
 
     /**
@@ -35,9 +45,9 @@ public final class PipelineSimulator {
             double endS) {
     }
 
-    /** The predicted iteration: its makespan, each resource's busy time, and every task. */
-    public record Result(double makespanS, double[] busyS, List<Task> tasks) {
-        /** The busiest resource's busy time: no schedule can beat it. */
+    /** The predicted iterations: makespan, each resource's busy time and when it was last busy, every task. */
+    public record Result(double makespanS, double[] busyS, double[] lastEndS, List<Task> tasks) {
+        /** The busiest resource's busy time: with dedicated processors no schedule can beat it. */
         public double lowerBoundS() {
             double m = 0;
             for (double b : busyS) {
@@ -47,10 +57,15 @@ public final class PipelineSimulator {
         }
     }
 
+    private static final double EPS = 1e-12;
+
     private final List<String> resources = new ArrayList<>();
     private final List<Participant> participants = new ArrayList<>();
+    private int cores;
+    private double background;
 
-    private record Participant(int microBatches, StageCost[] stages, LinkCost[] links, List<List<Instruction>> order) {
+    private record Participant(int microBatches, int iterations, StageCost[] stages, LinkCost[] links,
+            List<List<Instruction>> order) {
     }
 
     /** Declares a serial resource and returns its id. */
@@ -63,97 +78,219 @@ public final class PipelineSimulator {
         return List.copyOf(resources);
     }
 
+    /** CPU cores shared by every compute task (0 = each processor has its own core). */
+    public PipelineSimulator cores(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("cores must be >= 0, got " + n);
+        }
+        cores = n;
+        return this;
+    }
+
+    /**
+     * Runnable threads of other programs competing for the same cores (measured while profiling): with
+     * {@code cores} set, running compute tasks progress at rate min(1, cores / (background + running)).
+     */
+    public PipelineSimulator background(double threads) {
+        if (!(threads >= 0)) {
+            throw new IllegalArgumentException("background threads must be >= 0, got " + threads);
+        }
+        background = threads;
+        return this;
+    }
+
     /**
      * Adds a participant whose mini-batch is {@code microBatches} micro-batches through {@code stages}
      * (first to last) joined by {@code links} (one fewer than stages), run with {@code schedule}.
      */
     public PipelineSimulator participant(int microBatches, ScheduleKind schedule, StageCost[] stages,
             LinkCost[] links) {
+        return participant(microBatches, 1, schedule, stages, links);
+    }
+
+    /** As {@link #participant(int, ScheduleKind, StageCost[], LinkCost[])} for {@code iterations} mini-batches in a row. */
+    public PipelineSimulator participant(int microBatches, int iterations, ScheduleKind schedule, StageCost[] stages,
+            LinkCost[] links) {
         if (links.length != stages.length - 1) {
             throw new IllegalArgumentException(stages.length + " stages need " + (stages.length - 1) + " links, got "
                     + links.length);
         }
+        if (iterations < 1) {
+            throw new IllegalArgumentException("iterations must be >= 1, got " + iterations);
+        }
         List<List<Instruction>> order = new ArrayList<>();
         for (int s = 0; s < stages.length; s++) {
-            order.add(schedule.steps(microBatches, stages.length, s));
+            List<Instruction> one = schedule.steps(microBatches, stages.length, s);
+            List<Instruction> all = new ArrayList<>(one.size() * iterations);
+            for (int it = 0; it < iterations; it++) {
+                int off = it * microBatches;
+                for (Instruction in : one) {
+                    all.add(switch (in) {
+                        case Instruction.Forward f -> new Instruction.Forward(f.microBatch() + off);
+                        case Instruction.Backward b -> new Instruction.Backward(b.microBatch() + off);
+                        case Instruction.OptimizerStep st -> st;
+                    });
+                }
+            }
+            order.add(all);
         }
-        participants.add(new Participant(microBatches, stages.clone(), links.clone(), order));
+        participants.add(new Participant(microBatches, iterations, stages.clone(), links.clone(), order));
         return this;
     }
 
-    /** Simulates the iteration. */
+    /** A task waiting for, or holding, its resource. */
+    private static final class Job {
+        final int participant;
+        final int stage;
+        final int microBatch;
+        final char kind;
+        final int resource;
+        final double readyS;
+        final int priority; // 0 runs before 1 whenever both are ready
+        final boolean cpu;
+        final double slowdown;
+        double remainingS; // core-seconds of work left (cpu) or the fixed duration (link)
+        double startS;
+        double cpuEndS = Double.NaN; // when the cpu phase ended (then padding runs until endS)
+        double endS = Double.NaN;
+
+        Job(int participant, int stage, int microBatch, char kind, int resource, double readyS, int priority,
+                boolean cpu, double workS, double slowdown) {
+            this.participant = participant;
+            this.stage = stage;
+            this.microBatch = microBatch;
+            this.kind = kind;
+            this.resource = resource;
+            this.readyS = readyS;
+            this.priority = priority;
+            this.cpu = cpu;
+            this.remainingS = workS;
+            this.slowdown = slowdown;
+        }
+
+        boolean before(Job o) {
+            if (priority != o.priority) {
+                return priority < o.priority;
+            }
+            if (readyS != o.readyS) {
+                return readyS < o.readyS;
+            }
+            if (participant != o.participant) {
+                return participant < o.participant;
+            }
+            if (microBatch != o.microBatch) {
+                return microBatch < o.microBatch;
+            }
+            return stage > o.stage;
+        }
+    }
+
+    /** Simulates the iterations. */
     public Result simulate() {
         int np = participants.size();
-        double[] resourceFree = new double[resources.size()];
-        double[] busy = new double[resources.size()];
+        int nr = resources.size();
+        double[] busy = new double[nr];
+        double[] lastEnd = new double[nr];
         List<Task> done = new ArrayList<>();
-        // Per participant and stage: next instruction index, and when the previous one ended.
         int[][] next = new int[np][];
+        boolean[][] queued = new boolean[np][];
         double[][] stageFree = new double[np][];
-        // Arrival times of activations into stage s (from s-1) and gradients into stage s (from s+1).
         double[][][] actArrive = new double[np][][];
         double[][][] gradArrive = new double[np][][];
         for (int p = 0; p < np; p++) {
             Participant q = participants.get(p);
             int ns = q.stages.length;
             next[p] = new int[ns];
+            queued[p] = new boolean[ns];
             stageFree[p] = new double[ns];
-            actArrive[p] = new double[ns][q.microBatches];
-            gradArrive[p] = new double[ns][q.microBatches];
+            actArrive[p] = new double[ns][q.microBatches * q.iterations];
+            gradArrive[p] = new double[ns][q.microBatches * q.iterations];
             for (double[] a : actArrive[p]) {
-                java.util.Arrays.fill(a, Double.NaN);
+                Arrays.fill(a, Double.NaN);
             }
             for (double[] g : gradArrive[p]) {
-                java.util.Arrays.fill(g, Double.NaN);
+                Arrays.fill(g, Double.NaN);
             }
         }
-        // Candidates: compute steps whose inputs arrived, and transfers whose data is ready.
-        PriorityQueue<Candidate> queue = new PriorityQueue<>();
-        boolean[][] queued = new boolean[np][];
-        for (int p = 0; p < np; p++) {
-            queued[p] = new boolean[participants.get(p).stages.length];
+        List<List<Job>> waiting = new ArrayList<>(nr);
+        for (int r = 0; r < nr; r++) {
+            waiting.add(new ArrayList<>());
         }
+        Job[] running = new Job[nr];
         for (int p = 0; p < np; p++) {
             for (int s = 0; s < participants.get(p).stages.length; s++) {
-                offerCompute(queue, queued, p, s, next, stageFree, actArrive, gradArrive, resourceFree);
+                offerCompute(waiting, queued, p, s, next, stageFree, actArrive, gradArrive);
             }
         }
-        while (!queue.isEmpty()) {
-            Candidate c = queue.poll();
-            double start = Math.max(c.readyS, resourceFree[c.resource]);
-            if (start > c.startS) {
-                c.startS = start; // the resource got busier since this was queued: re-queue at its real start
-                queue.add(c);
-                continue;
-            }
-            double end = start + c.durationS;
-            resourceFree[c.resource] = end;
-            busy[c.resource] += c.durationS;
-            done.add(new Task(c.participant, c.stage, c.microBatch, c.kind, c.resource, start, end));
-            Participant q = participants.get(c.participant);
-            switch (c.kind) {
-                case 'a' -> actArrive[c.participant][c.stage + 1][c.microBatch] = end + q.links[c.stage].delayS;
-                case 'g' -> gradArrive[c.participant][c.stage - 1][c.microBatch] = end + q.links[c.stage - 1].delayS;
-                default -> {
-                    queued[c.participant][c.stage] = false;
-                    next[c.participant][c.stage]++;
-                    stageFree[c.participant][c.stage] = end;
-                    if (c.kind == 'F' && c.stage + 1 < q.stages.length) {
-                        LinkCost l = q.links[c.stage];
-                        queue.add(new Candidate(c.participant, c.stage, c.microBatch, 'a', l.upResource, end,
-                                l.forwardS, resourceFree));
-                    } else if (c.kind == 'B' && c.stage > 0) {
-                        LinkCost l = q.links[c.stage - 1];
-                        queue.add(new Candidate(c.participant, c.stage, c.microBatch, 'g', l.downResource, end,
-                                l.backwardS, resourceFree));
+        double now = 0;
+        while (true) {
+            // start what can start now
+            for (int r = 0; r < nr; r++) {
+                if (running[r] != null || waiting.get(r).isEmpty()) {
+                    continue;
+                }
+                Job best = null;
+                for (Job j : waiting.get(r)) {
+                    if (j.readyS <= now + EPS && (best == null || j.before(best))) {
+                        best = j;
                     }
-                    offerCompute(queue, queued, c.participant, c.stage, next, stageFree, actArrive, gradArrive, resourceFree);
+                }
+                if (best != null) {
+                    waiting.get(r).remove(best);
+                    best.startS = now;
+                    if (!best.cpu) {
+                        best.endS = now + best.remainingS;
+                    } else if (best.remainingS <= 0) {
+                        best.cpuEndS = now;
+                        best.endS = now;
+                    }
+                    running[r] = best;
                 }
             }
-            if (c.kind == 'a') {
-                offerCompute(queue, queued, c.participant, c.stage + 1, next, stageFree, actArrive, gradArrive, resourceFree);
-            } else if (c.kind == 'g') {
-                offerCompute(queue, queued, c.participant, c.stage - 1, next, stageFree, actArrive, gradArrive, resourceFree);
+            // the next event: a task's phase ends, or a waiting task becomes ready on a free resource
+            int active = 0;
+            for (Job j : running) {
+                if (j != null && j.cpu && Double.isNaN(j.cpuEndS)) {
+                    active++;
+                }
+            }
+            double rate = cores > 0 ? Math.min(1.0, cores / (background + active)) : 1.0;
+            double nextS = Double.POSITIVE_INFINITY;
+            boolean any = false;
+            for (int r = 0; r < nr; r++) {
+                Job j = running[r];
+                if (j != null) {
+                    any = true;
+                    nextS = Math.min(nextS, j.cpu && Double.isNaN(j.cpuEndS) ? now + j.remainingS / rate : j.endS);
+                } else {
+                    for (Job w : waiting.get(r)) {
+                        any = true;
+                        nextS = Math.min(nextS, w.readyS);
+                    }
+                }
+            }
+            if (!any) {
+                break;
+            }
+            double dt = nextS - now;
+            now = nextS;
+            // advance every task to the event and finish what ended
+            for (int r = 0; r < nr; r++) {
+                Job j = running[r];
+                if (j == null) {
+                    continue;
+                }
+                if (j.cpu && Double.isNaN(j.cpuEndS)) {
+                    j.remainingS -= dt * rate;
+                    if (j.remainingS <= EPS * Math.max(1, now)) {
+                        j.cpuEndS = now;
+                        j.endS = j.startS + (now - j.startS) * j.slowdown;
+                    }
+                }
+                if (!Double.isNaN(j.endS) && j.endS <= now + EPS * Math.max(1, now)) {
+                    running[r] = null;
+                    finish(j, now, waiting, queued, next, stageFree, actArrive, gradArrive, busy, lastEnd, done);
+                }
             }
         }
         double makespan = 0;
@@ -167,12 +304,48 @@ public final class PipelineSimulator {
                 }
             }
         }
-        return new Result(makespan, busy, List.copyOf(done));
+        return new Result(makespan, busy, lastEnd, List.copyOf(done));
+    }
+
+    private void finish(Job j, double now, List<List<Job>> waiting, boolean[][] queued, int[][] next,
+            double[][] stageFree, double[][][] actArrive, double[][][] gradArrive, double[] busy, double[] lastEnd,
+            List<Task> done) {
+        double end = j.endS;
+        busy[j.resource] += end - j.startS;
+        lastEnd[j.resource] = Math.max(lastEnd[j.resource], end);
+        done.add(new Task(j.participant, j.stage, j.microBatch, j.kind, j.resource, j.startS, end));
+        Participant q = participants.get(j.participant);
+        int p = j.participant;
+        switch (j.kind) {
+            case 'a' -> {
+                actArrive[p][j.stage + 1][j.microBatch] = end + q.links[j.stage].delayS;
+                offerCompute(waiting, queued, p, j.stage + 1, next, stageFree, actArrive, gradArrive);
+            }
+            case 'g' -> {
+                gradArrive[p][j.stage - 1][j.microBatch] = end + q.links[j.stage - 1].delayS;
+                offerCompute(waiting, queued, p, j.stage - 1, next, stageFree, actArrive, gradArrive);
+            }
+            default -> {
+                queued[p][j.stage] = false;
+                next[p][j.stage]++;
+                stageFree[p][j.stage] = end;
+                if (j.kind == 'F' && j.stage + 1 < q.stages.length) {
+                    LinkCost l = q.links[j.stage];
+                    waiting.get(l.upResource).add(new Job(p, j.stage, j.microBatch, 'a', l.upResource, end, 1, false,
+                            l.forwardS, 1));
+                } else if (j.kind == 'B' && j.stage > 0) {
+                    LinkCost l = q.links[j.stage - 1];
+                    waiting.get(l.downResource).add(new Job(p, j.stage, j.microBatch, 'g', l.downResource, end, 1, false,
+                            l.backwardS, 1));
+                }
+                offerCompute(waiting, queued, p, j.stage, next, stageFree, actArrive, gradArrive);
+            }
+        }
     }
 
     /** Queues the next compute step of (p, s) if its input has arrived and it is not already queued. */
-    private void offerCompute(PriorityQueue<Candidate> queue, boolean[][] queued, int p, int s, int[][] next, double[][] stageFree,
-            double[][][] actArrive, double[][][] gradArrive, double[] resourceFree) {
+    private void offerCompute(List<List<Job>> waiting, boolean[][] queued, int p, int s, int[][] next,
+            double[][] stageFree, double[][][] actArrive, double[][][] gradArrive) {
         Participant q = participants.get(p);
         List<Instruction> order = q.order.get(s);
         int i = next[p][s];
@@ -180,8 +353,13 @@ public final class PipelineSimulator {
             return;
         }
         StageCost cost = q.stages[s];
+        boolean last = s == q.stages.length - 1;
+        // an owner's tail (a last stage sharing the first stage's processor) goes first, as a loss stage's
+        // backward and every optimizer step do on a hop
+        boolean tail = last && s > 0 && q.stages[0].resource == cost.resource;
         Instruction in = order.get(i);
         double ready = stageFree[p][s];
+        Job job;
         if (in instanceof Instruction.Forward f) {
             if (s > 0) {
                 double a = actArrive[p][s][f.microBatch()];
@@ -190,58 +368,22 @@ public final class PipelineSimulator {
                 }
                 ready = Math.max(ready, a);
             }
-            queued[p][s] = true;
-            queue.add(new Candidate(p, s, f.microBatch(), 'F', cost.resource, ready, cost.forwardS, resourceFree));
+            job = new Job(p, s, f.microBatch(), 'F', cost.resource, ready, tail ? 0 : 1, true, cost.forwardS,
+                    cost.slowdown);
         } else if (in instanceof Instruction.Backward b) {
-            if (s < q.stages.length - 1) {
+            if (!last) {
                 double g = gradArrive[p][s][b.microBatch()];
                 if (Double.isNaN(g)) {
                     return;
                 }
                 ready = Math.max(ready, g);
             }
-            queued[p][s] = true;
-            queue.add(new Candidate(p, s, b.microBatch(), 'B', cost.resource, ready, cost.backwardS, resourceFree));
+            job = new Job(p, s, b.microBatch(), 'B', cost.resource, ready, last ? 0 : 1, true, cost.backwardS,
+                    cost.slowdown);
         } else {
-            queued[p][s] = true;
-            queue.add(new Candidate(p, s, -1, 'S', cost.resource, ready, cost.stepS, resourceFree));
+            job = new Job(p, s, -1, 'S', cost.resource, ready, 0, true, cost.stepS, cost.slowdown);
         }
-    }
-
-    private static final class Candidate implements Comparable<Candidate> {
-        final int participant;
-        final int stage;
-        final int microBatch;
-        final char kind;
-        final int resource;
-        final double readyS;
-        final double durationS;
-        double startS;
-
-        Candidate(int participant, int stage, int microBatch, char kind, int resource, double readyS,
-                double durationS, double[] resourceFree) {
-            this.participant = participant;
-            this.stage = stage;
-            this.microBatch = microBatch;
-            this.kind = kind;
-            this.resource = resource;
-            this.readyS = readyS;
-            this.durationS = durationS;
-            this.startS = Math.max(readyS, resourceFree[resource]);
-        }
-
-        @Override
-        public int compareTo(Candidate o) {
-            int c = Double.compare(startS, o.startS);
-            if (c != 0) {
-                return c;
-            }
-            c = Integer.compare(participant, o.participant);
-            if (c != 0) {
-                return c;
-            }
-            c = Integer.compare(microBatch, o.microBatch);
-            return c != 0 ? c : Integer.compare(stage, o.stage);
-        }
+        queued[p][s] = true;
+        waiting.get(cost.resource).add(job);
     }
 }

@@ -75,6 +75,17 @@ final class DataOwner extends NodeBase {
         return parts;
     }
 
+    /** Where this owner's data loader stands: {epoch, next batch}. */
+    int[] loaderPosition() {
+        return new int[] {loader.epoch(), loader.batchIndex()};
+    }
+
+    /** Continues the data order from where another run of the same owner stopped (re-planning). */
+    void resumeAt(int loaderEpoch, int batch) {
+        loader.seek(loaderEpoch, batch);
+        epoch = loaderEpoch;
+    }
+
     @Override
     void work() throws Exception {
         for (int round = 0; round < plan.rounds(); round++) {

@@ -18,6 +18,7 @@ final class EmulatedLink implements Link {
     private long bytes;
     private long messages;
     private long labelBytes;
+    private long latencyNs;
 
     private final LinkTap tap;
 
@@ -51,6 +52,7 @@ final class EmulatedLink implements Link {
                 labelBytes += m.labels.byteSize();
             }
             deliver = freeAtNs + spec.delayNs();
+            latencyNs += deliver - freeAtNs;
             if (duration > 0 && timeline != null) {
                 timeline.record(name, m.type.name().toLowerCase(java.util.Locale.ROOT), start, duration);
             }
@@ -77,5 +79,10 @@ final class EmulatedLink implements Link {
     @Override
     public synchronized long labelBytes() {
         return labelBytes;
+    }
+
+    /** Sum over messages of the time from leaving the link to arriving (propagation). */
+    synchronized long latencyNs() {
+        return latencyNs;
     }
 }

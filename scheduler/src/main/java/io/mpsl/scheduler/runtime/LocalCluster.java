@@ -641,6 +641,85 @@ public final class LocalCluster implements AutoCloseable {
         return spec;
     }
 
+    /** What every link carried so far, as its transfers were timed. */
+    public List<LinkStats> linkStats() {
+        List<LinkStats> out = new ArrayList<>();
+        Map<String, Long> busy = fabric.timeline.busyNs();
+        for (Link l : fabric.links().values()) {
+            if (l instanceof EmulatedLink e) {
+                out.add(new LinkStats(e.name(), e.bytes(), e.messages(), e.busyNs(), e.latencyNs()));
+            } else { // over Aeron: busy time from the shaper's records; no per-message latency is kept
+                out.add(new LinkStats(l.name(), l.bytes(), l.messages(), busy.getOrDefault(l.name(), 0L), 0));
+            }
+        }
+        out.sort((a, b) -> a.name().compareTo(b.name()));
+        return out;
+    }
+
+    /**
+     * Every participant's training state between rounds (after {@link #run()}): parameter values, buffers and
+     * optimizer state by tensor name, the optimizer's counters, and where each owner's data order stands.
+     * Names do not depend on the cut points, so a cluster with another plan can {@link #importState} it.
+     */
+    public TrainingState exportState() {
+        List<Map<String, float[]>> tensors = new ArrayList<>();
+        int[] steps = new int[owners.length];
+        long[] forwards = new long[owners.length];
+        int[][] positions = new int[owners.length][];
+        for (int p = 0; p < owners.length; p++) {
+            Map<String, float[]> m = new java.util.LinkedHashMap<>();
+            for (ParameterState s : partsOf(p)) {
+                copyOut(s.namedTensors(), m);
+                copyOut(s.namedOptimizerState(), m);
+                steps[p] = Math.max(steps[p], s.steps());
+                forwards[p] = Math.max(forwards[p], s.trainingForwards());
+            }
+            tensors.add(m);
+            positions[p] = owners[p].loaderPosition();
+        }
+        return new TrainingState(tensors, steps, forwards, positions);
+    }
+
+    /** Takes over a state {@link #exportState() exported} by a cluster of the same model and owners. */
+    public void importState(TrainingState s) {
+        if (s.tensors().size() != owners.length) {
+            throw new IllegalArgumentException("state of " + s.tensors().size() + " participants cannot go to "
+                    + owners.length + " owners");
+        }
+        for (int p = 0; p < owners.length; p++) {
+            Map<String, float[]> m = s.tensors().get(p);
+            for (ParameterState st : partsOf(p)) {
+                copyIn(m, st.namedTensors());
+                copyIn(m, st.namedOptimizerState());
+                st.restoreCounters(s.steps()[p], s.trainingForwards()[p]);
+            }
+            owners[p].resumeAt(s.loaderPositions()[p][0], s.loaderPositions()[p][1]);
+        }
+    }
+
+    private static void copyOut(Map<String, Tensor> from, Map<String, float[]> to) {
+        for (Map.Entry<String, Tensor> e : from.entrySet()) {
+            Tensor t = e.getValue();
+            float[] a = new float[Math.toIntExact(t.size())];
+            java.lang.foreign.MemorySegment.copy(t.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, a, 0,
+                    a.length);
+            to.put(e.getKey(), a);
+        }
+    }
+
+    private static void copyIn(Map<String, float[]> from, Map<String, Tensor> to) {
+        for (Map.Entry<String, Tensor> e : to.entrySet()) {
+            float[] a = from.get(e.getKey());
+            Tensor t = e.getValue();
+            if (a == null || a.length != t.size()) {
+                throw new IllegalArgumentException("training state has no tensor " + e.getKey() + " of " + t.size()
+                        + " floats (a state of another model?)");
+            }
+            java.lang.foreign.MemorySegment.copy(a, 0, t.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0,
+                    a.length);
+        }
+    }
+
     @Override
     public void close() {
         for (int i = closeables.size() - 1; i >= 0; i--) {

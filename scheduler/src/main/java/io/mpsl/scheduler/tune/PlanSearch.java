@@ -13,11 +13,20 @@ import java.util.List;
 /**
  * Chooses hops, cut points and the micro-batch count for a {@link TuningProblem}. Every contiguous
  * partition and micro-batch count is a candidate; those that break a compute node's memory cap are dropped;
- * the rest are ordered by a cheap lower bound (the busiest resource's work, which no schedule beats) and
- * simulated in that order with {@link PipelineSimulator}, stopping as soon as the next lower bound is no
- * better than the best simulated plan: the result is the same as simulating all of them.
+ * the rest are ordered by a cheap lower bound (the busiest resource's work, and all compute over the shared
+ * cores, which no schedule beats) and simulated in that order with {@link PipelineSimulator}, stopping as
+ * soon as the next lower bound is no better than the best simulated plan: the result is the same as
+ * simulating all of them.
+ *
+ * <p>A prediction is one round's time divided by its iterations: the simulated iterations back to back
+ * (consecutive mini-batches overlap on the pipeline), then the round-end aggregation (owners' parts up to the
+ * coordinator, averaged, and back; each hop averages its per-participant copies). Rounds of many iterations
+ * are extrapolated from the last simulated iteration.
  */
 public final class PlanSearch {
+
+    /** Iterations simulated at most; longer rounds grow by the last simulated iteration's time. */
+    static final int SIMULATED_ITERATIONS = 3;
 
     /** The chosen plan, the next best ones, and how much work the search did. */
     public record Result(Candidate best, List<Candidate> alternatives, int candidates, int simulated,
@@ -25,23 +34,34 @@ public final class PlanSearch {
     }
 
     private final TuningProblem problem;
+    private final RuntimeCosts rt;
     private final int n;
-    private final double[] fwd; // prefix sums over blocks
+    private final double[] fwd; // prefix sums over blocks, per sample
     private final double[] bwd;
+    private final double[] fwdCall; // prefix sums over blocks, per call
+    private final double[] bwdCall;
+    private final double[] step;
     private final long[] params;
     private final long[] acts;
 
     public PlanSearch(TuningProblem problem) {
         this.problem = problem;
+        this.rt = problem.runtime();
         this.n = problem.blocks().size();
         fwd = new double[n + 1];
         bwd = new double[n + 1];
+        fwdCall = new double[n + 1];
+        bwdCall = new double[n + 1];
+        step = new double[n + 1];
         params = new long[n + 1];
         acts = new long[n + 1];
         for (int i = 0; i < n; i++) {
             BlockCost b = problem.blocks().get(i);
             fwd[i + 1] = fwd[i] + b.forwardS();
             bwd[i + 1] = bwd[i] + b.backwardS();
+            fwdCall[i + 1] = fwdCall[i] + b.forwardCallS();
+            bwdCall[i + 1] = bwdCall[i] + b.backwardCallS();
+            step[i + 1] = step[i] + b.stepS();
             params[i + 1] = params[i] + b.parameterBytes();
             acts[i + 1] = acts[i] + b.activationBytes();
         }
@@ -51,14 +71,7 @@ public final class PlanSearch {
     public Result search(int alternatives) {
         List<Candidate> feasible = new ArrayList<>();
         int[] counts = new int[2];
-        for (int hops = problem.minHops(); hops <= problem.maxHops(); hops++) {
-            int cutCount = problem.mode() == Mode.U_SHAPED ? hops + 1 : hops;
-            if (cutCount > n - 1) {
-                break;
-            }
-            int[] cuts = new int[cutCount];
-            enumerate(cuts, 0, 1, hops, feasible, counts);
-        }
+        enumerateAll(feasible, counts);
         if (feasible.isEmpty()) {
             throw new IllegalStateException("no plan fits the memory cap of " + problem.memoryCapBytes()
                     + " bytes per compute node with " + problem.minHops() + ".." + problem.maxHops()
@@ -66,37 +79,58 @@ public final class PlanSearch {
         }
         feasible.sort(Comparator.comparingDouble(Candidate::lowerBoundS));
         List<Candidate> simulated = new ArrayList<>();
-        double best = Double.POSITIVE_INFINITY;
+        double[] top = new double[alternatives + 1]; // the best predictions so far, ascending
+        java.util.Arrays.fill(top, Double.POSITIVE_INFINITY);
         for (Candidate c : feasible) {
-            if (c.lowerBoundS() >= best && simulated.size() > alternatives) {
-                break;
+            if (c.lowerBoundS() >= top[alternatives]) {
+                break; // neither the best nor a runner-up can come after this
             }
             Candidate s = simulate(c);
             simulated.add(s);
-            best = Math.min(best, s.predictedIterationS());
+            double v = s.predictedIterationS();
+            for (int i = 0; i < top.length; i++) {
+                if (v < top[i]) {
+                    System.arraycopy(top, i, top, i + 1, top.length - i - 1);
+                    top[i] = v;
+                    break;
+                }
+            }
         }
         simulated.sort(Comparator.comparingDouble(Candidate::predictedIterationS));
         List<Candidate> alt = simulated.subList(1, Math.min(simulated.size(), alternatives + 1));
         return new Result(simulated.get(0), List.copyOf(alt), counts[0], simulated.size(), counts[1]);
     }
 
+    /** The prediction for one given plan: {@code hops}, {@code cuts} and {@code microBatches}. */
+    public Candidate evaluate(int hops, int[] cuts, int microBatches) {
+        int want = problem.mode() == Mode.U_SHAPED ? hops + 1 : hops;
+        if (cuts.length != want || cuts[0] < 1 || cuts[cuts.length - 1] > n - 1) {
+            throw new IllegalArgumentException("cuts " + java.util.Arrays.toString(cuts) + " do not fit " + hops
+                    + " hop(s) on " + n + " blocks in " + problem.mode() + " mode");
+        }
+        return simulate(bound(hops, cuts.clone(), microBatches));
+    }
+
     /** Simulates every candidate (for tests of the pruning against brute force). */
     public List<Candidate> simulateAll() {
         List<Candidate> all = new ArrayList<>();
-        int[] counts = new int[2];
-        for (int hops = problem.minHops(); hops <= problem.maxHops(); hops++) {
-            int cutCount = problem.mode() == Mode.U_SHAPED ? hops + 1 : hops;
-            if (cutCount > n - 1) {
-                break;
-            }
-            enumerate(new int[cutCount], 0, 1, hops, all, counts);
-        }
+        enumerateAll(all, new int[2]);
         List<Candidate> out = new ArrayList<>();
         for (Candidate c : all) {
             out.add(simulate(c));
         }
         out.sort(Comparator.comparingDouble(Candidate::predictedIterationS));
         return out;
+    }
+
+    private void enumerateAll(List<Candidate> out, int[] counts) {
+        for (int hops = problem.minHops(); hops <= problem.maxHops(); hops++) {
+            int cutCount = problem.mode() == Mode.U_SHAPED ? hops + 1 : hops;
+            if (cutCount > n - 1) {
+                break;
+            }
+            enumerate(new int[cutCount], 0, 1, hops, out, counts);
+        }
     }
 
     private void enumerate(int[] cuts, int i, int from, int hops, List<Candidate> out, int[] counts) {
@@ -123,8 +157,12 @@ public final class PlanSearch {
         return hops + 1 + (problem.mode() == Mode.U_SHAPED ? 1 : 0);
     }
 
-    private int[] blocks(int[] cuts, int stages, int s) {
-        return new int[] {s == 0 ? 0 : cuts[s - 1], s == stages - 1 ? n : cuts[s]};
+    private int from(int[] cuts, int s) {
+        return s == 0 ? 0 : cuts[s - 1];
+    }
+
+    private int to(int[] cuts, int stages, int s) {
+        return s == stages - 1 ? n : cuts[s];
     }
 
     private boolean ownerStage(int stages, int s) {
@@ -139,75 +177,241 @@ public final class PlanSearch {
         return l.rateBitsPerS() == 0 ? 0 : bytes * 8.0 / l.rateBitsPerS();
     }
 
-    /** Lower bound and memory of a candidate, without simulating it. */
+    /** Core-seconds of stage s's forward of one micro-batch of {@code size} samples, sends included. */
+    private double forwardS(int[] cuts, int stages, int s, double size) {
+        int a = from(cuts, s);
+        int b = to(cuts, stages, s);
+        double t = fwdCall[b] - fwdCall[a] + size * (fwd[b] - fwd[a]);
+        if (s < stages - 1) {
+            t += rt.copyS(activationBytes(cuts, s, size));
+        }
+        return t;
+    }
+
+    /** Core-seconds of stage s's backward of one micro-batch, its input gradient's send included. */
+    private double backwardS(int[] cuts, int stages, int s, double size) {
+        int a = from(cuts, s);
+        int b = to(cuts, stages, s);
+        double t = bwdCall[b] - bwdCall[a] + size * (bwd[b] - bwd[a]);
+        if (s > 0) {
+            t += rt.copyS(gradientBytes(cuts, s - 1, size));
+        }
+        return t;
+    }
+
+    private double stepS(int[] cuts, int stages, int s) {
+        return step[to(cuts, stages, s)] - step[from(cuts, s)];
+    }
+
+    /** Wire bytes of the activation after stage s (with labels in vanilla mode). */
+    private double activationBytes(int[] cuts, int s, double size) {
+        double b = size * problem.blocks().get(cuts[s] - 1).outputBytes() + rt.headerBytes();
+        return problem.mode() == Mode.VANILLA ? b + 4 * size : b;
+    }
+
+    /** Wire bytes of the gradient sent back over the link after stage s. */
+    private double gradientBytes(int[] cuts, int s, double size) {
+        return size * problem.blocks().get(cuts[s] - 1).outputBytes() + rt.headerBytes();
+    }
+
+    /** Bytes of the parameters an owner holds (its head, and its tail in U-shaped mode). */
+    private long ownerParamBytes(int[] cuts, int stages) {
+        long b = params[to(cuts, stages, 0)];
+        if (problem.mode() == Mode.U_SHAPED) {
+            b += params[n] - params[from(cuts, stages - 1)];
+        }
+        return b;
+    }
+
+    /** Lower bound (per iteration) and memory of a candidate, without simulating it. */
     private Candidate bound(int hops, int[] cuts, int m) {
         int stages = stages(hops);
         double[] hopBusy = new double[hops];
         double[] hopLinkBusy = new double[Math.max(hops - 1, 0) * 2];
         long[] memory = new long[hops];
+        // a hop cannot start before the first activation reaches it, nor end before the last gradient could leave
+        // it and return to an owner: the least of these over participants
+        double[] hopFill = new double[hops];
+        double[] hopDrain = new double[hops];
+        java.util.Arrays.fill(hopFill, Double.POSITIVE_INFINITY);
+        java.util.Arrays.fill(hopDrain, Double.POSITIVE_INFINITY);
         double lb = 0;
+        double cpu = 0;
+        // a compute task runs at most at rate min(1, cores / (background + 1)): alone beside the background
+        double stretch = rt.cores() > 0 ? 1 / Math.min(1.0, rt.cores() / (rt.backgroundThreads() + 1)) : 1.0;
         int maxMicro = 1;
+        int p = 0;
         for (OwnerSpec o : problem.owners()) {
             int mm = micro(o, m);
             double size = o.batch() / (double) mm;
             maxMicro = Math.max(maxMicro, (int) Math.ceil(size));
+            double of = problem.ownerFactor(p++);
             double owner = 0;
             double up = 0;
             double down = 0;
+            // the pipeline's own bound: every station (stage or link) must serve all mm micro-batches, after the
+            // first one's forward reached it and before the last one's backward leaves the stations before it
+            double prefF = 0;
+            double prefB = 0;
+            double pipe = 0;
             for (int s = 0; s < stages; s++) {
-                int[] b = blocks(cuts, stages, s);
-                double work = o.batch() * (fwd[b[1]] - fwd[b[0]] + bwd[b[1]] - bwd[b[0]]);
+                if (!ownerStage(stages, s)) {
+                    hopFill[s - 1] = Math.min(hopFill[s - 1], prefF);
+                    hopDrain[s - 1] = Math.min(hopDrain[s - 1], prefB);
+                }
+                double k = ownerStage(stages, s) ? of * o.slowdown() * stretch : problem.hopFactor() * stretch;
+                double f = k * forwardS(cuts, stages, s, size);
+                double b = k * backwardS(cuts, stages, s, size);
+                pipe = Math.max(pipe, prefF + mm * (f + b) + prefB);
+                prefF += f;
+                prefB += b;
+                if (s < stages - 1) {
+                    LinkSpec lf;
+                    LinkSpec lb2;
+                    if (s == 0) {
+                        lf = o.uplink();
+                        lb2 = o.downlink();
+                    } else if (s == stages - 2 && problem.mode() == Mode.U_SHAPED) {
+                        lf = o.downlink();
+                        lb2 = o.uplink();
+                    } else {
+                        lf = problem.hopLink();
+                        lb2 = problem.hopLink();
+                    }
+                    double tf = transferS(lf, activationBytes(cuts, s, size));
+                    double tb = transferS(lb2, gradientBytes(cuts, s, size));
+                    pipe = Math.max(pipe, prefF + mm * (tf + tb) + prefB);
+                    prefF += tf + lf.delayNs() / 1e9;
+                    prefB += tb + lb2.delayNs() / 1e9;
+                }
+            }
+            lb = Math.max(lb, pipe);
+            for (int s = 0; s < stages; s++) {
+                double work = mm * (forwardS(cuts, stages, s, size) + backwardS(cuts, stages, s, size))
+                        + stepS(cuts, stages, s);
                 if (ownerStage(stages, s)) {
-                    owner += work * o.slowdown();
+                    owner += work * of * o.slowdown() * stretch;
+                    cpu += work * of;
                 } else {
-                    hopBusy[s - 1] += work;
+                    hopBusy[s - 1] += work * problem.hopFactor() * stretch;
+                    cpu += work * problem.hopFactor();
                 }
                 if (s < stages - 1) {
-                    double bytes = o.batch() * problem.blocks().get(b[1] - 1).outputBytes() + 64.0 * mm;
+                    double aBytes = mm * activationBytes(cuts, s, size);
+                    double gBytes = mm * gradientBytes(cuts, s, size);
                     if (s == 0) {
-                        up += transferS(o.uplink(), bytes);
-                        down += transferS(o.downlink(), bytes);
+                        up += transferS(o.uplink(), aBytes);
+                        down += transferS(o.downlink(), gBytes);
                     } else if (s == stages - 2 && problem.mode() == Mode.U_SHAPED) {
-                        down += transferS(o.downlink(), bytes);
-                        up += transferS(o.uplink(), bytes);
+                        down += transferS(o.downlink(), aBytes);
+                        up += transferS(o.uplink(), gBytes);
                     } else {
-                        hopLinkBusy[2 * (s - 1)] += transferS(problem.hopLink(), bytes);
-                        hopLinkBusy[2 * (s - 1) + 1] += transferS(problem.hopLink(), bytes);
+                        hopLinkBusy[2 * (s - 1)] += transferS(problem.hopLink(), aBytes);
+                        hopLinkBusy[2 * (s - 1) + 1] += transferS(problem.hopLink(), gBytes);
                     }
                 }
             }
             lb = Math.max(lb, Math.max(owner, Math.max(up, down)));
+            // the round: the owner's iterations, then its parts' weights up to the coordinator and the average back
+            int ipr = rt.iterationsPerRound();
+            double weights = ownerParamBytes(cuts, stages) + rt.headerBytes();
+            double exchange = transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9
+                    + transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9;
+            lb = Math.max(lb, (Math.max(pipe, ipr * owner) + exchange) / ipr);
         }
-        for (double b : hopBusy) {
-            lb = Math.max(lb, b);
+        for (int h = 0; h < hops; h++) {
+            lb = Math.max(lb, hopFill[h] + hopBusy[h] + hopDrain[h]);
         }
         for (double b : hopLinkBusy) {
             lb = Math.max(lb, b);
         }
-        int participants = problem.owners().size();
+        if (rt.cores() > 0) {
+            lb = Math.max(lb, cpu / rt.cores()); // all compute over the cores
+        }
         for (int h = 1; h <= hops; h++) {
-            int[] b = blocks(cuts, stages, h);
-            long state = (params[b[1]] - params[b[0]]) * (2L + problem.optimizerTensors());
-            int window = window(m, stages, h);
-            int slots = Math.max(problem.maxInFlight(), window);
-            long inBytes = problem.blocks().get(b[0] - 1).outputBytes();
-            memory[h - 1] = state * participants + (long) slots * maxMicro * (acts[b[1]] - acts[b[0]] + inBytes);
+            memory[h - 1] = hopMemoryBytes(cuts, stages, h, m, maxMicro);
         }
         return new Candidate(hops, cuts, m, Double.NaN, lb, memory);
+    }
+
+    /**
+     * A compute node's bytes: per participant its segment's parameters, gradients and optimizer state; its
+     * activation slots (each for the largest micro-batch: what the segment keeps and its input); the receive
+     * buffers of activations and gradients in flight.
+     */
+    private long hopMemoryBytes(int[] cuts, int stages, int h, int m, int maxMicro) {
+        int a = from(cuts, h);
+        int b = to(cuts, stages, h);
+        long state = (params[b] - params[a]) * (2L + problem.optimizerTensors());
+        int slots = Math.max(problem.maxInFlight(), window(m, stages, h));
+        long in = problem.blocks().get(a - 1).outputBytes();
+        long out = b < n ? problem.blocks().get(b - 1).outputBytes() : 0;
+        long perSlot = (long) maxMicro * (acts[b] - acts[a] + in);
+        // received, not yet consumed: at worst every participant's whole mini-batch of activations (with labels)
+        // and of output gradients at once; the receive pools keep their peak
+        long received = 0;
+        for (OwnerSpec o : problem.owners()) {
+            received += (long) o.batch() * (in + out + 4);
+        }
+        return state * problem.owners().size() + slots * perSlot + received;
     }
 
     private int window(int m, int stages, int stage) {
         int w = 1;
         for (OwnerSpec o : problem.owners()) {
-            w = Math.max(w, problem.schedule().maxInFlight(micro(o, m), stages, stage));
+            int mm = micro(o, m);
+            long key = ((long) mm << 32) | ((long) stages << 16) | stage;
+            Integer cached = windows.get(key);
+            if (cached == null) {
+                cached = problem.schedule().maxInFlight(mm, stages, stage);
+                windows.put(key, cached);
+            }
+            w = Math.max(w, cached);
         }
         return w;
     }
 
-    /** The candidate with its iteration time predicted by simulating its pipeline. */
+    private final java.util.Map<Long, Integer> windows = new java.util.HashMap<>();
+
+    /** The candidate with its iteration time predicted by simulating its pipeline and round end. */
     public Candidate simulate(Candidate c) {
+        int rounds = rt.iterationsPerRound();
+        int k = Math.min(rounds, SIMULATED_ITERATIONS);
+        double roundS = roundS(c, k);
+        if (rounds > k) {
+            double perIteration = roundS - roundS(c, k - 1);
+            roundS += (rounds - k) * perIteration;
+        }
+        double predicted = Math.max(roundS / rounds, c.lowerBoundS());
+        return new Candidate(c.hops(), c.cuts(), c.microBatches(), predicted, c.lowerBoundS(), c.nodeMemoryBytes());
+    }
+
+    /** Each resource's predicted busy seconds per iteration (over the simulated iterations), by name. */
+    public java.util.Map<String, Double> busyPerIteration(Candidate c) {
+        int k = Math.min(rt.iterationsPerRound(), SIMULATED_ITERATIONS);
+        PipelineSimulator.Result r = simulation(c, k);
+        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        List<String> names = lastSimulator.resourceNames();
+        for (int i = 0; i < names.size(); i++) {
+            m.put(names.get(i), r.busyS()[i] / k);
+        }
+        return m;
+    }
+
+    private PipelineSimulator lastSimulator;
+    private int[] lastUps;
+    private int[] lastDowns;
+
+    /** Seconds of a round of {@code iterations} mini-batches per owner, its aggregation included. */
+    private double roundS(Candidate c, int iterations) {
+        PipelineSimulator.Result r = simulation(c, iterations);
+        return roundEndS(c, r, lastUps, lastDowns);
+    }
+
+    private PipelineSimulator.Result simulation(Candidate c, int iterations) {
         int stages = stages(c.hops());
-        PipelineSimulator sim = new PipelineSimulator();
+        int[] cuts = c.cuts();
+        PipelineSimulator sim = new PipelineSimulator().cores(rt.cores()).background(rt.backgroundThreads());
         int[] hop = new int[c.hops() + 1];
         for (int h = 1; h <= c.hops(); h++) {
             hop[h] = sim.resource("hop" + h);
@@ -218,43 +422,86 @@ public final class PlanSearch {
             fwdLink[h] = sim.resource("hop" + h + "->hop" + (h + 1));
             bwdLink[h] = sim.resource("hop" + (h + 1) + "->hop" + h);
         }
-        int p = 0;
-        for (OwnerSpec o : problem.owners()) {
+        int np = problem.owners().size();
+        int[] ups = new int[np];
+        int[] downs = new int[np];
+        for (int p = 0; p < np; p++) {
+            OwnerSpec o = problem.owners().get(p);
             int owner = sim.resource("owner" + p);
             int up = sim.resource("owner" + p + ".up");
             int down = sim.resource("owner" + p + ".down");
+            ups[p] = up;
+            downs[p] = down;
             int mm = micro(o, c.microBatches());
             double size = o.batch() / (double) mm;
+            double of = problem.ownerFactor(p);
+            double hf = problem.hopFactor();
             StageCost[] sc = new StageCost[stages];
             LinkCost[] lc = new LinkCost[stages - 1];
             for (int s = 0; s < stages; s++) {
-                int[] b = blocks(c.cuts(), stages, s);
-                double f = size * (fwd[b[1]] - fwd[b[0]]);
-                double bw = size * (bwd[b[1]] - bwd[b[0]]);
-                if (ownerStage(stages, s)) {
-                    sc[s] = new StageCost(owner, f * o.slowdown(), bw * o.slowdown(), 0);
-                } else {
-                    sc[s] = new StageCost(hop[s], f, bw, 0);
-                }
+                double f = forwardS(cuts, stages, s, size);
+                double b = backwardS(cuts, stages, s, size);
+                double st = stepS(cuts, stages, s);
+                sc[s] = ownerStage(stages, s) ? new StageCost(owner, f * of, b * of, st * of, o.slowdown())
+                        : new StageCost(hop[s], f * hf, b * hf, st * hf);
                 if (s < stages - 1) {
-                    double bytes = size * problem.blocks().get(b[1] - 1).outputBytes() + 64.0;
+                    double ab = activationBytes(cuts, s, size);
+                    double gb = gradientBytes(cuts, s, size);
                     if (s == 0) {
-                        lc[s] = new LinkCost(up, down, transferS(o.uplink(), bytes), transferS(o.downlink(), bytes),
+                        lc[s] = new LinkCost(up, down, transferS(o.uplink(), ab), transferS(o.downlink(), gb),
                                 o.uplink().delayNs() / 1e9);
                     } else if (s == stages - 2 && problem.mode() == Mode.U_SHAPED) {
-                        lc[s] = new LinkCost(down, up, transferS(o.downlink(), bytes), transferS(o.uplink(), bytes),
+                        lc[s] = new LinkCost(down, up, transferS(o.downlink(), ab), transferS(o.uplink(), gb),
                                 o.downlink().delayNs() / 1e9);
                     } else {
-                        lc[s] = new LinkCost(fwdLink[s], bwdLink[s], transferS(problem.hopLink(), bytes),
-                                transferS(problem.hopLink(), bytes), problem.hopLink().delayNs() / 1e9);
+                        lc[s] = new LinkCost(fwdLink[s], bwdLink[s], transferS(problem.hopLink(), ab),
+                                transferS(problem.hopLink(), gb), problem.hopLink().delayNs() / 1e9);
                     }
                 }
             }
-            sim.participant(mm, problem.schedule(), sc, lc);
-            p++;
+            sim.participant(mm, iterations, problem.schedule(), sc, lc);
         }
-        PipelineSimulator.Result r = sim.simulate();
-        return new Candidate(c.hops(), c.cuts(), c.microBatches(), r.makespanS(), r.lowerBoundS(),
-                c.nodeMemoryBytes());
+        lastSimulator = sim;
+        lastUps = ups;
+        lastDowns = downs;
+        return sim.simulate();
+    }
+
+    /**
+     * When the round ends: each owner sends its parts' weights up once its own last step and its uplink are
+     * done; the coordinator averages them all and sends the average down each downlink; each hop averages its
+     * per-participant copies after its last step.
+     */
+    private double roundEndS(Candidate c, PipelineSimulator.Result r, int[] ups, int[] downs) {
+        int stages = stages(c.hops());
+        int[] cuts = c.cuts();
+        int np = problem.owners().size();
+        long ownerParams = ownerParamBytes(cuts, stages);
+        double weights = ownerParams + rt.headerBytes();
+        double[] lastEnd = r.lastEndS();
+        double[] ownerDone = new double[np];
+        for (PipelineSimulator.Task t : r.tasks()) {
+            if (t.kind() == 'S' && ownerStage(stages, t.stage())) {
+                ownerDone[t.participant()] = Math.max(ownerDone[t.participant()], t.endS());
+            }
+        }
+        double arrived = 0;
+        for (int p = 0; p < np; p++) {
+            OwnerSpec o = problem.owners().get(p);
+            double start = Math.max(ownerDone[p], lastEnd[ups[p]]) + rt.copyS(weights);
+            arrived = Math.max(arrived, start + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9);
+        }
+        double averaged = arrived + rt.averageS(ownerParams, np);
+        double end = r.makespanS();
+        for (int p = 0; p < np; p++) {
+            OwnerSpec o = problem.owners().get(p);
+            end = Math.max(end, averaged + transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9
+                    + rt.copyS(weights));
+        }
+        for (int h = 1; h <= c.hops(); h++) {
+            double hopParams = params[to(cuts, stages, h)] - params[from(cuts, h)];
+            end = Math.max(end, lastEnd[h - 1] + rt.averageS(hopParams, np));
+        }
+        return end;
     }
 }

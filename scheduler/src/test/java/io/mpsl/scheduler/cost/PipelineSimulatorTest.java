@@ -91,4 +91,62 @@ class PipelineSimulatorTest {
         // F0..F3 on the owner end at 1,2,3,4; uplink [1,3] [3,5] [5,7] [7,9]; then the zero-cost rest.
         assertEquals(9, sim.simulate().makespanS(), EPS);
     }
+
+    @Test
+    void shouldShareCoresBetweenConcurrentComputeAndPadSlowdownAfterwards() {
+        // two owners, one stage each (forward 1 core-second), on 1 core: both run at rate 1/2 and end at 2;
+        // with slowdown 2 each is padded to twice its wall time: 4
+        for (double slowdown : new double[] {1, 2}) {
+            PipelineSimulator sim = new PipelineSimulator().cores(1);
+            for (int p = 0; p < 2; p++) {
+                int cpu = sim.resource("owner" + p);
+                sim.participant(1, ScheduleKind.SEQUENTIAL, new StageCost[] {new StageCost(cpu, 1, 0, 0, slowdown)},
+                        new LinkCost[0]);
+            }
+            PipelineSimulator.Result r = sim.simulate();
+            assertEquals(2 * slowdown, r.makespanS(), EPS, "slowdown " + slowdown);
+            assertEquals(2 * slowdown, r.busyS()[0], EPS);
+        }
+    }
+
+    @Test
+    void shouldSpeedUpWhenAPaddedTaskLeavesTheCore() {
+        // 1 core; owner A: forward 1 with slowdown 3, owner B: forward 2. Both share the core until A's cpu
+        // part ends at 2 (1 core-second at rate 1/2); B has done 1 of 2 by then and finishes alone at 3; A is
+        // padded to 3 * 2 = 6.
+        PipelineSimulator sim = new PipelineSimulator().cores(1);
+        int a = sim.resource("a");
+        int b = sim.resource("b");
+        sim.participant(1, ScheduleKind.SEQUENTIAL, new StageCost[] {new StageCost(a, 1, 0, 0, 3)}, new LinkCost[0]);
+        sim.participant(1, ScheduleKind.SEQUENTIAL, new StageCost[] {new StageCost(b, 2, 0, 0, 1)}, new LinkCost[0]);
+        PipelineSimulator.Result r = sim.simulate();
+        assertEquals(6, r.busyS()[a], EPS);
+        assertEquals(3, r.busyS()[b], EPS);
+        assertEquals(6, r.makespanS(), EPS);
+    }
+
+    @Test
+    void shouldCountOtherProgramsThreadsOnTheCores() {
+        // 2 cores, 2 background threads: one task alone runs at 2 / (2 + 1)
+        PipelineSimulator sim = new PipelineSimulator().cores(2).background(2);
+        int cpu = sim.resource("owner");
+        sim.participant(1, ScheduleKind.SEQUENTIAL, new StageCost[] {new StageCost(cpu, 1, 0, 0)}, new LinkCost[0]);
+        assertEquals(1.5, sim.simulate().makespanS(), EPS);
+    }
+
+    @Test
+    void shouldRunConsecutiveMiniBatchesBackToBack() {
+        // one stage, 3 iterations of F 1, B 2, S 0.5: 3 * 3.5
+        PipelineSimulator sim = new PipelineSimulator();
+        int cpu = sim.resource("owner");
+        sim.participant(1, 3, ScheduleKind.SEQUENTIAL, new StageCost[] {new StageCost(cpu, 1, 2, 0.5)}, new LinkCost[0]);
+        assertEquals(10.5, sim.simulate().makespanS(), EPS);
+        // two stages over a free link, 2 micro-batches, GPipe, 2 iterations: the owner's next forwards wait for its
+        // step, so each iteration is the textbook (m + S - 1) * (tF + tB) = 3 * 3 plus the owner's step 0.5
+        PipelineSimulator two = new PipelineSimulator();
+        StageCost[] sc = {new StageCost(two.resource("owner"), 1, 2, 0.5), new StageCost(two.resource("hop"), 1, 2, 0)};
+        LinkCost[] lc = {new LinkCost(two.resource("up"), two.resource("down"), 0, 0, 0)};
+        two.participant(2, 2, ScheduleKind.GPIPE, sc, lc);
+        assertEquals(2 * (9 + 0.5), two.simulate().makespanS(), EPS);
+    }
 }

@@ -1,0 +1,269 @@
+package io.mpsl.scheduler.tune;
+
+import io.mpsl.kernels.Backend;
+import io.mpsl.kernels.BackendProvider;
+import io.mpsl.nn.BlockProfile;
+import io.mpsl.nn.ModelSpec;
+import io.mpsl.nn.OptimizerSpec;
+import io.mpsl.nn.ParameterState;
+import io.mpsl.nn.Segment;
+import io.mpsl.tensor.MemoryAccount;
+import io.mpsl.tensor.Tensor;
+import io.mpsl.tensor.TensorArena;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Measures what the cost model needs on this machine, briefly: every block's forward and backward time at a
+ * small and a large micro-batch (fitted as a per-call plus a per-sample cost), the optimizer step's time
+ * (spread over blocks by their parameter bytes), and the rates of the runtime's own work: the copy a sender
+ * makes of each tensor it sends, and the round-end weighted averaging.
+ */
+public final class Profiler {
+
+    /**
+     * What one profiling pass measured, and how long it took. Times and rates are of one core, from the
+     * profiling thread's CPU time (what other programs take from it does not count; {@code backgroundThreads}
+     * is how many runnable threads of theirs the cores behave as if shared with, see {@link #sampleBackground}).
+     */
+    public record Measured(List<BlockCost> blocks, double copyBytesPerS, double averageBytesPerS,
+            double backgroundThreads, double seconds) {
+    }
+
+    private Profiler() {
+    }
+
+    /**
+     * Profiles {@code spec} with one-thread backends of {@code provider}, at micro-batches of {@code small} and
+     * {@code large} samples ({@code warmup} then {@code iterations} passes each).
+     */
+    public static Measured measure(ModelSpec spec, BackendProvider provider, OptimizerSpec optimizer, int small,
+            int large, int warmup, int iterations, long seed) throws InterruptedException {
+        if (small < 1 || large < small) {
+            throw new IllegalArgumentException("profile micro-batches need 1 <= small <= large, got " + small + " and "
+                    + large);
+        }
+        long t0 = System.nanoTime();
+        int n = spec.blockCount();
+        List<BlockCost> blocks = new ArrayList<>(n);
+        try (Backend backend = provider.create(1)) {
+            Segment whole = spec.build(0, n, backend, true);
+            warmUp(whole, small, warmup, seed); // the small batch runs the same code, in less time
+            long[][] lo = median(whole, small, iterations, seed);
+            long[][] hi = large == small ? lo : median(whole, large, iterations, seed);
+            BlockProfile[] info = whole.footprint();
+            double[] stepShare = stepSeconds(whole, optimizer, seed, warmup, iterations, info);
+            for (int i = 0; i < n; i++) {
+                double[] f = fit(lo[0][i] * small * 1e-9, hi[0][i] * large * 1e-9, small, large);
+                double[] b = fit(lo[1][i] * small * 1e-9, hi[1][i] * large * 1e-9, small, large);
+                blocks.add(new BlockCost(f[1], b[1], info[i].outputBytesPerSample(), info[i].parameterBytes(),
+                        info[i].keptBytesPerSample() + info[i].scratchBytesPerSample(), f[0], b[0], stepShare[i]));
+            }
+        }
+        double copy = copyRate();
+        double average = averageRate();
+        double background = sampleBackground(BACKGROUND_S);
+        return new Measured(blocks, copy, average, background, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Runs training passes of {@code batch} samples until the just-in-time compiler is done with them: until
+     * {@code patience} passes in a row are no faster than 0.95 of the best (at most 60 passes).
+     */
+    static void warmUp(Segment whole, int batch, int patience, long seed) {
+        long best = Long.MAX_VALUE;
+        int since = 0;
+        for (int i = 0; i < 60 && since < Math.max(patience, 1); i++) {
+            long t = cpuNs();
+            whole.profile(batch, 0, 1, seed);
+            long dt = cpuNs() - t;
+            if (dt < best * 0.95) {
+                best = dt;
+                since = 0;
+            } else {
+                since++;
+                best = Math.min(best, dt);
+            }
+        }
+    }
+
+    /**
+     * Per block, forward and backward ns per sample of one core: {forward[], backward[]}. The pass's total is
+     * the profiling thread's CPU time (what other programs on the machine take from it does not count), the
+     * median over 3 measurements of the difference between a several-pass and a 1-pass profile (which cancels
+     * the profile's own set-up); it is split over blocks and directions as the median wall times are.
+     */
+    static long[][] median(Segment whole, int batch, int iterations, long seed) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        int reps = 3;
+        int passes = Math.max(iterations, 2);
+        double[] perPass = new double[reps];
+        BlockProfile[][] runs = new BlockProfile[reps][];
+        for (int r = 0; r < reps; r++) {
+            long c0 = mx.getCurrentThreadCpuTime();
+            whole.profile(batch, 0, 1, seed);
+            long c1 = mx.getCurrentThreadCpuTime();
+            runs[r] = whole.profile(batch, 0, passes, seed);
+            long c2 = mx.getCurrentThreadCpuTime();
+            perPass[r] = Math.max(0, ((c2 - c1) - (c1 - c0)) / (double) (passes - 1));
+        }
+        double[] sorted = perPass.clone();
+        java.util.Arrays.sort(sorted);
+        double pass = sorted[reps / 2];
+        int n = runs[0].length;
+        long[][] wall = new long[2][n]; // per block, the median over the runs (one preempted run does not count)
+        long[] v = new long[reps];
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            for (int d = 0; d < 2; d++) {
+                for (int r = 0; r < reps; r++) {
+                    v[r] = d == 0 ? runs[r][i].forwardNsPerSample() : runs[r][i].backwardNsPerSample();
+                }
+                java.util.Arrays.sort(v);
+                wall[d][i] = v[reps / 2];
+                total += wall[d][i] * (double) batch;
+            }
+        }
+        double scale = total == 0 ? 0 : pass / total;
+        long[][] out = new long[2][n];
+        for (int i = 0; i < n; i++) {
+            out[0][i] = Math.round(wall[0][i] * scale);
+            out[1][i] = Math.round(wall[1][i] * scale);
+        }
+        return out;
+    }
+
+    /**
+     * Fits t(b) = call + b * perSample through (small, tSmall) and (large, tLarge); returns {call, perSample},
+     * both non-negative.
+     */
+    static double[] fit(double tSmall, double tLarge, int small, int large) {
+        if (large == small) {
+            return new double[] {0, tLarge / large};
+        }
+        double per = (tLarge - tSmall) / (large - small);
+        double call = tSmall - per * small;
+        if (per < 0) {
+            return new double[] {(tSmall + tLarge) / 2, 0};
+        }
+        if (call < 0) {
+            return new double[] {0, tLarge / large};
+        }
+        return new double[] {call, per};
+    }
+
+    /** The optimizer step of the whole model, timed, spread over blocks by parameter bytes. */
+    private static double[] stepSeconds(Segment whole, OptimizerSpec optimizer, long seed, int warmup, int iterations,
+            BlockProfile[] blocks) {
+        MemoryAccount account = MemoryAccount.root("profile-step");
+        double s;
+        try (ParameterState st = whole.newState(seed, optimizer.withLearningRate(0f), account)) {
+            for (int i = 0; i < warmup; i++) {
+                st.step();
+            }
+            long t = cpuNs();
+            int reps = Math.max(iterations, 1);
+            for (int i = 0; i < reps; i++) {
+                st.step();
+            }
+            s = (cpuNs() - t) / 1e9 / reps;
+        }
+        long total = 0;
+        for (BlockProfile b : blocks) {
+            total += b.parameterBytes();
+        }
+        double[] share = new double[blocks.length];
+        for (int i = 0; i < blocks.length; i++) {
+            share[i] = total == 0 ? 0 : s * blocks[i].parameterBytes() / total;
+        }
+        return share;
+    }
+
+    /** Seconds {@link #sampleBackground} spins for when profiling. */
+    static final double BACKGROUND_S = 0.1;
+
+    /**
+     * Other programs' competition for this machine's cores, as runnable threads B: spins one thread per core
+     * for {@code seconds} and reads the share s of a core each got (CPU time over wall time); with C cores
+     * time-sliced fairly s = min(1, C / (B + C)), so B = C / s - C (0 when each thread had its core).
+     */
+    public static double sampleBackground(double seconds) throws InterruptedException {
+        int cores = Runtime.getRuntime().availableProcessors();
+        double[] share = new double[cores];
+        Thread[] spinners = new Thread[cores];
+        long wallNs = Math.round(seconds * 1e9);
+        for (int i = 0; i < cores; i++) {
+            int k = i;
+            spinners[i] = Thread.ofPlatform().name("background-probe-" + i).start(() -> {
+                long c0 = cpuNs();
+                long t0 = System.nanoTime();
+                long x = 0;
+                while (System.nanoTime() - t0 < wallNs) {
+                    x += x * 31 + 7;
+                }
+                share[k] = (cpuNs() - c0) / (double) Math.max(System.nanoTime() - t0, 1) + (x == 42 ? 1e-12 : 0);
+            });
+        }
+        double mean = 0;
+        for (int i = 0; i < cores; i++) {
+            spinners[i].join();
+            mean += share[i] / cores;
+        }
+        return mean <= 0 ? 0 : Math.max(0, cores / Math.min(mean, 1.0) - cores);
+    }
+
+    /** This thread's CPU time in ns. */
+    static long cpuNs() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    /** Bytes per second of copying one tensor into another (as a sender fills the receiver's buffer). */
+    static double copyRate() {
+        MemoryAccount account = MemoryAccount.root("profile-copy");
+        int floats = 1 << 20;
+        try (TensorArena arena = new TensorArena(account)) {
+            Tensor a = arena.allocate(floats);
+            Tensor b = arena.allocate(floats);
+            a.fill(1f);
+            b.copyFrom(a);
+            long t = cpuNs();
+            int reps = 8;
+            for (int i = 0; i < reps; i++) {
+                b.copyFrom(a);
+            }
+            return reps * 4.0 * floats / Math.max((cpuNs() - t) / 1e9, 1e-9);
+        }
+    }
+
+    /**
+     * Bytes per second per copy of the round-end weighted average: out[j] = sum_p w[p] * in_p[j], in double,
+     * element by element as the runtime does it.
+     */
+    static double averageRate() {
+        MemoryAccount account = MemoryAccount.root("profile-average");
+        int floats = 1 << 18;
+        int copies = 4;
+        try (TensorArena arena = new TensorArena(account)) {
+            Tensor[] ins = new Tensor[copies];
+            for (int p = 0; p < copies; p++) {
+                ins[p] = arena.allocate(floats);
+                ins[p].fill(p);
+            }
+            Tensor out = arena.allocate(floats);
+            double[] w = {0.25, 0.25, 0.25, 0.25};
+            long best = Long.MAX_VALUE;
+            for (int rep = 0; rep < 4; rep++) {
+                long t = cpuNs();
+                for (long j = 0; j < floats; j++) {
+                    double v = 0;
+                    for (int p = 0; p < copies; p++) {
+                        v += w[p] * ins[p].get(j);
+                    }
+                    out.set(j, (float) v);
+                }
+                best = Math.min(best, cpuNs() - t);
+            }
+            return copies * 4.0 * floats / Math.max(best / 1e9, 1e-9);
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package io.mpsl.scheduler.tune;
+
+import io.mpsl.kernels.Backends;
+import io.mpsl.nn.ModelSpec;
+import io.mpsl.nn.data.DatasetPair;
+import io.mpsl.nn.zoo.ModelZoo;
+import io.mpsl.scheduler.Experiment;
+import io.mpsl.scheduler.config.PlanConfig;
+import io.mpsl.scheduler.plan.Algorithm;
+import io.mpsl.scheduler.plan.Plan;
+import io.mpsl.scheduler.runtime.LocalCluster;
+import io.mpsl.scheduler.runtime.RunResult;
+import io.mpsl.tensor.MemoryAccount;
+import io.mpsl.tensor.json.Json;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code mpsl bench tune-grid [--json FILE] [--models vgg5,vgg11] [--repeat N]}: validates the cost model.
+ * For VGG-5 (1x28x28) and VGG-11 (3x32x32) on synthetic data, two owners 2x slower than the compute node,
+ * vanilla one-hop split learning with 1F1B, and two link settings (up/down 10/25 and 100/100 Mbit/s), it
+ * runs every plan of three cut points x two micro-batch counts for three short rounds (a warm-up, a round the
+ * live profile learns from, a measured round) and compares the measured round's iteration time with two
+ * predictions: from the profile taken before the runs (with the competition for the cores sampled just before
+ * each plan), and after the live profile's correction from the second round (as {@link AdaptiveRun} does).
+ * Per setting it reports whether the plan the tuner would pick is within 5% of the best measured plan.
+ */
+public final class TuneGrid {
+    public static final String USAGE = "tune-grid [--json FILE] [--models vgg5,vgg11]";
+
+    /** One model's part of the grid. */
+    private record ModelCase(String model, String shape, int batch, int iterations, int[][] cuts) {
+    }
+
+    private static final ModelCase[] MODELS = {
+        new ModelCase("vgg5", "[1, 28, 28]", 16, 3, new int[][] {{1}, {2}, {3}}),
+        new ModelCase("vgg11", "[3, 32, 32]", 8, 2, new int[][] {{1}, {2}, {3}}),
+    };
+    private static final int[] MICRO_BATCHES = {1, 4};
+    private static final double[][] LINKS = {{10, 25}, {100, 100}};
+
+    private TuneGrid() {
+    }
+
+    public static int run(String[] args) throws Exception {
+        Path json = null;
+        List<String> models = List.of("vgg5", "vgg11");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--json" -> json = Path.of(args[++i]);
+                case "--models" -> models = Arrays.asList(args[++i].split(","));
+                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; usage: " + USAGE);
+            }
+        }
+        PrintStream out = System.out;
+        long start = System.nanoTime();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        List<Map<String, Object>> settings = new ArrayList<>();
+        int within = 0;
+        int withinLive = 0;
+        int total = 0;
+        int picksWithin = 0;
+        out.printf(Locale.ROOT, "%-6s %-8s %-6s %3s %12s %12s %8s %12s %8s  %5s%n", "model", "links", "cuts", "m",
+                "predicted s", "measured s", "error", "live s", "error", "bg");
+        for (ModelCase mc : MODELS) {
+            if (!models.contains(mc.model)) {
+                continue;
+            }
+            for (double[] link : LINKS) {
+                PlanConfig base = config(mc, link);
+                List<Map<String, Object>> group = new ArrayList<>();
+                try (DatasetPair data = new Experiment(base, out).loadData(MemoryAccount.root("data"))) {
+                    Plan plan0 = base.plan(Algorithm.SPLIT);
+                    ModelSpec spec = ModelZoo.create(mc.model, data.train().sampleShape(), data.train().classes());
+                    long t = System.nanoTime();
+                    Tuner.Measurements meas = Tuner.measure(plan0, spec, Backends.chosen(), MICRO_BATCHES);
+                    double profileS = (System.nanoTime() - t) / 1e9;
+                    if (Boolean.getBoolean("mpsl.tune.debug")) {
+                        for (BlockCost b : meas.profile().blocks()) {
+                            out.println("    " + b);
+                        }
+                        out.println("    " + meas.links() + " background " + meas.profile().backgroundThreads());
+                    }
+                    for (int[] cuts : mc.cuts) {
+                        for (int m : MICRO_BATCHES) {
+                            PlanConfig pc = base.with(List.of("cuts=" + Arrays.toString(cuts), "micro_batches=" + m));
+                            Plan plan = pc.plan(Algorithm.SPLIT);
+                            double background = Profiler.sampleBackground(0.25);
+                            Profiler.Measured pm = meas.profile();
+                            Tuner.Measurements now = new Tuner.Measurements(new Profiler.Measured(pm.blocks(),
+                                    pm.copyBytesPerS(), pm.averageBytesPerS(), background, pm.seconds()), meas.links(),
+                                    meas.probeS());
+                            TuningProblem problem = Tuner.problem(pc, plan, now, mc.iterations,
+                                    Runtime.getRuntime().availableProcessors(), null, 1.0);
+                            PlanSearch search = new PlanSearch(problem);
+                            Candidate cand = search.evaluate(1, cuts, m);
+                            double predicted = cand.predictedIterationS();
+                            // three rounds, each its own cluster handing the state on: a warm-up, a calibration
+                            // round (the live profile: each owner's and the hops' busy time against the
+                            // prediction), and the measured round
+                            RunResult r = null;
+                            double calibrated = Double.NaN;
+                            io.mpsl.scheduler.runtime.TrainingState state = null;
+                            for (int round = 0; round < 3; round++) {
+                                io.mpsl.scheduler.runtime.TrainingState[] next =
+                                        new io.mpsl.scheduler.runtime.TrainingState[1];
+                                r = AdaptiveRun.runRound(AdaptiveRun.roundPlan(plan, round, List.of()), data.train(),
+                                        data.test(), new LocalCluster.Options().evaluate(false), state, next, null);
+                                state = next[0];
+                                if (round == 1) {
+                                    calibrated = calibrate(pc, plan, now, mc.iterations, search, cand, r);
+                                }
+                            }
+                            double measured = r.iterationS();
+                            double err = 100 * (predicted / measured - 1);
+                            double errLive = 100 * (calibrated / measured - 1);
+                            withinLive += Math.abs(errLive) <= 10 ? 1 : 0;
+                            total++;
+                            within += Math.abs(err) <= 10 ? 1 : 0;
+                            Map<String, Object> row = new LinkedHashMap<>();
+                            row.put("model", mc.model);
+                            row.put("uplink_mbit", link[0]);
+                            row.put("downlink_mbit", link[1]);
+                            row.put("cuts", Arrays.toString(cuts));
+                            row.put("micro_batches", m);
+                            row.put("predicted_s", predicted);
+                            row.put("measured_s", measured);
+                            row.put("error_pct", err);
+                            row.put("calibrated_s", calibrated);
+                            row.put("calibrated_error_pct", errLive);
+                            row.put("background_threads", background);
+                            rows.add(row);
+                            group.add(row);
+                            out.printf(Locale.ROOT, "%-6s %3.0f/%-4.0f %-6s %3d %12.4f %12.4f %+7.1f%% %12.4f %+7.1f%%  %5.1f%n",
+                                    mc.model, link[0], link[1], Arrays.toString(cuts), m, predicted, measured, err,
+                                    calibrated, errLive, background);
+                            if (Boolean.getBoolean("mpsl.tune.debug")) {
+                                Map<String, Double> busy = search.busyPerIteration(cand);
+                                int its = r.iterations() / r.rounds();
+                                for (RunResult.Resource res : r.resources()) {
+                                    out.printf(Locale.ROOT, "    %-16s busy per iteration: predicted %.4f measured %.4f%n",
+                                            res.name(), busy.getOrDefault(res.name(), Double.NaN), res.busyS() / its);
+                                }
+                            }
+                        }
+                    }
+                    Map<String, Object> pick = group.get(0);
+                    Map<String, Object> best = group.get(0);
+                    for (Map<String, Object> g : group) {
+                        if ((Double) g.get("predicted_s") < (Double) pick.get("predicted_s")) {
+                            pick = g;
+                        }
+                        if ((Double) g.get("measured_s") < (Double) best.get("measured_s")) {
+                            best = g;
+                        }
+                    }
+                    double ratio = (Double) pick.get("measured_s") / (Double) best.get("measured_s");
+                    picksWithin += ratio <= 1.05 ? 1 : 0;
+                    Map<String, Object> s = new LinkedHashMap<>();
+                    s.put("model", mc.model);
+                    s.put("links", link[0] + "/" + link[1]);
+                    s.put("tuner_pick", pick.get("cuts") + " m=" + pick.get("micro_batches"));
+                    s.put("best_measured", best.get("cuts") + " m=" + best.get("micro_batches"));
+                    s.put("pick_vs_best", ratio);
+                    s.put("profile_s", profileS);
+                    settings.add(s);
+                    out.printf(Locale.ROOT, "  setting %s %s: tuner picks %s (measured %.4f s), best measured %s (%.4f s):"
+                            + " %.1f%% slower; profile %.2f s, background threads %.1f%n", mc.model, s.get("links"),
+                            s.get("tuner_pick"), (Double) pick.get("measured_s"), s.get("best_measured"),
+                            (Double) best.get("measured_s"), 100 * (ratio - 1), profileS,
+                            meas.profile().backgroundThreads());
+                }
+            }
+        }
+        double wall = (System.nanoTime() - start) / 1e9;
+        out.printf(Locale.ROOT, "%d of %d plans within 10%% of the profile's prediction, %d of %d of the live-calibrated one;"
+                + " tuner pick within 5%% of the best in %d of %d settings; %.0f s in all on %d cores%n", within, total,
+                withinLive, total, picksWithin, settings.size(), wall, Runtime.getRuntime().availableProcessors());
+        if (json != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("plans", rows);
+            m.put("settings", settings);
+            m.put("within_10pct", within);
+            m.put("calibrated_within_10pct", withinLive);
+            m.put("total", total);
+            m.put("picks_within_5pct", picksWithin);
+            m.put("wall_s", wall);
+            Files.writeString(json, Json.writePretty(m) + "\n");
+        }
+        return 0;
+    }
+
+    /**
+     * The prediction after one round of live profile: each owner's and the hops' compute scaled by their busy
+     * time in {@code round} over the predicted busy time (what {@link AdaptiveRun} does between rounds).
+     */
+    private static double calibrate(PlanConfig pc, Plan plan, Tuner.Measurements meas, int iterations,
+            PlanSearch search, Candidate cand, RunResult round) {
+        Map<String, Double> predicted = search.busyPerIteration(cand);
+        int its = Math.max(1, round.iterations());
+        double[] owner = new double[plan.owners().size()];
+        Arrays.fill(owner, 1.0);
+        double hopPred = 0;
+        double hopMeas = 0;
+        for (RunResult.Resource r : round.resources()) {
+            Double p = predicted.get(r.name());
+            if (p == null || p <= 0) {
+                continue;
+            }
+            if (r.name().startsWith("owner") && !r.name().contains(".")) {
+                owner[Integer.parseInt(r.name().substring(5))] = r.busyS() / its / p;
+            } else if (r.name().startsWith("hop") && !r.name().contains("-")) {
+                hopPred += p;
+                hopMeas += r.busyS() / its;
+            }
+        }
+        double hop = hopPred > 0 && hopMeas > 0 ? hopMeas / hopPred : 1.0;
+        TuningProblem live = Tuner.problem(pc, plan, meas, iterations, Runtime.getRuntime().availableProcessors(),
+                owner, hop);
+        return new PlanSearch(live).evaluate(cand.hops(), cand.cuts(), cand.microBatches()).predictedIterationS();
+    }
+
+    private static PlanConfig config(ModelCase mc, double[] link) {
+        String yaml = "name: tune-grid\nmodel: " + mc.model + "\ndataset: synthetic\nsynthetic_shape: " + mc.shape
+                + "\nsynthetic_samples: 512\nalgorithm: split\nmode: vanilla\nhops: 1\ncuts: [1]\nschedule: 1f1b\n"
+                + "owners: 2\nbatch: " + mc.batch + "\nmicro_batches: 1\nslowdown: 2\nuplink_mbit: " + link[0]
+                + "\ndownlink_mbit: " + link[1] + "\nrounds: 3\nlocal_iterations: " + mc.iterations
+                + "\nlr: 0.01\nmax_in_flight: 4\n";
+        return PlanConfig.parse(yaml, "tune-grid", List.of());
+    }
+}

@@ -1,0 +1,120 @@
+package io.mpsl.scheduler.tune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mpsl.nn.data.Dataset;
+import io.mpsl.nn.data.SyntheticDataset;
+import io.mpsl.scheduler.config.PlanConfig;
+import io.mpsl.scheduler.plan.Algorithm;
+import io.mpsl.scheduler.plan.Plan;
+import io.mpsl.scheduler.runtime.LocalCluster;
+import io.mpsl.scheduler.runtime.RunResult;
+import io.mpsl.tensor.MemoryAccount;
+import io.mpsl.tensor.Shape;
+import io.mpsl.tensor.json.Json;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class TunerTest {
+    static MemoryAccount account;
+    static Dataset train;
+    static Dataset test;
+
+    @BeforeAll
+    static void data() {
+        account = MemoryAccount.root("test");
+        train = SyntheticDataset.create("synthetic", Shape.of(1, 28, 28), 10, 64, 3, account);
+        test = SyntheticDataset.create("synthetic-test", Shape.of(1, 28, 28), 10, 16, 4, account);
+    }
+
+    @AfterAll
+    static void close() {
+        train.close();
+        test.close();
+    }
+
+    static PlanConfig config(String extra) {
+        return PlanConfig.parse("""
+                model: lenet5
+                dataset: synthetic
+                mode: u-shaped
+                hops: 1
+                cuts: auto
+                micro_batches: auto
+                tune_micro_batches: [1, 2, 4]
+                owners: 4
+                batch: 8
+                slowdown: 2
+                uplink_mbit: 10
+                downlink_mbit: 25
+                rounds: 1
+                local_iterations: 1
+                """ + extra, "tune-test.yaml", List.of());
+    }
+
+    @Test
+    void shouldDescribeThePlanItChoosesInJson() throws InterruptedException {
+        PlanConfig c = config("");
+        Tuner.Choice choice = Tuner.tune(c, train.sampleShape(), train.classes(), train.size(), 3);
+        // the shape a tool reads, through a JSON round trip
+        Object parsed = Json.parse(Json.writePretty(choice.toJsonMap()));
+        Map<?, ?> m = assertInstanceOf(Map.class, parsed);
+        Map<?, ?> plan = assertInstanceOf(Map.class, m.get("plan"));
+        List<?> cuts = assertInstanceOf(List.class, plan.get("cuts"));
+        assertEquals(2, cuts.size(), "U-shaped, one hop: two cut points");
+        assertTrue(List.of(1L, 2L, 4L).contains(((Number) plan.get("micro_batches")).longValue()), plan.toString());
+        double predicted = ((Number) m.get("predicted_iteration_s")).doubleValue();
+        assertTrue(predicted > 0, "prediction " + predicted);
+        List<?> alt = assertInstanceOf(List.class, m.get("alternatives"));
+        assertEquals(3, alt.size());
+        for (Object a : alt) {
+            double p = ((Number) ((Map<?, ?>) a).get("predicted_iteration_s")).doubleValue();
+            assertTrue(p >= predicted, "an alternative predicted faster than the choice: " + a);
+        }
+        assertTrue(((Number) m.get("tune_s")).doubleValue() > 0);
+        // the overrides give a runnable plan with those cuts
+        Plan p = c.with(choice.overrides()).plan(Algorithm.SPLIT);
+        assertEquals(((Number) cuts.get(0)).intValue(), p.cuts()[0]);
+    }
+
+    @Test
+    void shouldChooseMoreHopsUnderAMemoryCapAndStayUnderItWhenRun() throws InterruptedException {
+        // owners 50x slower than a compute node over fast links: the fastest plans put all but the ends on hops;
+        // 8 owners, each with its own server-side copy, make a hop's memory mostly parameters and optimizer state
+        PlanConfig base = config("max_in_flight: 1\ntune_max_hops: 3\n").with(List.of("owners=8", "slowdown=50",
+                "uplink_mbit=1000", "downlink_mbit=1000", "tune_micro_batches=[1]"));
+        Plan plan0 = Tuner.placeholder(base).plan(Algorithm.SPLIT);
+        Tuner.Measurements meas = Tuner.measure(plan0, io.mpsl.nn.zoo.ModelZoo.create("lenet5", train.sampleShape(),
+                train.classes()), io.mpsl.kernels.Backends.chosen(), Tuner.microBatchChoices(base, plan0));
+        PlanConfig oneHop = base.with(List.of("tune_max_hops=1"));
+        Candidate bestOneHop = Tuner.search(oneHop, plan0, Tuner.problem(oneHop, plan0, meas, 1, 0, null, 1.0), 0, 1)
+                .best();
+        long cap = bestOneHop.maxNodeMemoryBytes() * 19 / 20; // the best one-hop plan exceeds it
+        PlanConfig capped = base.with(List.of("memory_cap_mb=" + cap / 1048576.0));
+        Tuner.Choice c = Tuner.search(capped, plan0, Tuner.problem(capped, plan0, meas, 1, 0, null, 1.0), 0, 1);
+        long smallestOneHop = bestOneHop.maxNodeMemoryBytes();
+        System.out.printf("best one-hop plan %s needs %d B; under a cap of %d B: %s%n", bestOneHop, smallestOneHop, cap,
+                c.best());
+        assertTrue(c.best().hops() > 1, "expected a multihop plan, got " + c.best());
+        assertTrue(c.best().maxNodeMemoryBytes() <= cap);
+        Plan plan = capped.with(c.overrides()).plan(Algorithm.SPLIT);
+        try (LocalCluster cluster = new LocalCluster(plan, train, test, new LocalCluster.Options().evaluate(false))) {
+            RunResult r = cluster.run();
+            long[] predicted = c.best().nodeMemoryBytes();
+            for (RunResult.Node n : r.nodes()) {
+                if (n.name().startsWith("hop")) {
+                    int h = Integer.parseInt(n.name().substring(3)) - 1;
+                    System.out.printf("%s: measured peak %d B, predicted %d B, cap %d B%n", n.name(), n.peakBytes(),
+                            predicted[h], cap);
+                    assertTrue(n.peakBytes() <= cap, n.name() + " peaked at " + n.peakBytes() + " B over the cap " + cap);
+                    assertTrue(n.peakBytes() <= predicted[h], n.name() + " peaked above its prediction");
+                }
+            }
+        }
+    }
+}
