@@ -181,6 +181,27 @@ public final class VectorGemm implements Gemm {
         }
     }
 
+    @Override
+    public void sgemmPart(int part, boolean transA, boolean transB, int m, int n, int k, float alpha,
+            MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c,
+            long cOffset, int ldc) {
+        if (part < 0 || part >= threads) {
+            throw new IllegalArgumentException("part " + part + " outside [0, " + threads + ")");
+        }
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("negative dimension m=" + m + " n=" + n + " k=" + k);
+        }
+        if (ldc < n || lda < (transA ? m : k) || ldb < (transB ? k : n)) {
+            throw new IllegalArgumentException("leading dimension too small: lda=" + lda + " ldb=" + ldb + " ldc="
+                    + ldc + " for m=" + m + " n=" + n + " k=" + k + " transA=" + transA + " transB=" + transB);
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        compute(scratch[part], transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset,
+                ldc);
+    }
+
     /** The whole product on one thread with its scratch. */
     private void compute(Scratch s, boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a,
             long aOffset, int lda, MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset,
