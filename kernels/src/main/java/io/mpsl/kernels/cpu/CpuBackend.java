@@ -106,7 +106,7 @@ public final class CpuBackend implements Backend {
         checkSize(weight, spec.weightSize(), "weight", spec);
         if (DepthwiseConvolution.applies(spec)) {
             depthwise.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);
-        } else if (ShiftedConvolution.appliesToData(spec)) {
+        } else if (ShiftedConvolution.applies(spec)) {
             shifted.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);
         } else {
             im2colConvolution.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);

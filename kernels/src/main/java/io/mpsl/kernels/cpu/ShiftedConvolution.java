@@ -15,11 +15,13 @@ import jdk.incubator.vector.FloatVector;
  * the copy's row q + i * Ws + j, so
  * <pre>
  *   forward:          Y(q, o)      = sum_{i,j} sum_c Xg(q + i*Ws + j, c) * weight[o, c, i, j]
- *   backward weights: dW[o, c, i, j] += sum_q Xg(q + i*Ws + j, c) * dYg(q, o)
  * </pre>
- * are kernelH * kernelW GEMMs each (m = rows, n = O, k = C; and m = C, n = O, k = rows) whose operand Xg is
- * read in place at a shifted offset. Rows q with x >= outW or y >= outH are computed and dropped (dYg is zero
- * there): Hs * Ws / (outH * outW) - 1 extra work, so {@link #applies} takes only maps where that is small.
+ * is kernelH * kernelW GEMMs (m = rows, n = O, k = C) whose operand Xg is read in place at a shifted offset.
+ * Rows q with x >= outW or y >= outH are computed and dropped: Hs * Ws / (outH * outW) - 1 extra work, so
+ * only maps where that is small go this way ({@link #applies}). Backward weights, dW[o, c, i, j] += sum over
+ * output pixels of Xg(q + i*Ws + j, c) * dY(pixel, o), is one GEMM per chunk of output pixels over a small
+ * im2row panel copied from Xg (kernelW * C contiguous floats per pixel and kernel row): that packs better
+ * than one GEMM per tap and drops no rows.
  * The data gradient of a stride-1 convolution is the forward of one with the kernel transposed and rotated by
  * 180 degrees and padding kernel - 1 - pad ({@link #backwardData}).
  *
@@ -31,8 +33,14 @@ import jdk.incubator.vector.FloatVector;
 final class ShiftedConvolution implements AutoCloseable {
     /** Largest extra work (computed rows / output pixels) for which this beats im2col. */
     static final double MAX_WASTE = 1.2;
+    /** Fewest input and output channels: the depth of each tap's product. */
+    static final int MIN_CHANNELS = 16;
     /** Floats of one worker's image copy plus product rows: about half of this CPU's 2 MiB L2. */
     static final long GROUP_BUDGET_FLOATS = 1L << 18;
+    /** Floats of one worker's im2row panel chunk (1 MiB, in L2 with its operands). */
+    static final long PANEL_BUDGET_FLOATS = 1L << 18;
+    /** Fewest rows of a panel chunk, so the other operand's packing is shared by enough rows. */
+    static final int MIN_PANEL_ROWS = 128;
     /** Floats a transpose moves through its heap buffer at once. */
     private static final int BLOCK_FLOATS = 1 << 14;
 
@@ -54,20 +62,19 @@ final class ShiftedConvolution implements AutoCloseable {
         }
     }
 
-    /** Whether this runs {@code s}: one group, stride 1, padding below the kernel, little dropped work. */
+    /**
+     * Whether this runs {@code s} and its data gradient: one group, stride 1, padding below the kernel, at least
+     * {@link #MIN_CHANNELS} channels in and out (each tap's product has k = channels), and at most
+     * {@link #MAX_WASTE} computed rows per output pixel. Small deep maps do better as im2col over the whole batch,
+     * where one product shares the packing of the large weight matrix among many images.
+     */
     static boolean applies(ConvSpec s) {
         if (s.groups() != 1 || s.strideH() != 1 || s.strideW() != 1 || s.padH() >= s.kernelH()
-                || s.padW() >= s.kernelW()) {
+                || s.padW() >= s.kernelW() || s.inChannels() < MIN_CHANNELS || s.outChannels() < MIN_CHANNELS) {
             return false;
         }
         long rows = (long) (s.inH() + gap(s.padH(), s.kernelH())) * (s.inW() + gap(s.padW(), s.kernelW()));
         return rows <= MAX_WASTE * s.outH() * s.outW();
-    }
-
-    /** Whether the data gradient of {@code s} runs here. */
-    static boolean appliesToData(ConvSpec s) {
-        return s.groups() == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() < s.kernelH()
-                && s.padW() < s.kernelW() && applies(gradient(s));
     }
 
     private static int gap(int pad, int kernel) {
@@ -84,7 +91,7 @@ final class ShiftedConvolution implements AutoCloseable {
         run(TapJob.FORWARD, out, in, weight, s, false);
     }
 
-    /** dIn = the data gradient of conv(., weight) at dOut; {@code s} must satisfy {@link #appliesToData}. */
+    /** dIn = the data gradient of conv(., weight) at dOut; {@code s} must satisfy {@link #applies}. */
     void backwardData(MemorySegment dIn, MemorySegment dOut, MemorySegment weight, ConvSpec s) {
         if (!s.equals(gradientOf)) {
             gradientOf = s;
@@ -181,12 +188,22 @@ final class ShiftedConvolution implements AutoCloseable {
         }
     }
 
+    /** dst[dstAt + i] = src[srcAt + i] for i in [0, n): whole vectors, then a bulk copy of the rest. */
+    private static void copy(MemorySegment dst, long dstAt, MemorySegment src, long srcAt, int n) {
+        int i = 0;
+        for (int end = VectorOps.SPECIES.loopBound(n); i < end; i += VectorOps.LANES) {
+            VectorOps.store(VectorOps.load(src, srcAt + i), dst, dstAt + i);
+        }
+        Im2Col.copy(dst, dstAt + i, src, srcAt + i, n - i);
+    }
+
     @Override
     public void close() {
         tapWeights.close();
         for (Part p : parts) {
             p.image.close();
             p.rows.close();
+            p.panel.close();
             p.weightGradSpace.close();
         }
     }
@@ -195,6 +212,7 @@ final class ShiftedConvolution implements AutoCloseable {
     private static final class Part {
         final Workspace image = new Workspace();
         final Workspace rows = new Workspace();
+        final Workspace panel = new Workspace();
         final Workspace weightGradSpace = new Workspace();
         MemorySegment weightGrad;
         float[] buffer = new float[BLOCK_FLOATS];
@@ -283,7 +301,7 @@ final class ShiftedConvolution implements AutoCloseable {
                 int b = Math.min(groupImages, batch - n0);
                 int m = b * hs * ws;
                 VectorOps.fill(xg, 0, Math.toIntExact(((long) m + (long) (kernelH - 1) * ws + kernelW) * c), 0f);
-                toGapped(p, xg, padW + (long) padH * ws, source, n0, b, c, inH, inW);
+                toGapped(p, xg, padW + (long) padH * ws, source, n0, b, c, inH, inW, hs, ws);
                 if (mode == FORWARD) {
                     for (int i = 0; i < kernelH; i++) {
                         for (int j = 0; j < kernelW; j++) {
@@ -292,28 +310,60 @@ final class ShiftedConvolution implements AutoCloseable {
                                     (long) q * c * o, o, q == 0 ? 0f : 1f, rows, 0, o);
                         }
                     }
-                    fromGapped(p, target, rows, n0, b);
+                    fromGapped(p, target, rows, n0, b, hs, ws);
                 } else {
-                    VectorOps.fill(rows, 0, Math.toIntExact((long) m * o), 0f);
-                    toGapped(p, rows, 0, other, n0, b, o, outH, outW);
-                    for (int i = 0; i < kernelH; i++) {
-                        for (int j = 0; j < kernelW; j++) {
-                            int q = i * kernelW + j;
-                            gemm.sgemmPart(part, true, false, c, o, m, 1f, xg, ((long) i * ws + j) * c, c, rows, 0, o,
-                                    1f, p.weightGrad, (long) q * c * o, o);
-                        }
-                    }
+                    toGapped(p, rows, 0, other, n0, b, o, outH, outW, outH, outW);
+                    weightProducts(part, p, xg, rows, b);
                 }
             }
         }
 
         /**
-         * dst[at + ((t * hs + y) * ws + x) * ch + k] = src[n0 + t, k, y, x] for t < b, y < h, x < w: NCHW images
-         * into the gapped channels-last layout, whose gaps the caller has zeroed. Blocks of rows of one image
+         * grad(K, O) += R^T x dY over the b * outH * outW output pixels r = (t, y, x) of a group, in chunks of
+         * rows that keep the panel in L2: R[r, (i * kernelW + j) * C + c] = Xg[(t * hs + y) * ws + x + i * ws + j, c]
+         * (one copy of kernelW * C floats per kernel row), dY[r, o] = dOut channels-last (no dropped rows).
+         */
+        private void weightProducts(int part, Part p, MemorySegment xg, MemorySegment dy, int b) {
+            int k = kernelH * kernelW * c;
+            int pixels = b * outH * outW;
+            int chunk = panelRows(k);
+            MemorySegment panel = p.panel.floats((long) chunk * k);
+            for (int r0 = 0; r0 < pixels; r0 += chunk) {
+                int r1 = Math.min(pixels, r0 + chunk);
+                panel(panel, xg, r0, r1);
+                gemm.sgemmPart(part, true, false, k, o, r1 - r0, 1f, panel, 0, k, dy, (long) r0 * o, o, 1f,
+                        p.weightGrad, 0, o);
+            }
+        }
+
+        private static int panelRows(int k) {
+            return (int) Math.max(MIN_PANEL_ROWS, PANEL_BUDGET_FLOATS / k);
+        }
+
+        /** Panel rows for output pixels [r0, r1) of the group: R[r - r0, (i * kernelW + j) * C + c]. */
+        private void panel(MemorySegment panel, MemorySegment xg, int r0, int r1) {
+            int k = kernelH * kernelW * c;
+            int span = kernelW * c;
+            int plane = outH * outW;
+            for (int r = r0; r < r1; r++) {
+                int t = r / plane;
+                int y = (r % plane) / outW;
+                int x = r % outW;
+                long q = ((long) t * hs + y) * ws + x;
+                long dst = (long) (r - r0) * k;
+                for (int i = 0; i < kernelH; i++) {
+                    copy(panel, dst + (long) i * span, xg, (q + (long) i * ws) * c, span);
+                }
+            }
+        }
+
+        /**
+         * dst[at + ((t * imageRows + y) * rowPixels + x) * ch + k] = src[n0 + t, k, y, x] for t < b, y < h,
+         * x < w: NCHW images into a (gapped) channels-last layout, whose gaps the caller has zeroed. Blocks of rows of one image
          * are copied channel by channel into the heap buffer, then each pixel's channels are gathered from it.
          */
         private void toGapped(Part p, MemorySegment dst, long at, MemorySegment src, int n0, int b, int ch, int h,
-                int w) {
+                int w, int imageRows, int rowPixels) {
             int plane = h * w;
             int blockRows = Math.max(1, Math.min(h, BLOCK_FLOATS / (ch * w)));
             float[] buf = p.buffer(blockRows * w * ch);
@@ -329,7 +379,7 @@ final class ShiftedConvolution implements AutoCloseable {
                     }
                     int[] offsets = p.offsets(span);
                     for (int r = 0; r < rowsNow; r++) {
-                        long row = at + ((long) t * hs + y0 + r) * ws;
+                        long row = at + ((long) t * imageRows + y0 + r) * rowPixels;
                         for (int x = 0; x < w; x++) {
                             long d = (row + x) * ch;
                             int s = r * w + x;
@@ -349,8 +399,13 @@ final class ShiftedConvolution implements AutoCloseable {
             }
         }
 
-        /** out[n0 + t, k, y, x] = rows[((t * hs + y) * ws + x) * o + k] for the output pixels (y, x). */
-        private void fromGapped(Part p, MemorySegment out, MemorySegment rows, int n0, int b) {
+        /**
+         * out[n0 + t, k, y, x] = rows[((t * imageRows + y) * rowPixels + x) * o + k] for the output pixels
+         * (y, x): the product rows back to NCHW.
+         */
+        private void fromGapped(Part p, MemorySegment out, MemorySegment rows, int n0, int b, int imageRows,
+                int rowPixels) {
+            int ws = rowPixels;
             int plane = outH * outW;
             int blockRows = Math.max(1, Math.min(outH, BLOCK_FLOATS / (ws * o)));
             float[] buf = p.buffer(blockRows * ws * o);
@@ -361,7 +416,7 @@ final class ShiftedConvolution implements AutoCloseable {
                 for (int y0 = 0; y0 < outH; y0 += blockRows) {
                     int rowsNow = Math.min(blockRows, outH - y0);
                     MemorySegment.copy(rows, ValueLayout.JAVA_FLOAT_UNALIGNED,
-                            ((long) t * hs + y0) * ws * o * Float.BYTES, buf, 0, rowsNow * ws * o);
+                            ((long) t * imageRows + y0) * ws * o * Float.BYTES, buf, 0, rowsNow * ws * o);
                     for (int k = 0; k < o; k++) {
                         for (int r = 0; r < rowsNow; r++) {
                             long d = image + (long) k * plane + (long) (y0 + r) * outW;
