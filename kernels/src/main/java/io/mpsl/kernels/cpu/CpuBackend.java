@@ -13,9 +13,10 @@ import java.lang.foreign.MemorySegment;
  * ones on maps large enough become one GEMM per kernel tap over a channels-last copy, each worker on its own
  * images ({@link ShiftedConvolution}); depthwise ones run directly ({@link DepthwiseConvolution}); the rest
  * are GEMMs over im2col panels of several images at once ({@link Im2ColConvolution}). Everything else is
- * Vector API loops ({@link VectorOps}). Engine-side loops are split over a small worker pool of {@code threads} threads (the
- * caller included), never while a GEMM runs; the GEMM uses its own threads. Workspaces grow to the largest
- * call seen and are reused, so calls after warm-up allocate nothing.
+ * Vector API loops ({@link VectorOps}). Engine-side loops are split over a small worker pool of
+ * {@code threads} threads (the caller included), never while a multi-thread GEMM runs (the GEMM uses its own
+ * threads); inside such a loop each worker may run one-thread products ({@link Gemm#sgemmPart}). Workspaces
+ * grow to the largest call seen and are reused, so calls after warm-up allocate nothing.
  */
 public final class CpuBackend implements Backend {
     /** Default largest im2col panel of one GEMM, in floats (16 MiB): several images of a deep layer at once. */

@@ -320,8 +320,8 @@ final class ShiftedConvolution implements AutoCloseable {
 
         /**
          * grad(K, O) += R^T x dY over the b * outH * outW output pixels r = (t, y, x) of a group, in chunks of
-         * rows that keep the panel in L2: R[r, (i * kernelW + j) * C + c] = Xg[(t * hs + y) * ws + x + i * ws + j, c]
-         * (one copy of kernelW * C floats per kernel row), dY[r, o] = dOut channels-last (no dropped rows).
+         * rows that keep the panel in L2: R[r, (i * kernelW + j) * C + c] = Xg[(t * hs + y) * ws + x + i * ws + j,
+         * c] (one copy of kernelW * C floats per kernel row), dY[r, o] = dOut channels-last (no dropped rows).
          */
         private void weightProducts(int part, Part p, MemorySegment xg, MemorySegment dy, int b) {
             int k = kernelH * kernelW * c;
@@ -359,8 +359,9 @@ final class ShiftedConvolution implements AutoCloseable {
 
         /**
          * dst[at + ((t * imageRows + y) * rowPixels + x) * ch + k] = src[n0 + t, k, y, x] for t < b, y < h,
-         * x < w: NCHW images into a (gapped) channels-last layout, whose gaps the caller has zeroed. Blocks of rows of one image
-         * are copied channel by channel into the heap buffer, then each pixel's channels are gathered from it.
+         * x < w: NCHW images into a (gapped) channels-last layout, whose gaps the caller has zeroed. Blocks of
+         * rows of one image are copied channel by channel into the heap buffer, then each pixel's channels are
+         * gathered from it.
          */
         private void toGapped(Part p, MemorySegment dst, long at, MemorySegment src, int n0, int b, int ch, int h,
                 int w, int imageRows, int rowPixels) {
@@ -386,7 +387,8 @@ final class ShiftedConvolution implements AutoCloseable {
                             int k = 0;
                             if (vector) {
                                 for (; k < ch; k += VectorOps.LANES) {
-                                    VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, k * span + s, offsets, 0),
+                                    VectorOps.store(
+                                            FloatVector.fromArray(VectorOps.SPECIES, buf, k * span + s, offsets, 0),
                                             dst, d + k);
                                 }
                             }

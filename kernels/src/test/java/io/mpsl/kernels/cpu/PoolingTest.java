@@ -19,7 +19,8 @@ class PoolingTest {
         long seed = System.nanoTime();
         System.out.println("seed " + seed);
         List<PoolSpec> specs = List.of(PoolSpec.of(3, 5, 8, 8, 2, 2, 0), PoolSpec.of(2, 3, 7, 9, 2, 2, 0),
-                PoolSpec.of(2, 17, 2, 2, 2, 2, 0), PoolSpec.of(1, 2, 3, 2, 2, 2, 0), PoolSpec.of(2, 4, 33, 31, 2, 2, 0));
+                PoolSpec.of(2, 17, 2, 2, 2, 2, 0), PoolSpec.of(1, 2, 3, 2, 2, 2, 0),
+                PoolSpec.of(2, 4, 33, 31, 2, 2, 0));
         try (TestTensors t = new TestTensors(seed);
                 CpuBackend backend = new CpuBackend("scalar-gemm-2", new ScalarGemm(), 2)) {
             for (PoolSpec s : specs) {
