@@ -22,6 +22,17 @@ public interface Gemm extends AutoCloseable {
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, long aOffset,
             int lda, MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset, int ldc);
 
+    /**
+     * The same product as {@link #sgemm}, computed on the calling thread alone with the scratch memory of
+     * worker {@code part} (0 <= part < {@link #threads()}), so several threads may each run their own products
+     * at once, one part each. Engines whose {@code sgemm} keeps no state between calls need not override this.
+     */
+    default void sgemmPart(int part, boolean transA, boolean transB, int m, int n, int k, float alpha,
+            MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c,
+            long cOffset, int ldc) {
+        sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+    }
+
     @Override
     default void close() {
     }

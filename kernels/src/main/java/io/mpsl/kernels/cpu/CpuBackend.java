@@ -9,12 +9,14 @@ import io.mpsl.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The CPU backend: matrix products go to a {@link Gemm} engine (OpenBLAS, Vector API), convolutions become
- * GEMMs over im2col panels of several images at once ({@link Im2ColConvolution}) except depthwise ones,
- * which run directly ({@link DepthwiseConvolution}), and everything else is Vector API loops
- * ({@link VectorOps}). Engine-side loops are split over a small worker pool of {@code threads} threads (the
- * caller included), never while a GEMM runs; the GEMM uses its own threads. Workspaces grow to the largest
- * call seen and are reused, so calls after warm-up allocate nothing.
+ * The CPU backend: matrix products go to a {@link Gemm} engine (OpenBLAS, Vector API). Convolutions: stride-1
+ * ones on maps large enough become one GEMM per kernel tap over a channels-last copy, each worker on its own
+ * images ({@link ShiftedConvolution}); depthwise ones run directly ({@link DepthwiseConvolution}); the rest
+ * are GEMMs over im2col panels of several images at once ({@link Im2ColConvolution}). Everything else is
+ * Vector API loops ({@link VectorOps}). Engine-side loops are split over a small worker pool of
+ * {@code threads} threads (the caller included), never while a multi-thread GEMM runs (the GEMM uses its own
+ * threads); inside such a loop each worker may run one-thread products ({@link Gemm#sgemmPart}). Workspaces
+ * grow to the largest call seen and are reused, so calls after warm-up allocate nothing.
  */
 public final class CpuBackend implements Backend {
     /** Default largest im2col panel of one GEMM, in floats (16 MiB): several images of a deep layer at once. */
@@ -26,6 +28,7 @@ public final class CpuBackend implements Backend {
     private final Gemm gemm;
     private final WorkerPool pool;
     private final Im2ColConvolution im2colConvolution;
+    private final ShiftedConvolution shifted;
     private final DepthwiseConvolution depthwise;
     private final Pooling pooling;
     private final ElementwiseJob elementwise = new ElementwiseJob();
@@ -54,6 +57,7 @@ public final class CpuBackend implements Backend {
         this.gemm = gemm;
         this.pool = new WorkerPool("mpsl-" + name, threads);
         this.im2colConvolution = new Im2ColConvolution(gemm, pool, panelBudgetFloats);
+        this.shifted = new ShiftedConvolution(gemm, pool);
         this.depthwise = new DepthwiseConvolution(pool);
         this.pooling = new Pooling(pool);
     }
@@ -89,6 +93,8 @@ public final class CpuBackend implements Backend {
         checkSize(weight, spec.weightSize(), "weight", spec);
         if (DepthwiseConvolution.applies(spec)) {
             depthwise.forward(out.segment(), in.segment(), weight.segment(), spec);
+        } else if (ShiftedConvolution.applies(spec)) {
+            shifted.forward(out.segment(), in.segment(), weight.segment(), spec);
         } else {
             im2colConvolution.forward(out.segment(), in.segment(), weight.segment(), spec);
         }
@@ -101,6 +107,8 @@ public final class CpuBackend implements Backend {
         checkSize(weight, spec.weightSize(), "weight", spec);
         if (DepthwiseConvolution.applies(spec)) {
             depthwise.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);
+        } else if (ShiftedConvolution.applies(spec)) {
+            shifted.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);
         } else {
             im2colConvolution.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);
         }
@@ -113,6 +121,8 @@ public final class CpuBackend implements Backend {
         checkSize(in, spec.inputSize(), "in", spec);
         if (DepthwiseConvolution.applies(spec)) {
             depthwise.backwardWeights(dWeight.segment(), dOut.segment(), in.segment(), spec);
+        } else if (ShiftedConvolution.applies(spec)) {
+            shifted.backwardWeights(dWeight.segment(), dOut.segment(), in.segment(), spec);
         } else {
             im2colConvolution.backwardWeights(dWeight.segment(), dOut.segment(), in.segment(), spec);
         }
@@ -338,6 +348,7 @@ public final class CpuBackend implements Backend {
     public void close() {
         pool.close();
         im2colConvolution.close();
+        shifted.close();
         gemm.close();
     }
 

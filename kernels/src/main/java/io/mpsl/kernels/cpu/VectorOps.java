@@ -173,6 +173,14 @@ final class VectorOps {
 
     /** sum_i s[at + i] for i in [0, n), lanes summed in float, the total in double. */
     static double sum(MemorySegment s, long at, int n) {
+        if (n < LANES) {
+            // no whole vector: skip the lane extraction (the same sum, for the small maps of deep layers)
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                total += get(s, at + i);
+            }
+            return total;
+        }
         int i = 0;
         FloatVector acc = FloatVector.zero(SPECIES);
         for (int end = SPECIES.loopBound(n); i < end; i += LANES) {

@@ -14,6 +14,11 @@ final class WorkerPool implements AutoCloseable {
     /** A loop body over a range of indices; parameters live in the job's fields. */
     abstract static class Job {
         abstract void run(int from, int to);
+
+        /** The same, told which part of the split it is: 0 on the caller, 1.. on the workers. */
+        void runPart(int part, int from, int to) {
+            run(from, to);
+        }
     }
 
     private static final int SPIN_LIMIT = 2_000;
@@ -55,7 +60,7 @@ final class WorkerPool implements AutoCloseable {
         int p = Math.min(workers.length + 1, Math.max(1, count / Math.max(1, grain)));
         if (p <= 1) {
             if (count > 0) {
-                job.run(0, count);
+                job.runPart(0, 0, count);
             }
             return;
         }
@@ -68,7 +73,7 @@ final class WorkerPool implements AutoCloseable {
         for (int w = 0; w < workers.length; w++) {
             LockSupport.unpark(workers[w]);
         }
-        job.run(0, bound(0, count, p));
+        job.runPart(0, 0, bound(0, count, p));
         int spins = 0;
         while (pending.get() != 0) {
             if (++spins < SPIN_LIMIT) {
@@ -108,7 +113,7 @@ final class WorkerPool implements AutoCloseable {
             int p = parts;
             if (part < p) {
                 try {
-                    job.run(bound(part - 1, count, p), bound(part, count, p));
+                    job.runPart(part, bound(part - 1, count, p), bound(part, count, p));
                 } catch (Throwable t) {
                     failure = t;
                 }

@@ -8,7 +8,8 @@ import java.lang.foreign.MemorySegment;
  * thread count before each call (a no-op when it already is), so the calling thread plus {@code threads - 1}
  * OpenBLAS workers run inside a GEMM, and nothing of OpenBLAS runs outside one. The engine's own parallel
  * loops (elementwise ops, im2col) run between GEMM calls, never nested in them, so the cores are shared in
- * time, not oversubscribed.
+ * time, not oversubscribed; inside such a loop each worker may run its own one-thread product
+ * ({@link #sgemmPart}).
  */
 public final class OpenBlasGemm implements Gemm {
     private final OpenBlas blas;
@@ -42,6 +43,21 @@ public final class OpenBlasGemm implements Gemm {
             long aOffset, int lda, MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset,
             int ldc) {
         blas.setThreads(threads);
+        blas.sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+    }
+
+    /**
+     * With OpenBLAS's pool set to one thread, {@code cblas_sgemm} runs on the calling thread with its own
+     * buffers, so the engine's workers can each call it at once; the next {@link #sgemm} sets the pool back.
+     */
+    @Override
+    public void sgemmPart(int part, boolean transA, boolean transB, int m, int n, int k, float alpha,
+            MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c,
+            long cOffset, int ldc) {
+        if (part < 0 || part >= threads) {
+            throw new IllegalArgumentException("part " + part + " outside [0, " + threads + ")");
+        }
+        blas.setThreads(1);
         blas.sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
     }
 }
