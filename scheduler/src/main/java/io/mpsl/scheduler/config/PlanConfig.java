@@ -74,7 +74,7 @@ public final class PlanConfig {
         d.put("baselines", List.of());
         d.put("warmup_rounds", 0L);
         // deployment (see Deployment): how messages travel in local mode, and where each role lives in process mode
-        d.put("transport", "emulated");
+        d.put("transport", "ipc"); // local mode over Aeron IPC; emulated: in-JVM queues (the tests' fast path)
         d.put("nodes", null);
         d.put("base_port", 0L);
         d.put("session_token", 0L);
