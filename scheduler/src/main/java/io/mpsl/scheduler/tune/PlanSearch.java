@@ -411,7 +411,8 @@ public final class PlanSearch {
     private PipelineSimulator.Result simulation(Candidate c, int iterations) {
         int stages = stages(c.hops());
         int[] cuts = c.cuts();
-        PipelineSimulator sim = new PipelineSimulator().cores(rt.cores()).background(rt.backgroundThreads());
+        PipelineSimulator sim = new PipelineSimulator().cores(rt.cores()).background(rt.backgroundThreads())
+                .recordTasks(false);
         int[] hop = new int[c.hops() + 1];
         for (int h = 1; h <= c.hops(); h++) {
             hop[h] = sim.resource("hop" + h);
@@ -480,9 +481,11 @@ public final class PlanSearch {
         double weights = ownerParams + rt.headerBytes();
         double[] lastEnd = r.lastEndS();
         double[] ownerDone = new double[np];
-        for (PipelineSimulator.Task t : r.tasks()) {
-            if (t.kind() == 'S' && ownerStage(stages, t.stage())) {
-                ownerDone[t.participant()] = Math.max(ownerDone[t.participant()], t.endS());
+        for (int p = 0; p < np; p++) {
+            for (int s = 0; s < stages; s++) {
+                if (ownerStage(stages, s)) {
+                    ownerDone[p] = Math.max(ownerDone[p], r.lastStepEndS()[p][s]);
+                }
             }
         }
         double arrived = 0;
