@@ -70,6 +70,7 @@ public final class PipelineSimulator {
     private double background;
     private boolean recordTasks = true;
     private double horizonS = Double.POSITIVE_INFINITY;
+    private double[] deadlineS = new double[0];
 
     /** order[s][i]: the i-th compute step of stage s, coded as (microBatch + 1) * 4 + kind (F, B, S). */
     private record Participant(int microBatches, int iterations, StageCost[] stages, LinkCost[] links,
@@ -173,6 +174,24 @@ public final class PipelineSimulator {
     }
 
     /**
+     * Stops the simulation once simulated time passes {@code seconds} while {@code participant} still has
+     * compute tasks to run on its first stage's processor (an owner that cannot be done by then): the result
+     * then has an infinite makespan.
+     */
+    public PipelineSimulator deadline(int participant, double seconds) {
+        if (participant < 0 || participant >= participants.size()) {
+            throw new IllegalArgumentException("no participant " + participant + " among " + participants.size());
+        }
+        if (deadlineS.length < participants.size()) {
+            int old = deadlineS.length;
+            deadlineS = Arrays.copyOf(deadlineS, participants.size());
+            Arrays.fill(deadlineS, old, deadlineS.length, Double.POSITIVE_INFINITY);
+        }
+        deadlineS[participant] = seconds;
+        return this;
+    }
+
+    /**
      * Simulates the iterations. Each event costs O(log tasks): a resource keeps its ready tasks in a heap
      * ordered as the runtime picks them; task ends wait in a heap of times; with shared cores, compute tasks
      * progress in virtual time v (dv/dt = rate) and end when v reaches their start's v plus their work.
@@ -226,6 +245,8 @@ public final class PipelineSimulator {
         final double[] busy;
         final double[] lastEnd;
         final List<Task> done = new ArrayList<>();
+        final int[] firstLeft; // per participant: compute tasks left on its first stage's processor
+        double stopS; // the horizon, or the earliest deadline of a participant not done on its first processor
         double now;
         double makespan;
         int[] finishing = new int[16];
@@ -249,6 +270,16 @@ public final class PipelineSimulator {
                 }
                 total += 2 * (ns - 1) * mbs;
             }
+            firstLeft = new int[np];
+            for (int p = 0; p < np; p++) {
+                Participant q = participants.get(p);
+                for (int s = 0; s < q.stages.length; s++) {
+                    if (q.stages[s].resource == q.stages[0].resource) {
+                        firstLeft[p] += q.order[s].length;
+                    }
+                }
+            }
+            stopS = earliestStop();
             int cap = Math.max(total, 1);
             jp = new int[cap];
             js = new int[cap];
@@ -300,7 +331,7 @@ public final class PipelineSimulator {
                 if (nextS == Double.POSITIVE_INFINITY) {
                     break;
                 }
-                if (nextS > horizonS) {
+                if (nextS > stopS) {
                     stopped = true;
                     break;
                 }
@@ -353,6 +384,16 @@ public final class PipelineSimulator {
             }
             return new Result(stopped ? Double.POSITIVE_INFINITY : makespan, busy, lastEnd, lastStep,
                     recordTasks ? List.copyOf(done) : List.of());
+        }
+
+        private double earliestStop() {
+            double t = horizonS;
+            for (int p = 0; p < deadlineS.length; p++) {
+                if (firstLeft[p] > 0) {
+                    t = Math.min(t, deadlineS[p]);
+                }
+            }
+            return t;
         }
 
         private int addFinishing(int nf, int j) {
@@ -434,6 +475,9 @@ public final class PipelineSimulator {
                     offerCompute(p, s - 1);
                 }
                 default -> {
+                    if (q.stages[s].resource == q.stages[0].resource && --firstLeft[p] == 0 && p < deadlineS.length) {
+                        stopS = earliestStop();
+                    }
                     queued[p][s] = false;
                     next[p][s]++;
                     stageFree[p][s] = end;

@@ -43,9 +43,48 @@ public final class PlanSearch {
     private final double[] step;
     private final long[] params;
     private final long[] acts;
+    // owners with the same batch, slowdown, compute factor and links: their class, one spec per class
+    private final int[] ownerClass;
+    private final OwnerSpec[] classSpec;
+    private final double[] classFactor;
+    private final long totalBatch;
+    // per class, the current candidate's per-stage terms that are summed over owners
+    private final double[][] classHop;
+    private final double[][] classCpu;
+    private final double[][] classLink;
+    private final double[][] classWork;
 
     public PlanSearch(TuningProblem problem) {
         this.problem = problem;
+        int np = problem.owners().size();
+        ownerClass = new int[np];
+        List<OwnerSpec> specs = new ArrayList<>();
+        List<Double> factors = new ArrayList<>();
+        long batches = 0;
+        for (int p = 0; p < np; p++) {
+            OwnerSpec o = problem.owners().get(p);
+            batches += o.batch();
+            int c = 0;
+            while (c < specs.size() && !(sameOwner(specs.get(c), o) && factors.get(c) == problem.ownerFactor(p))) {
+                c++;
+            }
+            if (c == specs.size()) {
+                specs.add(o);
+                factors.add(problem.ownerFactor(p));
+            }
+            ownerClass[p] = c;
+        }
+        totalBatch = batches;
+        classSpec = specs.toArray(new OwnerSpec[0]);
+        classFactor = new double[classSpec.length];
+        for (int c = 0; c < classFactor.length; c++) {
+            classFactor[c] = factors.get(c);
+        }
+        int maxStages = problem.maxHops() + 2;
+        classHop = new double[classSpec.length][maxStages];
+        classCpu = new double[classSpec.length][maxStages];
+        classLink = new double[classSpec.length][2 * maxStages];
+        classWork = new double[classSpec.length][maxStages];
         this.rt = problem.runtime();
         this.n = problem.blocks().size();
         fwd = new double[n + 1];
@@ -69,7 +108,7 @@ public final class PlanSearch {
 
     /** Searches every candidate; keeps {@code alternatives} runners-up. */
     public Result search(int alternatives) {
-        List<Candidate> feasible = new ArrayList<>();
+        List<Ranked> feasible = new ArrayList<>();
         int[] counts = new int[2];
         enumerateAll(feasible, counts);
         if (feasible.isEmpty()) {
@@ -77,16 +116,19 @@ public final class PlanSearch {
                     + " bytes per compute node with " + problem.minHops() + ".." + problem.maxHops()
                     + " hops; allow more hops, fewer owners or a larger cap");
         }
-        feasible.sort(Comparator.comparingDouble(Candidate::lowerBoundS));
-        List<Candidate> simulated = new ArrayList<>();
+        long t0 = System.nanoTime();
+        feasible.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
+        List<Ranked> simulated = new ArrayList<>();
         double[] top = new double[alternatives + 1]; // the best predictions so far, ascending
         java.util.Arrays.fill(top, Double.POSITIVE_INFINITY);
-        for (Candidate c : feasible) {
-            if (c.lowerBoundS() >= top[alternatives]) {
+        for (Ranked c : feasible) {
+            if (c.key() >= top[alternatives]) {
                 break; // neither the best nor a runner-up can come after this
             }
-            Candidate s = simulate(c);
-            simulated.add(s);
+            // a plan that cannot beat the current last runner-up may stop its simulation early
+            Candidate s = simulate(c.candidate(), top[alternatives]);
+            simulated.add(new Ranked(s, s.predictedIterationS(), c.index()));
+            if (System.getProperty("mpsl.debug") != null) System.err.println(c.candidate().lowerBoundS() + " " + c.key() + " " + s.predictedIterationS() + " " + s);
             double v = s.predictedIterationS();
             for (int i = 0; i < top.length; i++) {
                 if (v < top[i]) {
@@ -96,9 +138,14 @@ public final class PlanSearch {
                 }
             }
         }
-        simulated.sort(Comparator.comparingDouble(Candidate::predictedIterationS));
-        List<Candidate> alt = simulated.subList(1, Math.min(simulated.size(), alternatives + 1));
-        return new Result(simulated.get(0), List.copyOf(alt), counts[0], simulated.size(), counts[1]);
+        if (System.getProperty("mpsl.debug") != null) System.err.println("TIME sim " + (System.nanoTime() - t0) / 1e9);
+        // ties in enumeration order, as simulating every candidate would order them
+        simulated.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
+        List<Candidate> alt = new ArrayList<>();
+        for (int i = 1; i < Math.min(simulated.size(), alternatives + 1); i++) {
+            alt.add(simulated.get(i).candidate());
+        }
+        return new Result(simulated.get(0).candidate(), List.copyOf(alt), counts[0], simulated.size(), counts[1]);
     }
 
     /** The prediction for one given plan: {@code hops}, {@code cuts} and {@code microBatches}. */
@@ -113,17 +160,17 @@ public final class PlanSearch {
 
     /** Simulates every candidate (for tests of the pruning against brute force). */
     public List<Candidate> simulateAll() {
-        List<Candidate> all = new ArrayList<>();
+        List<Ranked> all = new ArrayList<>();
         enumerateAll(all, new int[2]);
         List<Candidate> out = new ArrayList<>();
-        for (Candidate c : all) {
-            out.add(simulate(c));
+        for (Ranked c : all) {
+            out.add(simulate(c.candidate()));
         }
         out.sort(Comparator.comparingDouble(Candidate::predictedIterationS));
         return out;
     }
 
-    private void enumerateAll(List<Candidate> out, int[] counts) {
+    private void enumerateAll(List<Ranked> out, int[] counts) {
         for (int hops = problem.minHops(); hops <= problem.maxHops(); hops++) {
             int cutCount = problem.mode() == Mode.U_SHAPED ? hops + 1 : hops;
             if (cutCount > n - 1) {
@@ -133,12 +180,11 @@ public final class PlanSearch {
         }
     }
 
-    private void enumerate(int[] cuts, int i, int from, int hops, List<Candidate> out, int[] counts) {
+    private void enumerate(int[] cuts, int i, int from, int hops, List<Ranked> out, int[] counts) {
         if (i == cuts.length) {
             for (int m : problem.microBatchChoices()) {
-                counts[0]++;
-                Candidate c = bound(hops, cuts.clone(), m);
-                if (problem.memoryCapBytes() > 0 && c.maxNodeMemoryBytes() > problem.memoryCapBytes()) {
+                Ranked c = bound(hops, cuts.clone(), m, counts[0]++);
+                if (problem.memoryCapBytes() > 0 && c.candidate().maxNodeMemoryBytes() > problem.memoryCapBytes()) {
                     counts[1]++;
                 } else {
                     out.add(c);
@@ -167,6 +213,11 @@ public final class PlanSearch {
 
     private boolean ownerStage(int stages, int s) {
         return s == 0 || (problem.mode() == Mode.U_SHAPED && s == stages - 1);
+    }
+
+    private static boolean sameOwner(OwnerSpec a, OwnerSpec b) {
+        return a.batch() == b.batch() && a.slowdown() == b.slowdown() && a.uplink().equals(b.uplink())
+                && a.downlink().equals(b.downlink());
     }
 
     private static int micro(OwnerSpec o, int m) {
@@ -225,6 +276,15 @@ public final class PlanSearch {
 
     /** Lower bound (per iteration) and memory of a candidate, without simulating it. */
     private Candidate bound(int hops, int[] cuts, int m) {
+        return bound(hops, cuts, m, 0).candidate();
+    }
+
+    /**
+     * Lower bound (per iteration) and memory of a candidate, without simulating it, and the bound the search
+     * orders and prunes by. Owners of one class (same batch, slowdown, compute factor and links) have the
+     * same terms, computed once; the sums over owners still add every owner's term in owner order.
+     */
+    private Ranked bound(int hops, int[] cuts, int m, int index) {
         int stages = stages(hops);
         double[] hopBusy = new double[hops];
         double[] hopLinkBusy = new double[Math.max(hops - 1, 0) * 2];
@@ -240,12 +300,24 @@ public final class PlanSearch {
         // a compute task runs at most at rate min(1, cores / (background + 1)): alone beside the background
         double stretch = rt.cores() > 0 ? 1 / Math.min(1.0, rt.cores() / (rt.backgroundThreads() + 1)) : 1.0;
         int maxMicro = 1;
-        int p = 0;
-        for (OwnerSpec o : problem.owners()) {
+        int ipr = rt.iterationsPerRound();
+        long ownerParams = ownerParamBytes(cuts, stages);
+        double weights = ownerParams + rt.headerBytes();
+        double copy = rt.copyS(weights);
+        // the round end: the last owner's weights reach the coordinator, are averaged, and go down every downlink
+        double arrive = 0;
+        double leave = 0;
+        // per hop: the forward and backward work of all owners, and the least time from an owner's last backward
+        // on the hop to its weights' arrival at the coordinator
+        double[] hopWork = new double[hops];
+        double[] hopToCoordinator = new double[hops];
+        java.util.Arrays.fill(hopToCoordinator, Double.POSITIVE_INFINITY);
+        for (int c = 0; c < classSpec.length; c++) {
+            OwnerSpec o = classSpec[c];
             int mm = micro(o, m);
             double size = o.batch() / (double) mm;
             maxMicro = Math.max(maxMicro, (int) Math.ceil(size));
-            double of = problem.ownerFactor(p++);
+            double of = classFactor[c];
             double owner = 0;
             double up = 0;
             double down = 0;
@@ -254,15 +326,18 @@ public final class PlanSearch {
             double prefF = 0;
             double prefB = 0;
             double pipe = 0;
+            double upload = copy + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9;
             for (int s = 0; s < stages; s++) {
                 if (!ownerStage(stages, s)) {
                     hopFill[s - 1] = Math.min(hopFill[s - 1], prefF);
                     hopDrain[s - 1] = Math.min(hopDrain[s - 1], prefB);
+                    hopToCoordinator[s - 1] = Math.min(hopToCoordinator[s - 1], prefB + upload);
                 }
                 double k = ownerStage(stages, s) ? of * o.slowdown() * stretch : problem.hopFactor() * stretch;
                 double f = k * forwardS(cuts, stages, s, size);
                 double b = k * backwardS(cuts, stages, s, size);
                 pipe = Math.max(pipe, prefF + mm * (f + b) + prefB);
+                classWork[c][s] = mm * (f + b);
                 prefF += f;
                 prefB += b;
                 if (s < stages - 1) {
@@ -286,15 +361,18 @@ public final class PlanSearch {
                 }
             }
             lb = Math.max(lb, pipe);
+            double[] hopAdd = classHop[c];
+            double[] cpuAdd = classCpu[c];
+            double[] linkAdd = classLink[c];
             for (int s = 0; s < stages; s++) {
                 double work = mm * (forwardS(cuts, stages, s, size) + backwardS(cuts, stages, s, size))
                         + stepS(cuts, stages, s);
                 if (ownerStage(stages, s)) {
                     owner += work * of * o.slowdown() * stretch;
-                    cpu += work * of;
+                    cpuAdd[s] = work * of;
                 } else {
-                    hopBusy[s - 1] += work * problem.hopFactor() * stretch;
-                    cpu += work * problem.hopFactor();
+                    hopAdd[s] = work * problem.hopFactor() * stretch;
+                    cpuAdd[s] = work * problem.hopFactor();
                 }
                 if (s < stages - 1) {
                     double aBytes = mm * activationBytes(cuts, s, size);
@@ -306,18 +384,38 @@ public final class PlanSearch {
                         down += transferS(o.downlink(), aBytes);
                         up += transferS(o.uplink(), gBytes);
                     } else {
-                        hopLinkBusy[2 * (s - 1)] += transferS(problem.hopLink(), aBytes);
-                        hopLinkBusy[2 * (s - 1) + 1] += transferS(problem.hopLink(), gBytes);
+                        linkAdd[2 * (s - 1)] = transferS(problem.hopLink(), aBytes);
+                        linkAdd[2 * (s - 1) + 1] = transferS(problem.hopLink(), gBytes);
                     }
                 }
             }
             lb = Math.max(lb, Math.max(owner, Math.max(up, down)));
             // the round: the owner's iterations, then its parts' weights up to the coordinator and the average back
-            int ipr = rt.iterationsPerRound();
-            double weights = ownerParamBytes(cuts, stages) + rt.headerBytes();
             double exchange = transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9
                     + transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9;
             lb = Math.max(lb, (Math.max(pipe, ipr * owner) + exchange) / ipr);
+            // its last optimizer step ends after its pipeline and its processor's work, its uplink after its
+            // transfers: then its weights are copied and sent
+            double ready = Math.max(Math.max(pipe, ipr * owner), ipr * up);
+            arrive = Math.max(arrive, ready + copy + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9);
+            leave = Math.max(leave, transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9 + copy);
+        }
+        for (int p = 0; p < ownerClass.length; p++) {
+            int c = ownerClass[p];
+            double[] hopAdd = classHop[c];
+            double[] cpuAdd = classCpu[c];
+            double[] linkAdd = classLink[c];
+            for (int s = 0; s < stages; s++) {
+                if (!ownerStage(stages, s)) {
+                    hopBusy[s - 1] += hopAdd[s];
+                    hopWork[s - 1] += classWork[c][s];
+                }
+                cpu += cpuAdd[s];
+                if (s > 0 && s < stages - 1 && !(s == stages - 2 && problem.mode() == Mode.U_SHAPED)) {
+                    hopLinkBusy[2 * (s - 1)] += linkAdd[2 * (s - 1)];
+                    hopLinkBusy[2 * (s - 1) + 1] += linkAdd[2 * (s - 1) + 1];
+                }
+            }
         }
         for (int h = 0; h < hops; h++) {
             lb = Math.max(lb, hopFill[h] + hopBusy[h] + hopDrain[h]);
@@ -331,7 +429,24 @@ public final class PlanSearch {
         for (int h = 1; h <= hops; h++) {
             memory[h - 1] = hopMemoryBytes(cuts, stages, h, m, maxMicro);
         }
-        return new Candidate(hops, cuts, m, Double.NaN, lb, memory);
+        // when the whole round is simulated, its end is at least the round bound, and so is the prediction;
+        // a hair below it, so that rounding cannot prune a plan tied with the best
+        double key = lb;
+        if (ipr <= SIMULATED_ITERATIONS) {
+            double average = rt.averageS(ownerParams, problem.owners().size());
+            double round = arrive + average + leave;
+            // the owner whose backward is the last on hop h: after the hop's first input, all forwards and
+            // backwards on it, that owner's way back and its weights' upload
+            for (int h = 0; h < hops; h++) {
+                round = Math.max(round, hopFill[h] + ipr * hopWork[h] + hopToCoordinator[h] + average + leave);
+            }
+            key = Math.max(lb, round / ipr * (1 - 1e-12));
+        }
+        return new Ranked(new Candidate(hops, cuts, m, Double.NaN, lb, memory), key, index);
+    }
+
+    /** A candidate before simulation, the bound it is searched by, and its place in enumeration order. */
+    private record Ranked(Candidate candidate, double key, int index) {
     }
 
     /**
@@ -349,16 +464,13 @@ public final class PlanSearch {
         long perSlot = (long) maxMicro * (acts[b] - acts[a] + in);
         // received, not yet consumed: at worst every participant's whole mini-batch of activations (with labels)
         // and of output gradients at once; the receive pools keep their peak
-        long received = 0;
-        for (OwnerSpec o : problem.owners()) {
-            received += (long) o.batch() * (in + out + 4);
-        }
+        long received = totalBatch * (in + out + 4);
         return state * problem.owners().size() + slots * perSlot + received;
     }
 
     private int window(int m, int stages, int stage) {
         int w = 1;
-        for (OwnerSpec o : problem.owners()) {
+        for (OwnerSpec o : classSpec) {
             int mm = micro(o, m);
             long key = ((long) mm << 32) | ((long) stages << 16) | stage;
             Integer cached = windows.get(key);
@@ -375,11 +487,24 @@ public final class PlanSearch {
 
     /** The candidate with its iteration time predicted by simulating its pipeline and round end. */
     public Candidate simulate(Candidate c) {
+        return simulate(c, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #simulate(Candidate)}, but a candidate that cannot be predicted below {@code limitS} per
+     * iteration may come back with an infinite prediction: when the whole round is simulated (no
+     * extrapolation), its simulation stops once simulated time passes limitS times the round's iterations,
+     * as the round's end, and so the prediction, can only be later.
+     */
+    Candidate simulate(Candidate c, double limitS) {
         int rounds = rt.iterationsPerRound();
         int k = Math.min(rounds, SIMULATED_ITERATIONS);
-        double roundS = roundS(c, k);
+        // a hair above the limit, so that rounding cannot stop a plan that ties the limit
+        double horizonS = rounds == k && limitS < Double.POSITIVE_INFINITY
+                ? limitS * rounds * (1 + 1e-9) : Double.POSITIVE_INFINITY;
+        double roundS = roundS(c, k, horizonS);
         if (rounds > k) {
-            double perIteration = roundS - roundS(c, k - 1);
+            double perIteration = roundS - roundS(c, k - 1, Double.POSITIVE_INFINITY);
             roundS += (rounds - k) * perIteration;
         }
         double predicted = Math.max(roundS / rounds, c.lowerBoundS());
@@ -389,7 +514,7 @@ public final class PlanSearch {
     /** Each resource's predicted busy seconds per iteration (over the simulated iterations), by name. */
     public java.util.Map<String, Double> busyPerIteration(Candidate c) {
         int k = Math.min(rt.iterationsPerRound(), SIMULATED_ITERATIONS);
-        PipelineSimulator.Result r = simulation(c, k);
+        PipelineSimulator.Result r = simulation(c, k, Double.POSITIVE_INFINITY);
         java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
         List<String> names = lastSimulator.resourceNames();
         for (int i = 0; i < names.size(); i++) {
@@ -403,16 +528,22 @@ public final class PlanSearch {
     private int[] lastDowns;
 
     /** Seconds of a round of {@code iterations} mini-batches per owner, its aggregation included. */
-    private double roundS(Candidate c, int iterations) {
-        PipelineSimulator.Result r = simulation(c, iterations);
+    private double roundS(Candidate c, int iterations, double horizonS) {
+        PipelineSimulator.Result r = simulation(c, iterations, horizonS);
+        if (r.makespanS() == Double.POSITIVE_INFINITY) {
+            return Double.POSITIVE_INFINITY;
+        }
         return roundEndS(c, r, lastUps, lastDowns);
     }
 
-    private PipelineSimulator.Result simulation(Candidate c, int iterations) {
+    private PipelineSimulator.Result simulation(Candidate c, int iterations, double horizonS) {
         int stages = stages(c.hops());
         int[] cuts = c.cuts();
         PipelineSimulator sim = new PipelineSimulator().cores(rt.cores()).background(rt.backgroundThreads())
                 .recordTasks(false);
+        if (horizonS < Double.POSITIVE_INFINITY) {
+            sim.horizon(horizonS);
+        }
         int[] hop = new int[c.hops() + 1];
         for (int h = 1; h <= c.hops(); h++) {
             hop[h] = sim.resource("hop" + h);
@@ -461,6 +592,22 @@ public final class PlanSearch {
                 }
             }
             sim.participant(mm, iterations, problem.schedule(), sc, lc);
+        }
+        if (horizonS < Double.POSITIVE_INFINITY) {
+            // the round ends after every owner's last step, its weights' upload, the averaging and the slowest
+            // download: an owner still computing past its deadline makes the round end past the horizon
+            long ownerParams = ownerParamBytes(cuts, stages);
+            double weights = ownerParams + rt.headerBytes();
+            double after = rt.averageS(ownerParams, np);
+            double leave = 0;
+            for (OwnerSpec o : problem.owners()) {
+                leave = Math.max(leave, transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9 + rt.copyS(weights));
+            }
+            for (int p = 0; p < np; p++) {
+                OwnerSpec o = problem.owners().get(p);
+                double upload = rt.copyS(weights) + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9;
+                sim.deadline(p, horizonS - after - leave - upload);
+            }
         }
         lastSimulator = sim;
         lastUps = ups;
