@@ -136,24 +136,37 @@ public final class PipelineSimulator {
         }
         int[][] order = new int[stages.length][];
         for (int s = 0; s < stages.length; s++) {
-            List<Instruction> one = schedule.steps(microBatches, stages.length, s);
-            int[] all = new int[one.size() * iterations];
-            int k = 0;
-            for (int it = 0; it < iterations; it++) {
-                int off = it * microBatches;
-                for (Instruction in : one) {
-                    all[k++] = switch (in) {
-                        case Instruction.Forward f -> (f.microBatch() + off + 1) * 4 + F;
-                        case Instruction.Backward bw -> (bw.microBatch() + off + 1) * 4 + B;
-                        case Instruction.OptimizerStep st -> S;
-                    };
-                }
-            }
-            order[s] = all;
+            order[s] = steps(schedule, microBatches, iterations, stages.length, s);
         }
         participants.add(new Participant(microBatches, iterations, stages.clone(), links.clone(), order));
         return this;
     }
+
+    /** Stage s's compute steps, coded as in {@link Participant}; participants alike share one array. */
+    private int[] steps(ScheduleKind schedule, int microBatches, int iterations, int stages, int s) {
+        List<Object> key = List.of(schedule, microBatches, iterations, stages, s);
+        int[] cached = stepCache.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        List<Instruction> one = schedule.steps(microBatches, stages, s);
+        int[] all = new int[one.size() * iterations];
+        int k = 0;
+        for (int it = 0; it < iterations; it++) {
+            int off = it * microBatches;
+            for (Instruction in : one) {
+                all[k++] = switch (in) {
+                    case Instruction.Forward f -> (f.microBatch() + off + 1) * 4 + F;
+                    case Instruction.Backward bw -> (bw.microBatch() + off + 1) * 4 + B;
+                    case Instruction.OptimizerStep st -> S;
+                };
+            }
+        }
+        stepCache.put(key, all);
+        return all;
+    }
+
+    private final java.util.Map<List<Object>, int[]> stepCache = new java.util.HashMap<>();
 
     /** Whether {@link #simulate()} lists every task in its result (default true; off saves time and memory). */
     public PipelineSimulator recordTasks(boolean on) {

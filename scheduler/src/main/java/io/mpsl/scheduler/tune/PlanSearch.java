@@ -13,10 +13,13 @@ import java.util.List;
 /**
  * Chooses hops, cut points and the micro-batch count for a {@link TuningProblem}. Every contiguous
  * partition and micro-batch count is a candidate; those that break a compute node's memory cap are dropped;
- * the rest are ordered by a cheap lower bound (the busiest resource's work, and all compute over the shared
- * cores, which no schedule beats) and simulated in that order with {@link PipelineSimulator}, stopping as
- * soon as the next lower bound is no better than the best simulated plan: the result is the same as
- * simulating all of them.
+ * the rest are ordered by a cheap lower bound (the busiest resource's work, all compute over the shared
+ * cores, each pipeline's fill and drain, and, when whole rounds are simulated, the round's end: the last
+ * owner's weights up, the average, the slowest download) and simulated in that order with
+ * {@link PipelineSimulator}, stopping as soon as the next lower bound is no better than the last runner-up:
+ * the result is the same as simulating all of them (ties go to the first in enumeration order, as there).
+ * A few plans guessed best are simulated first, so that the runner-up is good early; a simulation stops as
+ * soon as an owner still computing has passed the time by which it would have to finish to beat it.
  *
  * <p>A prediction is one round's time divided by its iterations: the simulated iterations back to back
  * (consecutive mini-batches overlap on the pipeline), then the round-end aggregation (owners' parts up to the
@@ -27,6 +30,9 @@ public final class PlanSearch {
 
     /** Iterations simulated at most; longer rounds grow by the last simulated iteration's time. */
     static final int SIMULATED_ITERATIONS = 3;
+
+    /** Plans simulated first, beside the runners-up kept, in the order of a guess of their time. */
+    static final int SEEDS = 4;
 
     /** The chosen plan, the next best ones, and how much work the search did. */
     public record Result(Candidate best, List<Candidate> alternatives, int candidates, int simulated,
@@ -116,19 +122,32 @@ public final class PlanSearch {
                     + " bytes per compute node with " + problem.minHops() + ".." + problem.maxHops()
                     + " hops; allow more hops, fewer owners or a larger cap");
         }
-        long t0 = System.nanoTime();
         feasible.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
         List<Ranked> simulated = new ArrayList<>();
         double[] top = new double[alternatives + 1]; // the best predictions so far, ascending
         java.util.Arrays.fill(top, Double.POSITIVE_INFINITY);
+        // first the plans guessed best, so that the limit below is tight early; then in bound order
+        List<Ranked> order = new ArrayList<>(feasible);
+        order.sort(Comparator.comparingDouble(Ranked::guess).thenComparingInt(Ranked::index));
+        int seeds = Math.min(order.size(), alternatives + 1 + SEEDS);
+        boolean[] seeded = new boolean[counts[0]];
+        order = new ArrayList<>(order.subList(0, seeds));
+        for (Ranked c : order) {
+            seeded[c.index()] = true;
+        }
         for (Ranked c : feasible) {
-            if (c.key() >= top[alternatives]) {
+            if (!seeded[c.index()]) {
+                order.add(c);
+            }
+        }
+        for (int next = 0; next < order.size(); next++) {
+            Ranked c = order.get(next);
+            if (next >= seeds && c.key() >= top[alternatives]) {
                 break; // neither the best nor a runner-up can come after this
             }
             // a plan that cannot beat the current last runner-up may stop its simulation early
             Candidate s = simulate(c.candidate(), top[alternatives]);
-            simulated.add(new Ranked(s, s.predictedIterationS(), c.index()));
-            if (System.getProperty("mpsl.debug") != null) System.err.println(c.candidate().lowerBoundS() + " " + c.key() + " " + s.predictedIterationS() + " " + s);
+            simulated.add(new Ranked(s, s.predictedIterationS(), c.index(), c.guess()));
             double v = s.predictedIterationS();
             for (int i = 0; i < top.length; i++) {
                 if (v < top[i]) {
@@ -138,7 +157,6 @@ public final class PlanSearch {
                 }
             }
         }
-        if (System.getProperty("mpsl.debug") != null) System.err.println("TIME sim " + (System.nanoTime() - t0) / 1e9);
         // ties in enumeration order, as simulating every candidate would order them
         simulated.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
         List<Candidate> alt = new ArrayList<>();
@@ -183,11 +201,12 @@ public final class PlanSearch {
     private void enumerate(int[] cuts, int i, int from, int hops, List<Ranked> out, int[] counts) {
         if (i == cuts.length) {
             for (int m : problem.microBatchChoices()) {
-                Ranked c = bound(hops, cuts.clone(), m, counts[0]++);
-                if (problem.memoryCapBytes() > 0 && c.candidate().maxNodeMemoryBytes() > problem.memoryCapBytes()) {
+                int index = counts[0]++;
+                // memory first: a plan over the cap needs no bound
+                if (problem.memoryCapBytes() > 0 && overCap(hops, cuts, m)) {
                     counts[1]++;
                 } else {
-                    out.add(c);
+                    out.add(bound(hops, cuts.clone(), m, index));
                 }
             }
             return;
@@ -307,6 +326,7 @@ public final class PlanSearch {
         // the round end: the last owner's weights reach the coordinator, are averaged, and go down every downlink
         double arrive = 0;
         double leave = 0;
+        double slowestUpload = 0;
         // per hop: the forward and backward work of all owners, and the least time from an owner's last backward
         // on the hop to its weights' arrival at the coordinator
         double[] hopWork = new double[hops];
@@ -327,6 +347,7 @@ public final class PlanSearch {
             double prefB = 0;
             double pipe = 0;
             double upload = copy + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9;
+            slowestUpload = Math.max(slowestUpload, upload);
             for (int s = 0; s < stages; s++) {
                 if (!ownerStage(stages, s)) {
                     hopFill[s - 1] = Math.min(hopFill[s - 1], prefF);
@@ -432,8 +453,8 @@ public final class PlanSearch {
         // when the whole round is simulated, its end is at least the round bound, and so is the prediction;
         // a hair below it, so that rounding cannot prune a plan tied with the best
         double key = lb;
+        double average = rt.averageS(ownerParams, problem.owners().size());
         if (ipr <= SIMULATED_ITERATIONS) {
-            double average = rt.averageS(ownerParams, problem.owners().size());
             double round = arrive + average + leave;
             // the owner whose backward is the last on hop h: after the hop's first input, all forwards and
             // backwards on it, that owner's way back and its weights' upload
@@ -442,11 +463,31 @@ public final class PlanSearch {
             }
             key = Math.max(lb, round / ipr * (1 - 1e-12));
         }
-        return new Ranked(new Candidate(hops, cuts, m, Double.NaN, lb, memory), key, index);
+        // a guess, not a bound: every owner waits for the busiest hop, then the slowest upload and download
+        double guess = lb;
+        for (int h = 0; h < hops; h++) {
+            guess = Math.max(guess, hopFill[h] + ipr * hopBusy[h] + hopDrain[h] + slowestUpload + average + leave);
+        }
+        return new Ranked(new Candidate(hops, cuts, m, Double.NaN, lb, memory), key, index, guess);
+    }
+
+    /** Whether some compute node of the plan needs more than the memory cap. */
+    private boolean overCap(int hops, int[] cuts, int m) {
+        int stages = stages(hops);
+        int maxMicro = 1;
+        for (OwnerSpec o : classSpec) {
+            maxMicro = Math.max(maxMicro, (int) Math.ceil(o.batch() / (double) micro(o, m)));
+        }
+        for (int h = 1; h <= hops; h++) {
+            if (hopMemoryBytes(cuts, stages, h, m, maxMicro) > problem.memoryCapBytes()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A candidate before simulation, the bound it is searched by, and its place in enumeration order. */
-    private record Ranked(Candidate candidate, double key, int index) {
+    private record Ranked(Candidate candidate, double key, int index, double guess) {
     }
 
     /**
@@ -469,18 +510,17 @@ public final class PlanSearch {
     }
 
     private int window(int m, int stages, int stage) {
-        int w = 1;
-        for (OwnerSpec o : classSpec) {
-            int mm = micro(o, m);
-            long key = ((long) mm << 32) | ((long) stages << 16) | stage;
-            Integer cached = windows.get(key);
-            if (cached == null) {
-                cached = problem.schedule().maxInFlight(mm, stages, stage);
-                windows.put(key, cached);
+        long key = ((long) m << 32) | ((long) stages << 16) | stage;
+        Integer cached = windows.get(key);
+        if (cached == null) {
+            int w = 1;
+            for (OwnerSpec o : classSpec) {
+                w = Math.max(w, problem.schedule().maxInFlight(micro(o, m), stages, stage));
             }
-            w = Math.max(w, cached);
+            cached = w;
+            windows.put(key, cached);
         }
-        return w;
+        return cached;
     }
 
     private final java.util.Map<Long, Integer> windows = new java.util.HashMap<>();
