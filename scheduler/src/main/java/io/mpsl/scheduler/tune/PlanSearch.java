@@ -34,6 +34,9 @@ public final class PlanSearch {
     /** Plans simulated first, beside the runners-up kept, in the order of a guess of their time. */
     static final int SEEDS = 4;
 
+    /** Threads that simulate plans at once, at most (fewer on fewer processors). */
+    static final int MAX_THREADS = 8;
+
     /** The chosen plan, the next best ones, and how much work the search did. */
     public record Result(Candidate best, List<Candidate> alternatives, int candidates, int simulated,
             int overMemory) {
@@ -140,21 +143,46 @@ public final class PlanSearch {
                 order.add(c);
             }
         }
-        for (int next = 0; next < order.size(); next++) {
-            Ranked c = order.get(next);
-            if (next >= seeds && c.key() >= top[alternatives]) {
-                break; // neither the best nor a runner-up can come after this
-            }
-            // a plan that cannot beat the current last runner-up may stop its simulation early
-            Candidate s = simulate(c.candidate(), top[alternatives]);
-            simulated.add(new Ranked(s, s.predictedIterationS(), c.index(), c.guess()));
-            double v = s.predictedIterationS();
-            for (int i = 0; i < top.length; i++) {
-                if (v < top[i]) {
-                    System.arraycopy(top, i, top, i + 1, top.length - i - 1);
-                    top[i] = v;
-                    break;
+        // in batches over the processors: a batch is what is still worth simulating when it starts, each of its
+        // simulations limited by the last runner-up then; the batch's results then update the runners-up in order
+        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS));
+        java.util.concurrent.ExecutorService pool = threads > 1
+                ? java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+                    Thread t = new Thread(r, "plan-search");
+                    t.setDaemon(true);
+                    return t;
+                })
+                : null;
+        try {
+            int next = 0;
+            while (next < order.size()) {
+                List<Ranked> batch = new ArrayList<>();
+                while (next < order.size() && batch.size() < (next < seeds ? seeds : 2 * threads)) {
+                    Ranked c = order.get(next);
+                    if (next >= seeds && c.key() >= top[alternatives]) {
+                        next = order.size(); // neither the best nor a runner-up can come after this
+                        break;
+                    }
+                    batch.add(c);
+                    next++;
                 }
+                Candidate[] done = simulateAll(batch, top[alternatives], pool);
+                for (int b = 0; b < done.length; b++) {
+                    Candidate s = done[b];
+                    simulated.add(new Ranked(s, s.predictedIterationS(), batch.get(b).index(), batch.get(b).guess()));
+                    double v = s.predictedIterationS();
+                    for (int i = 0; i < top.length; i++) {
+                        if (v < top[i]) {
+                            System.arraycopy(top, i, top, i + 1, top.length - i - 1);
+                            top[i] = v;
+                            break;
+                        }
+                    }
+                }
+            }
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
             }
         }
         // ties in enumeration order, as simulating every candidate would order them
@@ -164,6 +192,32 @@ public final class PlanSearch {
             alt.add(simulated.get(i).candidate());
         }
         return new Result(simulated.get(0).candidate(), List.copyOf(alt), counts[0], simulated.size(), counts[1]);
+    }
+
+    /** Simulates a batch, on the pool's threads when there is one, each limited by {@code limitS}. */
+    private Candidate[] simulateAll(List<Ranked> batch, double limitS, java.util.concurrent.ExecutorService pool) {
+        Candidate[] out = new Candidate[batch.size()];
+        if (pool == null || batch.size() == 1) {
+            for (int b = 0; b < out.length; b++) {
+                out[b] = simulate(batch.get(b).candidate(), limitS);
+            }
+            return out;
+        }
+        List<java.util.concurrent.Future<Candidate>> futures = new ArrayList<>();
+        for (Ranked c : batch) {
+            futures.add(pool.submit(() -> simulate(c.candidate(), limitS)));
+        }
+        try {
+            for (int b = 0; b < out.length; b++) {
+                out[b] = futures.get(b).get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("plan search interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("simulating a plan failed: " + e.getCause(), e.getCause());
+        }
+        return out;
     }
 
     /** The prediction for one given plan: {@code hops}, {@code cuts} and {@code microBatches}. */
@@ -554,29 +608,30 @@ public final class PlanSearch {
     /** Each resource's predicted busy seconds per iteration (over the simulated iterations), by name. */
     public java.util.Map<String, Double> busyPerIteration(Candidate c) {
         int k = Math.min(rt.iterationsPerRound(), SIMULATED_ITERATIONS);
-        PipelineSimulator.Result r = simulation(c, k, Double.POSITIVE_INFINITY);
+        Simulation sim = simulation(c, k, Double.POSITIVE_INFINITY);
+        PipelineSimulator.Result r = sim.result();
         java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
-        List<String> names = lastSimulator.resourceNames();
+        List<String> names = sim.simulator().resourceNames();
         for (int i = 0; i < names.size(); i++) {
             m.put(names.get(i), r.busyS()[i] / k);
         }
         return m;
     }
 
-    private PipelineSimulator lastSimulator;
-    private int[] lastUps;
-    private int[] lastDowns;
+    /** A simulation's result, its simulator, and each owner's uplink and downlink resources. */
+    private record Simulation(PipelineSimulator simulator, PipelineSimulator.Result result, int[] ups, int[] downs) {
+    }
 
     /** Seconds of a round of {@code iterations} mini-batches per owner, its aggregation included. */
     private double roundS(Candidate c, int iterations, double horizonS) {
-        PipelineSimulator.Result r = simulation(c, iterations, horizonS);
-        if (r.makespanS() == Double.POSITIVE_INFINITY) {
+        Simulation sim = simulation(c, iterations, horizonS);
+        if (sim.result().makespanS() == Double.POSITIVE_INFINITY) {
             return Double.POSITIVE_INFINITY;
         }
-        return roundEndS(c, r, lastUps, lastDowns);
+        return roundEndS(c, sim.result(), sim.ups(), sim.downs());
     }
 
-    private PipelineSimulator.Result simulation(Candidate c, int iterations, double horizonS) {
+    private Simulation simulation(Candidate c, int iterations, double horizonS) {
         int stages = stages(c.hops());
         int[] cuts = c.cuts();
         PipelineSimulator sim = new PipelineSimulator().cores(rt.cores()).background(rt.backgroundThreads())
@@ -649,10 +704,7 @@ public final class PlanSearch {
                 sim.deadline(p, horizonS - after - leave - upload);
             }
         }
-        lastSimulator = sim;
-        lastUps = ups;
-        lastDowns = downs;
-        return sim.simulate();
+        return new Simulation(sim, sim.simulate(), ups, downs);
     }
 
     /**
