@@ -62,6 +62,11 @@ public final class PlanSearch {
     private final double[][] classCpu;
     private final double[][] classLink;
     private final double[][] classWork;
+    // the current class's per-stage forward, backward, activation and gradient terms, computed once
+    private final double[] scratchF;
+    private final double[] scratchB;
+    private final double[] scratchA;
+    private final double[] scratchG;
 
     public PlanSearch(TuningProblem problem) {
         this.problem = problem;
@@ -94,6 +99,10 @@ public final class PlanSearch {
         classCpu = new double[classSpec.length][maxStages];
         classLink = new double[classSpec.length][2 * maxStages];
         classWork = new double[classSpec.length][maxStages];
+        scratchF = new double[maxStages];
+        scratchB = new double[maxStages];
+        scratchA = new double[maxStages];
+        scratchG = new double[maxStages];
         this.rt = problem.runtime();
         this.n = problem.blocks().size();
         fwd = new double[n + 1];
@@ -409,8 +418,12 @@ public final class PlanSearch {
                     hopToCoordinator[s - 1] = Math.min(hopToCoordinator[s - 1], prefB + upload);
                 }
                 double k = ownerStage(stages, s) ? of * o.slowdown() * stretch : problem.hopFactor() * stretch;
-                double f = k * forwardS(cuts, stages, s, size);
-                double b = k * backwardS(cuts, stages, s, size);
+                double fs = forwardS(cuts, stages, s, size);
+                double bs = backwardS(cuts, stages, s, size);
+                scratchF[s] = fs;
+                scratchB[s] = bs;
+                double f = k * fs;
+                double b = k * bs;
                 pipe = Math.max(pipe, prefF + mm * (f + b) + prefB);
                 classWork[c][s] = mm * (f + b);
                 prefF += f;
@@ -428,8 +441,12 @@ public final class PlanSearch {
                         lf = problem.hopLink();
                         lb2 = problem.hopLink();
                     }
-                    double tf = transferS(lf, activationBytes(cuts, s, size));
-                    double tb = transferS(lb2, gradientBytes(cuts, s, size));
+                    double ab = activationBytes(cuts, s, size);
+                    double gb = gradientBytes(cuts, s, size);
+                    scratchA[s] = ab;
+                    scratchG[s] = gb;
+                    double tf = transferS(lf, ab);
+                    double tb = transferS(lb2, gb);
                     pipe = Math.max(pipe, prefF + mm * (tf + tb) + prefB);
                     prefF += tf + lf.delayNs() / 1e9;
                     prefB += tb + lb2.delayNs() / 1e9;
@@ -440,8 +457,7 @@ public final class PlanSearch {
             double[] cpuAdd = classCpu[c];
             double[] linkAdd = classLink[c];
             for (int s = 0; s < stages; s++) {
-                double work = mm * (forwardS(cuts, stages, s, size) + backwardS(cuts, stages, s, size))
-                        + stepS(cuts, stages, s);
+                double work = mm * (scratchF[s] + scratchB[s]) + stepS(cuts, stages, s);
                 if (ownerStage(stages, s)) {
                     owner += work * of * o.slowdown() * stretch;
                     cpuAdd[s] = work * of;
@@ -450,8 +466,8 @@ public final class PlanSearch {
                     cpuAdd[s] = work * problem.hopFactor();
                 }
                 if (s < stages - 1) {
-                    double aBytes = mm * activationBytes(cuts, s, size);
-                    double gBytes = mm * gradientBytes(cuts, s, size);
+                    double aBytes = mm * scratchA[s];
+                    double gBytes = mm * scratchG[s];
                     if (s == 0) {
                         up += transferS(o.uplink(), aBytes);
                         down += transferS(o.downlink(), gBytes);
