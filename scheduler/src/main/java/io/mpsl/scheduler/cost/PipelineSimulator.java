@@ -45,8 +45,13 @@ public final class PipelineSimulator {
             double endS) {
     }
 
-    /** The predicted iterations: makespan, each resource's busy time and when it was last busy, every task. */
-    public record Result(double makespanS, double[] busyS, double[] lastEndS, List<Task> tasks) {
+    /**
+     * The predicted iterations: makespan, each resource's busy time and when it was last busy, when each
+     * participant's stages last finished an optimizer step (0 if never), every task (empty unless recorded).
+     * A simulation stopped at its {@link #horizon(double)} has an infinite makespan.
+     */
+    public record Result(double makespanS, double[] busyS, double[] lastEndS, double[][] lastStepEndS,
+            List<Task> tasks) {
         /** The busiest resource's busy time: with dedicated processors no schedule can beat it. */
         public double lowerBoundS() {
             double m = 0;
@@ -63,10 +68,21 @@ public final class PipelineSimulator {
     private final List<Participant> participants = new ArrayList<>();
     private int cores;
     private double background;
+    private boolean recordTasks = true;
+    private double horizonS = Double.POSITIVE_INFINITY;
+    private double[] deadlineS = new double[0];
 
+    /** order[s][i]: the i-th compute step of stage s, coded as (microBatch + 1) * 4 + kind (F, B, S). */
     private record Participant(int microBatches, int iterations, StageCost[] stages, LinkCost[] links,
-            List<List<Instruction>> order) {
+            int[][] order) {
     }
+
+    private static final int F = 0;
+    private static final int B = 1;
+    private static final int S = 2;
+    private static final int ACT = 3;
+    private static final int GRAD = 4;
+    private static final char[] KIND_CHAR = {'F', 'B', 'S', 'a', 'g'};
 
     /** Declares a serial resource and returns its id. */
     public int resource(String name) {
@@ -118,272 +134,585 @@ public final class PipelineSimulator {
         if (iterations < 1) {
             throw new IllegalArgumentException("iterations must be >= 1, got " + iterations);
         }
-        List<List<Instruction>> order = new ArrayList<>();
+        int[][] order = new int[stages.length][];
         for (int s = 0; s < stages.length; s++) {
-            List<Instruction> one = schedule.steps(microBatches, stages.length, s);
-            List<Instruction> all = new ArrayList<>(one.size() * iterations);
-            for (int it = 0; it < iterations; it++) {
-                int off = it * microBatches;
-                for (Instruction in : one) {
-                    all.add(switch (in) {
-                        case Instruction.Forward f -> new Instruction.Forward(f.microBatch() + off);
-                        case Instruction.Backward b -> new Instruction.Backward(b.microBatch() + off);
-                        case Instruction.OptimizerStep st -> st;
-                    });
-                }
-            }
-            order.add(all);
+            order[s] = steps(schedule, microBatches, iterations, stages.length, s);
         }
         participants.add(new Participant(microBatches, iterations, stages.clone(), links.clone(), order));
         return this;
     }
 
-    /** A task waiting for, or holding, its resource. */
-    private static final class Job {
-        final int participant;
-        final int stage;
-        final int microBatch;
-        final char kind;
-        final int resource;
-        final double readyS;
-        final int priority; // 0 runs before 1 whenever both are ready
-        final boolean cpu;
-        final double slowdown;
-        double remainingS; // core-seconds of work left (cpu) or the fixed duration (link)
-        double startS;
-        double cpuEndS = Double.NaN; // when the cpu phase ended (then padding runs until endS)
-        double endS = Double.NaN;
-
-        Job(int participant, int stage, int microBatch, char kind, int resource, double readyS, int priority,
-                boolean cpu, double workS, double slowdown) {
-            this.participant = participant;
-            this.stage = stage;
-            this.microBatch = microBatch;
-            this.kind = kind;
-            this.resource = resource;
-            this.readyS = readyS;
-            this.priority = priority;
-            this.cpu = cpu;
-            this.remainingS = workS;
-            this.slowdown = slowdown;
+    /** Stage s's compute steps, coded as in {@link Participant}; participants alike share one array. */
+    private int[] steps(ScheduleKind schedule, int microBatches, int iterations, int stages, int s) {
+        List<Object> key = List.of(schedule, microBatches, iterations, stages, s);
+        int[] cached = stepCache.get(key);
+        if (cached != null) {
+            return cached;
         }
-
-        boolean before(Job o) {
-            if (priority != o.priority) {
-                return priority < o.priority;
+        List<Instruction> one = schedule.steps(microBatches, stages, s);
+        int[] all = new int[one.size() * iterations];
+        int k = 0;
+        for (int it = 0; it < iterations; it++) {
+            int off = it * microBatches;
+            for (Instruction in : one) {
+                all[k++] = switch (in) {
+                    case Instruction.Forward f -> (f.microBatch() + off + 1) * 4 + F;
+                    case Instruction.Backward bw -> (bw.microBatch() + off + 1) * 4 + B;
+                    case Instruction.OptimizerStep st -> S;
+                };
             }
-            if (readyS != o.readyS) {
-                return readyS < o.readyS;
-            }
-            if (participant != o.participant) {
-                return participant < o.participant;
-            }
-            if (microBatch != o.microBatch) {
-                return microBatch < o.microBatch;
-            }
-            return stage > o.stage;
         }
+        stepCache.put(key, all);
+        return all;
     }
 
-    /** Simulates the iterations. */
+    private final java.util.Map<List<Object>, int[]> stepCache = new java.util.HashMap<>();
+
+    /** Whether {@link #simulate()} lists every task in its result (default true; off saves time and memory). */
+    public PipelineSimulator recordTasks(boolean on) {
+        recordTasks = on;
+        return this;
+    }
+
+    /**
+     * Stops the simulation once simulated time passes {@code seconds}: the result then has an infinite
+     * makespan (for searches that only need to know whether a plan beats a given time).
+     */
+    public PipelineSimulator horizon(double seconds) {
+        if (!(seconds > 0)) {
+            throw new IllegalArgumentException("horizon must be > 0 s, got " + seconds);
+        }
+        horizonS = seconds;
+        return this;
+    }
+
+    /**
+     * Stops the simulation once simulated time passes {@code seconds} while {@code participant} still has
+     * compute tasks to run on its first stage's processor (an owner that cannot be done by then): the result
+     * then has an infinite makespan.
+     */
+    public PipelineSimulator deadline(int participant, double seconds) {
+        if (participant < 0 || participant >= participants.size()) {
+            throw new IllegalArgumentException("no participant " + participant + " among " + participants.size());
+        }
+        if (deadlineS.length < participants.size()) {
+            int old = deadlineS.length;
+            deadlineS = Arrays.copyOf(deadlineS, participants.size());
+            Arrays.fill(deadlineS, old, deadlineS.length, Double.POSITIVE_INFINITY);
+        }
+        deadlineS[participant] = seconds;
+        return this;
+    }
+
+    /**
+     * Simulates the iterations. Each event costs O(log tasks): a resource keeps its ready tasks in a heap
+     * ordered as the runtime picks them; task ends wait in a heap of times; with shared cores, compute tasks
+     * progress in virtual time v (dv/dt = rate) and end when v reaches their start's v plus their work.
+     */
     public Result simulate() {
-        int np = participants.size();
-        int nr = resources.size();
-        double[] busy = new double[nr];
-        double[] lastEnd = new double[nr];
-        List<Task> done = new ArrayList<>();
-        int[][] next = new int[np][];
-        boolean[][] queued = new boolean[np][];
-        double[][] stageFree = new double[np][];
-        double[][][] actArrive = new double[np][][];
-        double[][][] gradArrive = new double[np][][];
-        for (int p = 0; p < np; p++) {
-            Participant q = participants.get(p);
-            int ns = q.stages.length;
-            next[p] = new int[ns];
-            queued[p] = new boolean[ns];
-            stageFree[p] = new double[ns];
-            actArrive[p] = new double[ns][q.microBatches * q.iterations];
-            gradArrive[p] = new double[ns][q.microBatches * q.iterations];
-            for (double[] a : actArrive[p]) {
-                Arrays.fill(a, Double.NaN);
-            }
-            for (double[] g : gradArrive[p]) {
-                Arrays.fill(g, Double.NaN);
-            }
-        }
-        List<List<Job>> waiting = new ArrayList<>(nr);
-        for (int r = 0; r < nr; r++) {
-            waiting.add(new ArrayList<>());
-        }
-        Job[] running = new Job[nr];
-        for (int p = 0; p < np; p++) {
-            for (int s = 0; s < participants.get(p).stages.length; s++) {
-                offerCompute(waiting, queued, p, s, next, stageFree, actArrive, gradArrive);
-            }
-        }
-        double now = 0;
-        while (true) {
-            // start what can start now
-            for (int r = 0; r < nr; r++) {
-                if (running[r] != null || waiting.get(r).isEmpty()) {
-                    continue;
+        return new Engine().run();
+    }
+
+    /** One simulation's state, in primitive arrays indexed by task id. */
+    private final class Engine {
+        final int np = participants.size();
+        final int nr = resources.size();
+        // tasks
+        int count;
+        int[] jp;
+        int[] js;
+        int[] jmb;
+        int[] jkind;
+        int[] jres;
+        int[] jprio; // 0 runs before 1 whenever both are ready
+        double[] jready;
+        double[] jwork; // core-seconds of work (compute) or the fixed duration (link)
+        double[] jslow;
+        double[] jstart;
+        double[] jend;
+        double[] jvEnd; // virtual time at which the compute phase ends (shared cores)
+        // resources
+        final int[] running;
+        final int[][] ready; // per resource: a heap of ready task ids
+        final int[] readySize;
+        final int[][] pending; // per resource: tasks whose input arrives later
+        final int[] pendingSize;
+        final boolean[] dirty;
+        final int[] dirtyList;
+        int dirtyCount;
+        // events: task ends (id >= 0) and wake-ups of a resource r (id = -1 - r)
+        double[] evTime = new double[64];
+        int[] evId = new int[64];
+        int evSize;
+        // compute tasks in their compute phase under shared cores, a heap by jvEnd
+        int[] active = new int[16];
+        int activeSize;
+        double virtualS;
+        // participants
+        final int[][] next = new int[np][];
+        final boolean[][] queued = new boolean[np][];
+        final double[][] stageFree = new double[np][];
+        final double[][][] actArrive = new double[np][][];
+        final double[][][] gradArrive = new double[np][][];
+        final double[][] lastStep = new double[np][];
+        final double[] busy;
+        final double[] lastEnd;
+        final List<Task> done = new ArrayList<>();
+        final int[] firstLeft; // per participant: compute tasks left on its first stage's processor
+        double stopS; // the horizon, or the earliest deadline of a participant not done on its first processor
+        double now;
+        double makespan;
+        int[] finishing = new int[16];
+
+        Engine() {
+            int total = 0;
+            for (int p = 0; p < np; p++) {
+                Participant q = participants.get(p);
+                int ns = q.stages.length;
+                int mbs = q.microBatches * q.iterations;
+                next[p] = new int[ns];
+                queued[p] = new boolean[ns];
+                stageFree[p] = new double[ns];
+                lastStep[p] = new double[ns];
+                actArrive[p] = new double[ns][mbs];
+                gradArrive[p] = new double[ns][mbs];
+                for (int s = 0; s < ns; s++) {
+                    Arrays.fill(actArrive[p][s], Double.NaN);
+                    Arrays.fill(gradArrive[p][s], Double.NaN);
+                    total += q.order[s].length;
                 }
-                Job best = null;
-                for (Job j : waiting.get(r)) {
-                    if (j.readyS <= now + EPS && (best == null || j.before(best))) {
-                        best = j;
+                total += 2 * (ns - 1) * mbs;
+            }
+            firstLeft = new int[np];
+            for (int p = 0; p < np; p++) {
+                Participant q = participants.get(p);
+                for (int s = 0; s < q.stages.length; s++) {
+                    if (q.stages[s].resource == q.stages[0].resource) {
+                        firstLeft[p] += q.order[s].length;
                     }
                 }
-                if (best != null) {
-                    waiting.get(r).remove(best);
-                    best.startS = now;
-                    if (!best.cpu) {
-                        best.endS = now + best.remainingS;
-                    } else if (best.remainingS <= 0) {
-                        best.cpuEndS = now;
-                        best.endS = now;
+            }
+            stopS = earliestStop();
+            int cap = Math.max(total, 1);
+            jp = new int[cap];
+            js = new int[cap];
+            jmb = new int[cap];
+            jkind = new int[cap];
+            jres = new int[cap];
+            jprio = new int[cap];
+            jready = new double[cap];
+            jwork = new double[cap];
+            jslow = new double[cap];
+            jstart = new double[cap];
+            jend = new double[cap];
+            jvEnd = new double[cap];
+            running = new int[nr];
+            Arrays.fill(running, -1);
+            ready = new int[nr][8];
+            readySize = new int[nr];
+            pending = new int[nr][4];
+            pendingSize = new int[nr];
+            dirty = new boolean[nr];
+            dirtyList = new int[nr];
+            busy = new double[nr];
+            lastEnd = new double[nr];
+        }
+
+        Result run() {
+            for (int p = 0; p < np; p++) {
+                for (int s = 0; s < participants.get(p).stages.length; s++) {
+                    offerCompute(p, s);
+                }
+            }
+            boolean stopped = false;
+            while (true) {
+                // start what can start now on the resources whose state changed
+                for (int i = 0; i < dirtyCount; i++) {
+                    int r = dirtyList[i];
+                    dirty[r] = false;
+                    if (running[r] < 0) {
+                        startNext(r);
                     }
-                    running[r] = best;
+                }
+                dirtyCount = 0;
+                // the next event: a task's (phase) end, or a waiting task becoming ready on a free resource
+                double rate = cores > 0 ? Math.min(1.0, cores / (background + activeSize)) : 1.0;
+                double nextS = evSize > 0 ? evTime[0] : Double.POSITIVE_INFINITY;
+                if (activeSize > 0) {
+                    nextS = Math.min(nextS, now + (jvEnd[active[0]] - virtualS) / rate);
+                }
+                if (nextS == Double.POSITIVE_INFINITY) {
+                    break;
+                }
+                if (nextS > stopS) {
+                    stopped = true;
+                    break;
+                }
+                double dt = nextS - now;
+                now = nextS;
+                virtualS += dt * rate;
+                double tol = EPS * Math.max(1, now);
+                int nf = 0;
+                while (activeSize > 0 && jvEnd[active[0]] - virtualS <= tol) {
+                    int j = popActive();
+                    double end = jstart[j] + (now - jstart[j]) * jslow[j];
+                    jend[j] = end;
+                    if (end <= now + tol) {
+                        nf = addFinishing(nf, j);
+                    } else {
+                        pushEvent(end, j);
+                    }
+                }
+                while (evSize > 0 && evTime[0] <= now + tol) {
+                    int id = evId[0];
+                    popEvent();
+                    if (id >= 0) {
+                        nf = addFinishing(nf, id);
+                    } else {
+                        markDirty(-1 - id);
+                    }
+                }
+                // finish in resource order, as the tasks list shows them
+                for (int i = 1; i < nf; i++) {
+                    int j = finishing[i];
+                    int k = i - 1;
+                    while (k >= 0 && jres[finishing[k]] > jres[j]) {
+                        finishing[k + 1] = finishing[k];
+                        k--;
+                    }
+                    finishing[k + 1] = j;
+                }
+                for (int i = 0; i < nf; i++) {
+                    finish(finishing[i]);
                 }
             }
-            // the next event: a task's phase ends, or a waiting task becomes ready on a free resource
-            int active = 0;
-            for (Job j : running) {
-                if (j != null && j.cpu && Double.isNaN(j.cpuEndS)) {
-                    active++;
+            if (!stopped) {
+                for (int p = 0; p < np; p++) {
+                    for (int s = 0; s < next[p].length; s++) {
+                        if (next[p][s] != participants.get(p).order[s].length) {
+                            throw new IllegalStateException("schedule deadlocked at participant " + p + " stage " + s);
+                        }
+                    }
                 }
             }
-            double rate = cores > 0 ? Math.min(1.0, cores / (background + active)) : 1.0;
-            double nextS = Double.POSITIVE_INFINITY;
-            boolean any = false;
-            for (int r = 0; r < nr; r++) {
-                Job j = running[r];
-                if (j != null) {
-                    any = true;
-                    nextS = Math.min(nextS, j.cpu && Double.isNaN(j.cpuEndS) ? now + j.remainingS / rate : j.endS);
+            return new Result(stopped ? Double.POSITIVE_INFINITY : makespan, busy, lastEnd, lastStep,
+                    recordTasks ? List.copyOf(done) : List.of());
+        }
+
+        private double earliestStop() {
+            double t = horizonS;
+            for (int p = 0; p < deadlineS.length; p++) {
+                if (firstLeft[p] > 0) {
+                    t = Math.min(t, deadlineS[p]);
+                }
+            }
+            return t;
+        }
+
+        private int addFinishing(int nf, int j) {
+            if (nf == finishing.length) {
+                finishing = Arrays.copyOf(finishing, 2 * nf);
+            }
+            finishing[nf] = j;
+            return nf + 1;
+        }
+
+        private void markDirty(int r) {
+            if (!dirty[r]) {
+                dirty[r] = true;
+                dirtyList[dirtyCount++] = r;
+            }
+        }
+
+        /** Starts, on free resource r, the first of its ready tasks; or asks to be woken when one gets ready. */
+        private void startNext(int r) {
+            int[] pend = pending[r];
+            double wake = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < pendingSize[r]; ) {
+                int j = pend[i];
+                if (jready[j] <= now + EPS) {
+                    pend[i] = pend[--pendingSize[r]];
+                    pushReady(r, j);
                 } else {
-                    for (Job w : waiting.get(r)) {
-                        any = true;
-                        nextS = Math.min(nextS, w.readyS);
-                    }
+                    wake = Math.min(wake, jready[j]);
+                    i++;
                 }
             }
-            if (!any) {
-                break;
+            if (readySize[r] == 0) {
+                if (wake < Double.POSITIVE_INFINITY) {
+                    pushEvent(wake, -1 - r);
+                }
+                return;
             }
-            double dt = nextS - now;
-            now = nextS;
-            // advance every task to the event and finish what ended
-            for (int r = 0; r < nr; r++) {
-                Job j = running[r];
-                if (j == null) {
-                    continue;
-                }
-                if (j.cpu && Double.isNaN(j.cpuEndS)) {
-                    j.remainingS -= dt * rate;
-                    if (j.remainingS <= EPS * Math.max(1, now)) {
-                        j.cpuEndS = now;
-                        j.endS = j.startS + (now - j.startS) * j.slowdown;
-                    }
-                }
-                if (!Double.isNaN(j.endS) && j.endS <= now + EPS * Math.max(1, now)) {
-                    running[r] = null;
-                    finish(j, now, waiting, queued, next, stageFree, actArrive, gradArrive, busy, lastEnd, done);
-                }
+            int j = popReady(r);
+            running[r] = j;
+            jstart[j] = now;
+            if (jkind[j] >= ACT) {
+                jend[j] = now + jwork[j];
+                pushEvent(jend[j], j);
+            } else if (jwork[j] <= 0) {
+                jend[j] = now;
+                pushEvent(now, j);
+            } else if (cores == 0) {
+                double cpuEnd = now + jwork[j];
+                jend[j] = now + (cpuEnd - now) * jslow[j];
+                pushEvent(jend[j], j);
+            } else {
+                jvEnd[j] = virtualS + jwork[j];
+                pushActive(j);
             }
         }
-        double makespan = 0;
-        for (Task t : done) {
-            makespan = Math.max(makespan, t.endS);
-        }
-        for (int p = 0; p < np; p++) {
-            for (int s = 0; s < next[p].length; s++) {
-                if (next[p][s] != participants.get(p).order.get(s).size()) {
-                    throw new IllegalStateException("schedule deadlocked at participant " + p + " stage " + s);
-                }
-            }
-        }
-        return new Result(makespan, busy, lastEnd, List.copyOf(done));
-    }
 
-    private void finish(Job j, double now, List<List<Job>> waiting, boolean[][] queued, int[][] next,
-            double[][] stageFree, double[][][] actArrive, double[][][] gradArrive, double[] busy, double[] lastEnd,
-            List<Task> done) {
-        double end = j.endS;
-        busy[j.resource] += end - j.startS;
-        lastEnd[j.resource] = Math.max(lastEnd[j.resource], end);
-        done.add(new Task(j.participant, j.stage, j.microBatch, j.kind, j.resource, j.startS, end));
-        Participant q = participants.get(j.participant);
-        int p = j.participant;
-        switch (j.kind) {
-            case 'a' -> {
-                actArrive[p][j.stage + 1][j.microBatch] = end + q.links[j.stage].delayS;
-                offerCompute(waiting, queued, p, j.stage + 1, next, stageFree, actArrive, gradArrive);
+        private void finish(int j) {
+            double end = jend[j];
+            int r = jres[j];
+            running[r] = -1;
+            markDirty(r);
+            busy[r] += end - jstart[j];
+            lastEnd[r] = Math.max(lastEnd[r], end);
+            makespan = Math.max(makespan, end);
+            int p = jp[j];
+            int s = js[j];
+            int mb = jmb[j];
+            if (recordTasks) {
+                done.add(new Task(p, s, mb, KIND_CHAR[jkind[j]], r, jstart[j], end));
             }
-            case 'g' -> {
-                gradArrive[p][j.stage - 1][j.microBatch] = end + q.links[j.stage - 1].delayS;
-                offerCompute(waiting, queued, p, j.stage - 1, next, stageFree, actArrive, gradArrive);
-            }
-            default -> {
-                queued[p][j.stage] = false;
-                next[p][j.stage]++;
-                stageFree[p][j.stage] = end;
-                if (j.kind == 'F' && j.stage + 1 < q.stages.length) {
-                    LinkCost l = q.links[j.stage];
-                    waiting.get(l.upResource).add(new Job(p, j.stage, j.microBatch, 'a', l.upResource, end, 1, false,
-                            l.forwardS, 1));
-                } else if (j.kind == 'B' && j.stage > 0) {
-                    LinkCost l = q.links[j.stage - 1];
-                    waiting.get(l.downResource).add(new Job(p, j.stage, j.microBatch, 'g', l.downResource, end, 1, false,
-                            l.backwardS, 1));
+            Participant q = participants.get(p);
+            switch (jkind[j]) {
+                case ACT -> {
+                    actArrive[p][s + 1][mb] = end + q.links[s].delayS;
+                    offerCompute(p, s + 1);
                 }
-                offerCompute(waiting, queued, p, j.stage, next, stageFree, actArrive, gradArrive);
+                case GRAD -> {
+                    gradArrive[p][s - 1][mb] = end + q.links[s - 1].delayS;
+                    offerCompute(p, s - 1);
+                }
+                default -> {
+                    if (q.stages[s].resource == q.stages[0].resource && --firstLeft[p] == 0 && p < deadlineS.length) {
+                        stopS = earliestStop();
+                    }
+                    queued[p][s] = false;
+                    next[p][s]++;
+                    stageFree[p][s] = end;
+                    if (jkind[j] == S) {
+                        lastStep[p][s] = Math.max(lastStep[p][s], end);
+                    } else if (jkind[j] == F && s + 1 < q.stages.length) {
+                        LinkCost l = q.links[s];
+                        add(p, s, mb, ACT, l.upResource, end, 1, l.forwardS, 1);
+                    } else if (jkind[j] == B && s > 0) {
+                        LinkCost l = q.links[s - 1];
+                        add(p, s, mb, GRAD, l.downResource, end, 1, l.backwardS, 1);
+                    }
+                    offerCompute(p, s);
+                }
             }
         }
-    }
 
-    /** Queues the next compute step of (p, s) if its input has arrived and it is not already queued. */
-    private void offerCompute(List<List<Job>> waiting, boolean[][] queued, int p, int s, int[][] next,
-            double[][] stageFree, double[][][] actArrive, double[][][] gradArrive) {
-        Participant q = participants.get(p);
-        List<Instruction> order = q.order.get(s);
-        int i = next[p][s];
-        if (i >= order.size() || queued[p][s]) {
-            return;
-        }
-        StageCost cost = q.stages[s];
-        boolean last = s == q.stages.length - 1;
-        // an owner's tail (a last stage sharing the first stage's processor) goes first, as a loss stage's
-        // backward and every optimizer step do on a hop
-        boolean tail = last && s > 0 && q.stages[0].resource == cost.resource;
-        Instruction in = order.get(i);
-        double ready = stageFree[p][s];
-        Job job;
-        if (in instanceof Instruction.Forward f) {
-            if (s > 0) {
-                double a = actArrive[p][s][f.microBatch()];
-                if (Double.isNaN(a)) {
-                    return;
-                }
-                ready = Math.max(ready, a);
+        /** Queues the next compute step of (p, s) if its input has arrived and it is not already queued. */
+        private void offerCompute(int p, int s) {
+            Participant q = participants.get(p);
+            int[] order = q.order[s];
+            int i = next[p][s];
+            if (i >= order.length || queued[p][s]) {
+                return;
             }
-            job = new Job(p, s, f.microBatch(), 'F', cost.resource, ready, tail ? 0 : 1, true, cost.forwardS,
-                    cost.slowdown);
-        } else if (in instanceof Instruction.Backward b) {
-            if (!last) {
-                double g = gradArrive[p][s][b.microBatch()];
-                if (Double.isNaN(g)) {
-                    return;
+            StageCost cost = q.stages[s];
+            boolean last = s == q.stages.length - 1;
+            // an owner's tail (a last stage sharing the first stage's processor) goes first, as a loss stage's
+            // backward and every optimizer step do on a hop
+            boolean tail = last && s > 0 && q.stages[0].resource == cost.resource;
+            int code = order[i];
+            int kind = code & 3;
+            int mb = (code >> 2) - 1;
+            double readyS = stageFree[p][s];
+            if (kind == F) {
+                if (s > 0) {
+                    double a = actArrive[p][s][mb];
+                    if (Double.isNaN(a)) {
+                        return;
+                    }
+                    readyS = Math.max(readyS, a);
                 }
-                ready = Math.max(ready, g);
+                add(p, s, mb, F, cost.resource, readyS, tail ? 0 : 1, cost.forwardS, cost.slowdown);
+            } else if (kind == B) {
+                if (!last) {
+                    double g = gradArrive[p][s][mb];
+                    if (Double.isNaN(g)) {
+                        return;
+                    }
+                    readyS = Math.max(readyS, g);
+                }
+                add(p, s, mb, B, cost.resource, readyS, last ? 0 : 1, cost.backwardS, cost.slowdown);
+            } else {
+                add(p, s, -1, S, cost.resource, readyS, 0, cost.stepS, cost.slowdown);
             }
-            job = new Job(p, s, b.microBatch(), 'B', cost.resource, ready, last ? 0 : 1, true, cost.backwardS,
-                    cost.slowdown);
-        } else {
-            job = new Job(p, s, -1, 'S', cost.resource, ready, 0, true, cost.stepS, cost.slowdown);
+            queued[p][s] = true;
         }
-        queued[p][s] = true;
-        waiting.get(cost.resource).add(job);
+
+        private void add(int p, int s, int mb, int kind, int r, double readyS, int prio, double work, double slow) {
+            int j = count++;
+            jp[j] = p;
+            js[j] = s;
+            jmb[j] = mb;
+            jkind[j] = kind;
+            jres[j] = r;
+            jready[j] = readyS;
+            jprio[j] = prio;
+            jwork[j] = work;
+            jslow[j] = slow;
+            if (readyS <= now + EPS) {
+                pushReady(r, j);
+            } else {
+                if (pendingSize[r] == pending[r].length) {
+                    pending[r] = Arrays.copyOf(pending[r], 2 * pendingSize[r]);
+                }
+                pending[r][pendingSize[r]++] = j;
+            }
+            if (running[r] < 0) {
+                markDirty(r);
+            }
+        }
+
+        /** Whether task a runs before task b when both are ready on one resource. */
+        private boolean before(int a, int b) {
+            if (jprio[a] != jprio[b]) {
+                return jprio[a] < jprio[b];
+            }
+            if (jready[a] != jready[b]) {
+                return jready[a] < jready[b];
+            }
+            if (jp[a] != jp[b]) {
+                return jp[a] < jp[b];
+            }
+            if (jmb[a] != jmb[b]) {
+                return jmb[a] < jmb[b];
+            }
+            return js[a] > js[b];
+        }
+
+        private void pushReady(int r, int j) {
+            int n = readySize[r]++;
+            if (n == ready[r].length) {
+                ready[r] = Arrays.copyOf(ready[r], 2 * n);
+            }
+            int[] h = ready[r];
+            while (n > 0) {
+                int parent = (n - 1) >> 1;
+                if (!before(j, h[parent])) {
+                    break;
+                }
+                h[n] = h[parent];
+                n = parent;
+            }
+            h[n] = j;
+        }
+
+        private int popReady(int r) {
+            int[] h = ready[r];
+            int top = h[0];
+            int n = --readySize[r];
+            int x = h[n];
+            int i = 0;
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= n) {
+                    break;
+                }
+                if (c + 1 < n && before(h[c + 1], h[c])) {
+                    c++;
+                }
+                if (!before(h[c], x)) {
+                    break;
+                }
+                h[i] = h[c];
+                i = c;
+            }
+            h[i] = x;
+            return top;
+        }
+
+        private void pushEvent(double t, int id) {
+            int n = evSize++;
+            if (n == evTime.length) {
+                evTime = Arrays.copyOf(evTime, 2 * n);
+                evId = Arrays.copyOf(evId, 2 * n);
+            }
+            while (n > 0) {
+                int parent = (n - 1) >> 1;
+                if (evTime[parent] <= t) {
+                    break;
+                }
+                evTime[n] = evTime[parent];
+                evId[n] = evId[parent];
+                n = parent;
+            }
+            evTime[n] = t;
+            evId[n] = id;
+        }
+
+        private void popEvent() {
+            int n = --evSize;
+            double t = evTime[n];
+            int id = evId[n];
+            int i = 0;
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= n) {
+                    break;
+                }
+                if (c + 1 < n && evTime[c + 1] < evTime[c]) {
+                    c++;
+                }
+                if (evTime[c] >= t) {
+                    break;
+                }
+                evTime[i] = evTime[c];
+                evId[i] = evId[c];
+                i = c;
+            }
+            evTime[i] = t;
+            evId[i] = id;
+        }
+
+        private void pushActive(int j) {
+            int n = activeSize++;
+            if (n == active.length) {
+                active = Arrays.copyOf(active, 2 * n);
+            }
+            double v = jvEnd[j];
+            while (n > 0) {
+                int parent = (n - 1) >> 1;
+                if (jvEnd[active[parent]] <= v) {
+                    break;
+                }
+                active[n] = active[parent];
+                n = parent;
+            }
+            active[n] = j;
+        }
+
+        private int popActive() {
+            int top = active[0];
+            int n = --activeSize;
+            int x = active[n];
+            double v = jvEnd[x];
+            int i = 0;
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= n) {
+                    break;
+                }
+                if (c + 1 < n && jvEnd[active[c + 1]] < jvEnd[active[c]]) {
+                    c++;
+                }
+                if (jvEnd[active[c]] >= v) {
+                    break;
+                }
+                active[i] = active[c];
+                i = c;
+            }
+            active[i] = x;
+            return top;
+        }
     }
 }

@@ -13,10 +13,13 @@ import java.util.List;
 /**
  * Chooses hops, cut points and the micro-batch count for a {@link TuningProblem}. Every contiguous
  * partition and micro-batch count is a candidate; those that break a compute node's memory cap are dropped;
- * the rest are ordered by a cheap lower bound (the busiest resource's work, and all compute over the shared
- * cores, which no schedule beats) and simulated in that order with {@link PipelineSimulator}, stopping as
- * soon as the next lower bound is no better than the best simulated plan: the result is the same as
- * simulating all of them.
+ * the rest are ordered by a cheap lower bound (the busiest resource's work, all compute over the shared
+ * cores, each pipeline's fill and drain, and, when whole rounds are simulated, the round's end: the last
+ * owner's weights up, the average, the slowest download) and simulated in that order with
+ * {@link PipelineSimulator}, stopping as soon as the next lower bound is no better than the last runner-up:
+ * the result is the same as simulating all of them (ties go to the first in enumeration order, as there).
+ * A few plans guessed best are simulated first, so that the runner-up is good early; a simulation stops as
+ * soon as an owner still computing has passed the time by which it would have to finish to beat it.
  *
  * <p>A prediction is one round's time divided by its iterations: the simulated iterations back to back
  * (consecutive mini-batches overlap on the pipeline), then the round-end aggregation (owners' parts up to the
@@ -27,6 +30,12 @@ public final class PlanSearch {
 
     /** Iterations simulated at most; longer rounds grow by the last simulated iteration's time. */
     static final int SIMULATED_ITERATIONS = 3;
+
+    /** Plans simulated first, beside the runners-up kept, in the order of a guess of their time. */
+    static final int SEEDS = 4;
+
+    /** Threads that simulate plans at once, at most (fewer on fewer processors). */
+    static final int MAX_THREADS = 8;
 
     /** The chosen plan, the next best ones, and how much work the search did. */
     public record Result(Candidate best, List<Candidate> alternatives, int candidates, int simulated,
@@ -43,9 +52,57 @@ public final class PlanSearch {
     private final double[] step;
     private final long[] params;
     private final long[] acts;
+    // owners with the same batch, slowdown, compute factor and links: their class, one spec per class
+    private final int[] ownerClass;
+    private final OwnerSpec[] classSpec;
+    private final double[] classFactor;
+    private final long totalBatch;
+    // per class, the current candidate's per-stage terms that are summed over owners
+    private final double[][] classHop;
+    private final double[][] classCpu;
+    private final double[][] classLink;
+    private final double[][] classWork;
+    // the current class's per-stage forward, backward, activation and gradient terms, computed once
+    private final double[] scratchF;
+    private final double[] scratchB;
+    private final double[] scratchA;
+    private final double[] scratchG;
 
     public PlanSearch(TuningProblem problem) {
         this.problem = problem;
+        int np = problem.owners().size();
+        ownerClass = new int[np];
+        List<OwnerSpec> specs = new ArrayList<>();
+        List<Double> factors = new ArrayList<>();
+        long batches = 0;
+        for (int p = 0; p < np; p++) {
+            OwnerSpec o = problem.owners().get(p);
+            batches += o.batch();
+            int c = 0;
+            while (c < specs.size() && !(sameOwner(specs.get(c), o) && factors.get(c) == problem.ownerFactor(p))) {
+                c++;
+            }
+            if (c == specs.size()) {
+                specs.add(o);
+                factors.add(problem.ownerFactor(p));
+            }
+            ownerClass[p] = c;
+        }
+        totalBatch = batches;
+        classSpec = specs.toArray(new OwnerSpec[0]);
+        classFactor = new double[classSpec.length];
+        for (int c = 0; c < classFactor.length; c++) {
+            classFactor[c] = factors.get(c);
+        }
+        int maxStages = problem.maxHops() + 2;
+        classHop = new double[classSpec.length][maxStages];
+        classCpu = new double[classSpec.length][maxStages];
+        classLink = new double[classSpec.length][2 * maxStages];
+        classWork = new double[classSpec.length][maxStages];
+        scratchF = new double[maxStages];
+        scratchB = new double[maxStages];
+        scratchA = new double[maxStages];
+        scratchG = new double[maxStages];
         this.rt = problem.runtime();
         this.n = problem.blocks().size();
         fwd = new double[n + 1];
@@ -69,7 +126,7 @@ public final class PlanSearch {
 
     /** Searches every candidate; keeps {@code alternatives} runners-up. */
     public Result search(int alternatives) {
-        List<Candidate> feasible = new ArrayList<>();
+        List<Ranked> feasible = new ArrayList<>();
         int[] counts = new int[2];
         enumerateAll(feasible, counts);
         if (feasible.isEmpty()) {
@@ -77,28 +134,99 @@ public final class PlanSearch {
                     + " bytes per compute node with " + problem.minHops() + ".." + problem.maxHops()
                     + " hops; allow more hops, fewer owners or a larger cap");
         }
-        feasible.sort(Comparator.comparingDouble(Candidate::lowerBoundS));
-        List<Candidate> simulated = new ArrayList<>();
+        feasible.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
+        List<Ranked> simulated = new ArrayList<>();
         double[] top = new double[alternatives + 1]; // the best predictions so far, ascending
         java.util.Arrays.fill(top, Double.POSITIVE_INFINITY);
-        for (Candidate c : feasible) {
-            if (c.lowerBoundS() >= top[alternatives]) {
-                break; // neither the best nor a runner-up can come after this
-            }
-            Candidate s = simulate(c);
-            simulated.add(s);
-            double v = s.predictedIterationS();
-            for (int i = 0; i < top.length; i++) {
-                if (v < top[i]) {
-                    System.arraycopy(top, i, top, i + 1, top.length - i - 1);
-                    top[i] = v;
-                    break;
-                }
+        // first the plans guessed best, so that the limit below is tight early; then in bound order
+        List<Ranked> order = new ArrayList<>(feasible);
+        order.sort(Comparator.comparingDouble(Ranked::guess).thenComparingInt(Ranked::index));
+        int seeds = Math.min(order.size(), alternatives + 1 + SEEDS);
+        boolean[] seeded = new boolean[counts[0]];
+        order = new ArrayList<>(order.subList(0, seeds));
+        for (Ranked c : order) {
+            seeded[c.index()] = true;
+        }
+        for (Ranked c : feasible) {
+            if (!seeded[c.index()]) {
+                order.add(c);
             }
         }
-        simulated.sort(Comparator.comparingDouble(Candidate::predictedIterationS));
-        List<Candidate> alt = simulated.subList(1, Math.min(simulated.size(), alternatives + 1));
-        return new Result(simulated.get(0), List.copyOf(alt), counts[0], simulated.size(), counts[1]);
+        // in batches over the processors: a batch is what is still worth simulating when it starts, each of its
+        // simulations limited by the last runner-up then; the batch's results then update the runners-up in order
+        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS));
+        java.util.concurrent.ExecutorService pool = threads > 1
+                ? java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+                    Thread t = new Thread(r, "plan-search");
+                    t.setDaemon(true);
+                    return t;
+                })
+                : null;
+        try {
+            int next = 0;
+            while (next < order.size()) {
+                List<Ranked> batch = new ArrayList<>();
+                while (next < order.size() && batch.size() < (next < seeds ? seeds : 2 * threads)) {
+                    Ranked c = order.get(next);
+                    if (next >= seeds && c.key() >= top[alternatives]) {
+                        next = order.size(); // neither the best nor a runner-up can come after this
+                        break;
+                    }
+                    batch.add(c);
+                    next++;
+                }
+                Candidate[] done = simulateAll(batch, top[alternatives], pool);
+                for (int b = 0; b < done.length; b++) {
+                    Candidate s = done[b];
+                    simulated.add(new Ranked(s, s.predictedIterationS(), batch.get(b).index(), batch.get(b).guess()));
+                    double v = s.predictedIterationS();
+                    for (int i = 0; i < top.length; i++) {
+                        if (v < top[i]) {
+                            System.arraycopy(top, i, top, i + 1, top.length - i - 1);
+                            top[i] = v;
+                            break;
+                        }
+                    }
+                }
+            }
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+        // ties in enumeration order, as simulating every candidate would order them
+        simulated.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
+        List<Candidate> alt = new ArrayList<>();
+        for (int i = 1; i < Math.min(simulated.size(), alternatives + 1); i++) {
+            alt.add(simulated.get(i).candidate());
+        }
+        return new Result(simulated.get(0).candidate(), List.copyOf(alt), counts[0], simulated.size(), counts[1]);
+    }
+
+    /** Simulates a batch, on the pool's threads when there is one, each limited by {@code limitS}. */
+    private Candidate[] simulateAll(List<Ranked> batch, double limitS, java.util.concurrent.ExecutorService pool) {
+        Candidate[] out = new Candidate[batch.size()];
+        if (pool == null || batch.size() == 1) {
+            for (int b = 0; b < out.length; b++) {
+                out[b] = simulate(batch.get(b).candidate(), limitS);
+            }
+            return out;
+        }
+        List<java.util.concurrent.Future<Candidate>> futures = new ArrayList<>();
+        for (Ranked c : batch) {
+            futures.add(pool.submit(() -> simulate(c.candidate(), limitS)));
+        }
+        try {
+            for (int b = 0; b < out.length; b++) {
+                out[b] = futures.get(b).get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("plan search interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("simulating a plan failed: " + e.getCause(), e.getCause());
+        }
+        return out;
     }
 
     /** The prediction for one given plan: {@code hops}, {@code cuts} and {@code microBatches}. */
@@ -113,17 +241,17 @@ public final class PlanSearch {
 
     /** Simulates every candidate (for tests of the pruning against brute force). */
     public List<Candidate> simulateAll() {
-        List<Candidate> all = new ArrayList<>();
+        List<Ranked> all = new ArrayList<>();
         enumerateAll(all, new int[2]);
         List<Candidate> out = new ArrayList<>();
-        for (Candidate c : all) {
-            out.add(simulate(c));
+        for (Ranked c : all) {
+            out.add(simulate(c.candidate()));
         }
         out.sort(Comparator.comparingDouble(Candidate::predictedIterationS));
         return out;
     }
 
-    private void enumerateAll(List<Candidate> out, int[] counts) {
+    private void enumerateAll(List<Ranked> out, int[] counts) {
         for (int hops = problem.minHops(); hops <= problem.maxHops(); hops++) {
             int cutCount = problem.mode() == Mode.U_SHAPED ? hops + 1 : hops;
             if (cutCount > n - 1) {
@@ -133,15 +261,15 @@ public final class PlanSearch {
         }
     }
 
-    private void enumerate(int[] cuts, int i, int from, int hops, List<Candidate> out, int[] counts) {
+    private void enumerate(int[] cuts, int i, int from, int hops, List<Ranked> out, int[] counts) {
         if (i == cuts.length) {
             for (int m : problem.microBatchChoices()) {
-                counts[0]++;
-                Candidate c = bound(hops, cuts.clone(), m);
-                if (problem.memoryCapBytes() > 0 && c.maxNodeMemoryBytes() > problem.memoryCapBytes()) {
+                int index = counts[0]++;
+                // memory first: a plan over the cap needs no bound
+                if (problem.memoryCapBytes() > 0 && overCap(hops, cuts, m)) {
                     counts[1]++;
                 } else {
-                    out.add(c);
+                    out.add(bound(hops, cuts.clone(), m, index));
                 }
             }
             return;
@@ -167,6 +295,11 @@ public final class PlanSearch {
 
     private boolean ownerStage(int stages, int s) {
         return s == 0 || (problem.mode() == Mode.U_SHAPED && s == stages - 1);
+    }
+
+    private static boolean sameOwner(OwnerSpec a, OwnerSpec b) {
+        return a.batch() == b.batch() && a.slowdown() == b.slowdown() && a.uplink().equals(b.uplink())
+                && a.downlink().equals(b.downlink());
     }
 
     private static int micro(OwnerSpec o, int m) {
@@ -225,6 +358,15 @@ public final class PlanSearch {
 
     /** Lower bound (per iteration) and memory of a candidate, without simulating it. */
     private Candidate bound(int hops, int[] cuts, int m) {
+        return bound(hops, cuts, m, 0).candidate();
+    }
+
+    /**
+     * Lower bound (per iteration) and memory of a candidate, without simulating it, and the bound the search
+     * orders and prunes by. Owners of one class (same batch, slowdown, compute factor and links) have the
+     * same terms, computed once; the sums over owners still add every owner's term in owner order.
+     */
+    private Ranked bound(int hops, int[] cuts, int m, int index) {
         int stages = stages(hops);
         double[] hopBusy = new double[hops];
         double[] hopLinkBusy = new double[Math.max(hops - 1, 0) * 2];
@@ -240,12 +382,25 @@ public final class PlanSearch {
         // a compute task runs at most at rate min(1, cores / (background + 1)): alone beside the background
         double stretch = rt.cores() > 0 ? 1 / Math.min(1.0, rt.cores() / (rt.backgroundThreads() + 1)) : 1.0;
         int maxMicro = 1;
-        int p = 0;
-        for (OwnerSpec o : problem.owners()) {
+        int ipr = rt.iterationsPerRound();
+        long ownerParams = ownerParamBytes(cuts, stages);
+        double weights = ownerParams + rt.headerBytes();
+        double copy = rt.copyS(weights);
+        // the round end: the last owner's weights reach the coordinator, are averaged, and go down every downlink
+        double arrive = 0;
+        double leave = 0;
+        double slowestUpload = 0;
+        // per hop: the forward and backward work of all owners, and the least time from an owner's last backward
+        // on the hop to its weights' arrival at the coordinator
+        double[] hopWork = new double[hops];
+        double[] hopToCoordinator = new double[hops];
+        java.util.Arrays.fill(hopToCoordinator, Double.POSITIVE_INFINITY);
+        for (int c = 0; c < classSpec.length; c++) {
+            OwnerSpec o = classSpec[c];
             int mm = micro(o, m);
             double size = o.batch() / (double) mm;
             maxMicro = Math.max(maxMicro, (int) Math.ceil(size));
-            double of = problem.ownerFactor(p++);
+            double of = classFactor[c];
             double owner = 0;
             double up = 0;
             double down = 0;
@@ -254,15 +409,23 @@ public final class PlanSearch {
             double prefF = 0;
             double prefB = 0;
             double pipe = 0;
+            double upload = copy + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9;
+            slowestUpload = Math.max(slowestUpload, upload);
             for (int s = 0; s < stages; s++) {
                 if (!ownerStage(stages, s)) {
                     hopFill[s - 1] = Math.min(hopFill[s - 1], prefF);
                     hopDrain[s - 1] = Math.min(hopDrain[s - 1], prefB);
+                    hopToCoordinator[s - 1] = Math.min(hopToCoordinator[s - 1], prefB + upload);
                 }
                 double k = ownerStage(stages, s) ? of * o.slowdown() * stretch : problem.hopFactor() * stretch;
-                double f = k * forwardS(cuts, stages, s, size);
-                double b = k * backwardS(cuts, stages, s, size);
+                double fs = forwardS(cuts, stages, s, size);
+                double bs = backwardS(cuts, stages, s, size);
+                scratchF[s] = fs;
+                scratchB[s] = bs;
+                double f = k * fs;
+                double b = k * bs;
                 pipe = Math.max(pipe, prefF + mm * (f + b) + prefB);
+                classWork[c][s] = mm * (f + b);
                 prefF += f;
                 prefB += b;
                 if (s < stages - 1) {
@@ -278,27 +441,33 @@ public final class PlanSearch {
                         lf = problem.hopLink();
                         lb2 = problem.hopLink();
                     }
-                    double tf = transferS(lf, activationBytes(cuts, s, size));
-                    double tb = transferS(lb2, gradientBytes(cuts, s, size));
+                    double ab = activationBytes(cuts, s, size);
+                    double gb = gradientBytes(cuts, s, size);
+                    scratchA[s] = ab;
+                    scratchG[s] = gb;
+                    double tf = transferS(lf, ab);
+                    double tb = transferS(lb2, gb);
                     pipe = Math.max(pipe, prefF + mm * (tf + tb) + prefB);
                     prefF += tf + lf.delayNs() / 1e9;
                     prefB += tb + lb2.delayNs() / 1e9;
                 }
             }
             lb = Math.max(lb, pipe);
+            double[] hopAdd = classHop[c];
+            double[] cpuAdd = classCpu[c];
+            double[] linkAdd = classLink[c];
             for (int s = 0; s < stages; s++) {
-                double work = mm * (forwardS(cuts, stages, s, size) + backwardS(cuts, stages, s, size))
-                        + stepS(cuts, stages, s);
+                double work = mm * (scratchF[s] + scratchB[s]) + stepS(cuts, stages, s);
                 if (ownerStage(stages, s)) {
                     owner += work * of * o.slowdown() * stretch;
-                    cpu += work * of;
+                    cpuAdd[s] = work * of;
                 } else {
-                    hopBusy[s - 1] += work * problem.hopFactor() * stretch;
-                    cpu += work * problem.hopFactor();
+                    hopAdd[s] = work * problem.hopFactor() * stretch;
+                    cpuAdd[s] = work * problem.hopFactor();
                 }
                 if (s < stages - 1) {
-                    double aBytes = mm * activationBytes(cuts, s, size);
-                    double gBytes = mm * gradientBytes(cuts, s, size);
+                    double aBytes = mm * scratchA[s];
+                    double gBytes = mm * scratchG[s];
                     if (s == 0) {
                         up += transferS(o.uplink(), aBytes);
                         down += transferS(o.downlink(), gBytes);
@@ -306,18 +475,38 @@ public final class PlanSearch {
                         down += transferS(o.downlink(), aBytes);
                         up += transferS(o.uplink(), gBytes);
                     } else {
-                        hopLinkBusy[2 * (s - 1)] += transferS(problem.hopLink(), aBytes);
-                        hopLinkBusy[2 * (s - 1) + 1] += transferS(problem.hopLink(), gBytes);
+                        linkAdd[2 * (s - 1)] = transferS(problem.hopLink(), aBytes);
+                        linkAdd[2 * (s - 1) + 1] = transferS(problem.hopLink(), gBytes);
                     }
                 }
             }
             lb = Math.max(lb, Math.max(owner, Math.max(up, down)));
             // the round: the owner's iterations, then its parts' weights up to the coordinator and the average back
-            int ipr = rt.iterationsPerRound();
-            double weights = ownerParamBytes(cuts, stages) + rt.headerBytes();
             double exchange = transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9
                     + transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9;
             lb = Math.max(lb, (Math.max(pipe, ipr * owner) + exchange) / ipr);
+            // its last optimizer step ends after its pipeline and its processor's work, its uplink after its
+            // transfers: then its weights are copied and sent
+            double ready = Math.max(Math.max(pipe, ipr * owner), ipr * up);
+            arrive = Math.max(arrive, ready + copy + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9);
+            leave = Math.max(leave, transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9 + copy);
+        }
+        for (int p = 0; p < ownerClass.length; p++) {
+            int c = ownerClass[p];
+            double[] hopAdd = classHop[c];
+            double[] cpuAdd = classCpu[c];
+            double[] linkAdd = classLink[c];
+            for (int s = 0; s < stages; s++) {
+                if (!ownerStage(stages, s)) {
+                    hopBusy[s - 1] += hopAdd[s];
+                    hopWork[s - 1] += classWork[c][s];
+                }
+                cpu += cpuAdd[s];
+                if (s > 0 && s < stages - 1 && !(s == stages - 2 && problem.mode() == Mode.U_SHAPED)) {
+                    hopLinkBusy[2 * (s - 1)] += linkAdd[2 * (s - 1)];
+                    hopLinkBusy[2 * (s - 1) + 1] += linkAdd[2 * (s - 1) + 1];
+                }
+            }
         }
         for (int h = 0; h < hops; h++) {
             lb = Math.max(lb, hopFill[h] + hopBusy[h] + hopDrain[h]);
@@ -331,7 +520,44 @@ public final class PlanSearch {
         for (int h = 1; h <= hops; h++) {
             memory[h - 1] = hopMemoryBytes(cuts, stages, h, m, maxMicro);
         }
-        return new Candidate(hops, cuts, m, Double.NaN, lb, memory);
+        // when the whole round is simulated, its end is at least the round bound, and so is the prediction;
+        // a hair below it, so that rounding cannot prune a plan tied with the best
+        double key = lb;
+        double average = rt.averageS(ownerParams, problem.owners().size());
+        if (ipr <= SIMULATED_ITERATIONS) {
+            double round = arrive + average + leave;
+            // the owner whose backward is the last on hop h: after the hop's first input, all forwards and
+            // backwards on it, that owner's way back and its weights' upload
+            for (int h = 0; h < hops; h++) {
+                round = Math.max(round, hopFill[h] + ipr * hopWork[h] + hopToCoordinator[h] + average + leave);
+            }
+            key = Math.max(lb, round / ipr * (1 - 1e-12));
+        }
+        // a guess, not a bound: every owner waits for the busiest hop, then the slowest upload and download
+        double guess = lb;
+        for (int h = 0; h < hops; h++) {
+            guess = Math.max(guess, hopFill[h] + ipr * hopBusy[h] + hopDrain[h] + slowestUpload + average + leave);
+        }
+        return new Ranked(new Candidate(hops, cuts, m, Double.NaN, lb, memory), key, index, guess);
+    }
+
+    /** Whether some compute node of the plan needs more than the memory cap. */
+    private boolean overCap(int hops, int[] cuts, int m) {
+        int stages = stages(hops);
+        int maxMicro = 1;
+        for (OwnerSpec o : classSpec) {
+            maxMicro = Math.max(maxMicro, (int) Math.ceil(o.batch() / (double) micro(o, m)));
+        }
+        for (int h = 1; h <= hops; h++) {
+            if (hopMemoryBytes(cuts, stages, h, m, maxMicro) > problem.memoryCapBytes()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A candidate before simulation, the bound it is searched by, and its place in enumeration order. */
+    private record Ranked(Candidate candidate, double key, int index, double guess) {
     }
 
     /**
@@ -349,37 +575,46 @@ public final class PlanSearch {
         long perSlot = (long) maxMicro * (acts[b] - acts[a] + in);
         // received, not yet consumed: at worst every participant's whole mini-batch of activations (with labels)
         // and of output gradients at once; the receive pools keep their peak
-        long received = 0;
-        for (OwnerSpec o : problem.owners()) {
-            received += (long) o.batch() * (in + out + 4);
-        }
+        long received = totalBatch * (in + out + 4);
         return state * problem.owners().size() + slots * perSlot + received;
     }
 
     private int window(int m, int stages, int stage) {
-        int w = 1;
-        for (OwnerSpec o : problem.owners()) {
-            int mm = micro(o, m);
-            long key = ((long) mm << 32) | ((long) stages << 16) | stage;
-            Integer cached = windows.get(key);
-            if (cached == null) {
-                cached = problem.schedule().maxInFlight(mm, stages, stage);
-                windows.put(key, cached);
+        long key = ((long) m << 32) | ((long) stages << 16) | stage;
+        Integer cached = windows.get(key);
+        if (cached == null) {
+            int w = 1;
+            for (OwnerSpec o : classSpec) {
+                w = Math.max(w, problem.schedule().maxInFlight(micro(o, m), stages, stage));
             }
-            w = Math.max(w, cached);
+            cached = w;
+            windows.put(key, cached);
         }
-        return w;
+        return cached;
     }
 
     private final java.util.Map<Long, Integer> windows = new java.util.HashMap<>();
 
     /** The candidate with its iteration time predicted by simulating its pipeline and round end. */
     public Candidate simulate(Candidate c) {
+        return simulate(c, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #simulate(Candidate)}, but a candidate that cannot be predicted below {@code limitS} per
+     * iteration may come back with an infinite prediction: when the whole round is simulated (no
+     * extrapolation), its simulation stops once simulated time passes limitS times the round's iterations,
+     * as the round's end, and so the prediction, can only be later.
+     */
+    Candidate simulate(Candidate c, double limitS) {
         int rounds = rt.iterationsPerRound();
         int k = Math.min(rounds, SIMULATED_ITERATIONS);
-        double roundS = roundS(c, k);
+        // a hair above the limit, so that rounding cannot stop a plan that ties the limit
+        double horizonS = rounds == k && limitS < Double.POSITIVE_INFINITY
+                ? limitS * rounds * (1 + 1e-9) : Double.POSITIVE_INFINITY;
+        double roundS = roundS(c, k, horizonS);
         if (rounds > k) {
-            double perIteration = roundS - roundS(c, k - 1);
+            double perIteration = roundS - roundS(c, k - 1, Double.POSITIVE_INFINITY);
             roundS += (rounds - k) * perIteration;
         }
         double predicted = Math.max(roundS / rounds, c.lowerBoundS());
@@ -389,29 +624,37 @@ public final class PlanSearch {
     /** Each resource's predicted busy seconds per iteration (over the simulated iterations), by name. */
     public java.util.Map<String, Double> busyPerIteration(Candidate c) {
         int k = Math.min(rt.iterationsPerRound(), SIMULATED_ITERATIONS);
-        PipelineSimulator.Result r = simulation(c, k);
+        Simulation sim = simulation(c, k, Double.POSITIVE_INFINITY);
+        PipelineSimulator.Result r = sim.result();
         java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
-        List<String> names = lastSimulator.resourceNames();
+        List<String> names = sim.simulator().resourceNames();
         for (int i = 0; i < names.size(); i++) {
             m.put(names.get(i), r.busyS()[i] / k);
         }
         return m;
     }
 
-    private PipelineSimulator lastSimulator;
-    private int[] lastUps;
-    private int[] lastDowns;
-
-    /** Seconds of a round of {@code iterations} mini-batches per owner, its aggregation included. */
-    private double roundS(Candidate c, int iterations) {
-        PipelineSimulator.Result r = simulation(c, iterations);
-        return roundEndS(c, r, lastUps, lastDowns);
+    /** A simulation's result, its simulator, and each owner's uplink and downlink resources. */
+    private record Simulation(PipelineSimulator simulator, PipelineSimulator.Result result, int[] ups, int[] downs) {
     }
 
-    private PipelineSimulator.Result simulation(Candidate c, int iterations) {
+    /** Seconds of a round of {@code iterations} mini-batches per owner, its aggregation included. */
+    private double roundS(Candidate c, int iterations, double horizonS) {
+        Simulation sim = simulation(c, iterations, horizonS);
+        if (sim.result().makespanS() == Double.POSITIVE_INFINITY) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return roundEndS(c, sim.result(), sim.ups(), sim.downs());
+    }
+
+    private Simulation simulation(Candidate c, int iterations, double horizonS) {
         int stages = stages(c.hops());
         int[] cuts = c.cuts();
-        PipelineSimulator sim = new PipelineSimulator().cores(rt.cores()).background(rt.backgroundThreads());
+        PipelineSimulator sim = new PipelineSimulator().cores(rt.cores()).background(rt.backgroundThreads())
+                .recordTasks(false);
+        if (horizonS < Double.POSITIVE_INFINITY) {
+            sim.horizon(horizonS);
+        }
         int[] hop = new int[c.hops() + 1];
         for (int h = 1; h <= c.hops(); h++) {
             hop[h] = sim.resource("hop" + h);
@@ -461,10 +704,23 @@ public final class PlanSearch {
             }
             sim.participant(mm, iterations, problem.schedule(), sc, lc);
         }
-        lastSimulator = sim;
-        lastUps = ups;
-        lastDowns = downs;
-        return sim.simulate();
+        if (horizonS < Double.POSITIVE_INFINITY) {
+            // the round ends after every owner's last step, its weights' upload, the averaging and the slowest
+            // download: an owner still computing past its deadline makes the round end past the horizon
+            long ownerParams = ownerParamBytes(cuts, stages);
+            double weights = ownerParams + rt.headerBytes();
+            double after = rt.averageS(ownerParams, np);
+            double leave = 0;
+            for (OwnerSpec o : problem.owners()) {
+                leave = Math.max(leave, transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9 + rt.copyS(weights));
+            }
+            for (int p = 0; p < np; p++) {
+                OwnerSpec o = problem.owners().get(p);
+                double upload = rt.copyS(weights) + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9;
+                sim.deadline(p, horizonS - after - leave - upload);
+            }
+        }
+        return new Simulation(sim, sim.simulate(), ups, downs);
     }
 
     /**
@@ -480,9 +736,11 @@ public final class PlanSearch {
         double weights = ownerParams + rt.headerBytes();
         double[] lastEnd = r.lastEndS();
         double[] ownerDone = new double[np];
-        for (PipelineSimulator.Task t : r.tasks()) {
-            if (t.kind() == 'S' && ownerStage(stages, t.stage())) {
-                ownerDone[t.participant()] = Math.max(ownerDone[t.participant()], t.endS());
+        for (int p = 0; p < np; p++) {
+            for (int s = 0; s < stages; s++) {
+                if (ownerStage(stages, s)) {
+                    ownerDone[p] = Math.max(ownerDone[p], r.lastStepEndS()[p][s]);
+                }
             }
         }
         double arrived = 0;

@@ -1,10 +1,15 @@
 package io.mpsl.scheduler.cost;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpsl.scheduler.cost.PipelineSimulator.LinkCost;
 import io.mpsl.scheduler.cost.PipelineSimulator.StageCost;
 import io.mpsl.scheduler.schedule.ScheduleKind;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class PipelineSimulatorTest {
@@ -148,5 +153,118 @@ class PipelineSimulatorTest {
         LinkCost[] lc = {new LinkCost(two.resource("up"), two.resource("down"), 0, 0, 0)};
         two.participant(2, 2, ScheduleKind.GPIPE, sc, lc);
         assertEquals(2 * (9 + 0.5), two.simulate().makespanS(), EPS);
+    }
+
+    @Test
+    void shouldAgreeWithTheReferenceSimulatorOnRandomPipelines() {
+        // owners (own processor and links) sharing hops, U-shaped or not, random costs, slowdowns, delays,
+        // schedules, iterations, dedicated or shared cores: every task as the scan-everything reference places it
+        SplittableRandom rng = new SplittableRandom(7);
+        double worst = 0;
+        for (int trial = 0; trial < 150; trial++) {
+            int cores = trial % 3 == 0 ? 0 : 1 + rng.nextInt(3);
+            double background = cores > 0 && rng.nextBoolean() ? rng.nextInt(3) : 0;
+            int hops = 1 + rng.nextInt(3);
+            boolean uShaped = rng.nextBoolean();
+            int owners = 1 + rng.nextInt(5);
+            ScheduleKind kind = ScheduleKind.values()[rng.nextInt(ScheduleKind.values().length)];
+            PipelineSimulator fast = new PipelineSimulator().cores(cores).background(background);
+            ReferencePipelineSimulator ref = new ReferencePipelineSimulator().cores(cores).background(background);
+            int[] hop = new int[hops + 1];
+            int[] fl = new int[hops + 1];
+            int[] bl = new int[hops + 1];
+            for (int h = 1; h <= hops; h++) {
+                hop[h] = fast.resource("hop" + h);
+                ref.resource("hop" + h);
+            }
+            for (int h = 1; h < hops; h++) {
+                fl[h] = fast.resource("f" + h);
+                ref.resource("f" + h);
+                bl[h] = fast.resource("b" + h);
+                ref.resource("b" + h);
+            }
+            for (int o = 0; o < owners; o++) {
+                int cpu = fast.resource("owner" + o);
+                ref.resource("owner" + o);
+                int up = fast.resource("up" + o);
+                ref.resource("up" + o);
+                int down = fast.resource("down" + o);
+                ref.resource("down" + o);
+                int stages = hops + 1 + (uShaped ? 1 : 0);
+                StageCost[] sc = new StageCost[stages];
+                LinkCost[] lc = new LinkCost[stages - 1];
+                double slow = rng.nextBoolean() ? 1 : 1 + rng.nextInt(3);
+                for (int s = 0; s < stages; s++) {
+                    boolean owner = s == 0 || (uShaped && s == stages - 1);
+                    // some costs drawn from a few round values, so that tasks tie exactly
+                    double f = rng.nextBoolean() ? 0.5 * rng.nextInt(3) : rng.nextDouble();
+                    sc[s] = new StageCost(owner ? cpu : hop[s], f, 2 * f, 0.1 * rng.nextInt(2), owner ? slow : 1);
+                    if (s < stages - 1) {
+                        double delay = rng.nextBoolean() ? 0 : 0.01 * rng.nextInt(5);
+                        double t = rng.nextBoolean() ? 0.25 * rng.nextInt(3) : rng.nextDouble();
+                        if (s == 0) {
+                            lc[s] = new LinkCost(up, down, t, 0.5 * t, delay);
+                        } else if (uShaped && s == stages - 2) {
+                            lc[s] = new LinkCost(down, up, t, 0.5 * t, delay);
+                        } else {
+                            lc[s] = new LinkCost(fl[s], bl[s], 0.1 * t, 0.1 * t, delay);
+                        }
+                    }
+                }
+                int mb = 1 + rng.nextInt(6);
+                int its = 1 + rng.nextInt(3);
+                fast.participant(mb, its, kind, sc, lc);
+                ref.participant(mb, its, kind, sc, lc);
+            }
+            PipelineSimulator.Result a = fast.simulate();
+            ReferencePipelineSimulator.Result b = ref.simulate();
+            String what = "trial " + trial + " (" + kind + ", cores " + cores + ", hops " + hops + ", owners " + owners + ")";
+            worst = Math.max(worst, Math.abs(a.makespanS() - b.makespanS()));
+            assertEquals(b.makespanS(), a.makespanS(), EPS, what);
+            for (int r = 0; r < b.busyS().length; r++) {
+                assertEquals(b.busyS()[r], a.busyS()[r], EPS, what + " busy of resource " + r);
+                assertEquals(b.lastEndS()[r], a.lastEndS()[r], EPS, what + " last end of resource " + r);
+            }
+            List<PipelineSimulator.Task> ta = new ArrayList<>(a.tasks());
+            List<ReferencePipelineSimulator.Task> tb = new ArrayList<>(b.tasks());
+            assertEquals(tb.size(), ta.size(), what);
+            ta.sort(Comparator.comparingInt(PipelineSimulator.Task::participant).thenComparingInt(PipelineSimulator.Task::stage)
+                    .thenComparingInt(PipelineSimulator.Task::kind).thenComparingDouble(PipelineSimulator.Task::startS));
+            tb.sort(Comparator.comparingInt(ReferencePipelineSimulator.Task::participant)
+                    .thenComparingInt(ReferencePipelineSimulator.Task::stage).thenComparingInt(ReferencePipelineSimulator.Task::kind)
+                    .thenComparingDouble(ReferencePipelineSimulator.Task::startS));
+            for (int i = 0; i < ta.size(); i++) {
+                PipelineSimulator.Task x = ta.get(i);
+                ReferencePipelineSimulator.Task y = tb.get(i);
+                String t = what + " task " + y;
+                assertEquals(y.microBatch(), x.microBatch(), t);
+                assertEquals(y.kind(), x.kind(), t);
+                assertEquals(y.resource(), x.resource(), t);
+                assertEquals(y.startS(), x.startS(), EPS, t);
+                assertEquals(y.endS(), x.endS(), EPS, t);
+            }
+            double[][] step = a.lastStepEndS();
+            for (ReferencePipelineSimulator.Task y : tb) {
+                if (y.kind() == 'S') {
+                    assertTrue(step[y.participant()][y.stage()] >= y.endS() - EPS, what);
+                }
+            }
+        }
+        System.out.println("largest makespan difference from the reference: " + worst + " s");
+    }
+
+    @Test
+    void shouldStopAtTheHorizonWithAnInfiniteMakespan() {
+        PipelineSimulator sim = new PipelineSimulator().horizon(3);
+        int cpu = sim.resource("owner");
+        sim.participant(1, 3, ScheduleKind.SEQUENTIAL, new StageCost[] {new StageCost(cpu, 1, 2, 0.5)}, new LinkCost[0]);
+        assertEquals(Double.POSITIVE_INFINITY, sim.simulate().makespanS());
+        PipelineSimulator wide = new PipelineSimulator().horizon(10.5 + 1e-9).recordTasks(false);
+        int c2 = wide.resource("owner");
+        wide.participant(1, 3, ScheduleKind.SEQUENTIAL, new StageCost[] {new StageCost(c2, 1, 2, 0.5)}, new LinkCost[0]);
+        PipelineSimulator.Result r = wide.simulate();
+        assertEquals(10.5, r.makespanS(), EPS);
+        assertTrue(r.tasks().isEmpty());
+        assertEquals(10.5, r.lastStepEndS()[0][0], EPS);
     }
 }

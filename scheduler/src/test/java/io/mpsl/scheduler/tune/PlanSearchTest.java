@@ -94,4 +94,48 @@ class PlanSearchTest {
                 ScheduleKind.ONE_F_ONE_B, 1, 1, new int[] {1, 2, 4, 8}, 1, 0, 8);
         assertTrue(new PlanSearch(p).search(1).best().microBatches() > 1);
     }
+
+    @Test
+    void shouldFindTheSameBestAndRunnersUpAsSimulatingEveryCandidateOnAMediumProblem() {
+        // vgg19-tv's block sizes, 12 owners of 12 kinds sharing up to 2 hops: the pruned search (bounds, seeds,
+        // simulations stopped at deadlines) against simulating all of the candidates to the end
+        TuningProblem p = SearchBench.problem("vgg19-tv", 2, 12);
+        PlanSearch search = new PlanSearch(p);
+        List<Candidate> all = search.simulateAll();
+        PlanSearch.Result r = search.search(3);
+        System.out.println("medium problem: " + r.candidates() + " candidates, " + r.simulated() + " simulated; best "
+                + r.best() + ", brute force " + all.get(0));
+        assertSame(all.get(0), r.best(), "best");
+        for (int i = 0; i < 3; i++) {
+            assertSame(all.get(i + 1), r.alternatives().get(i), "runner-up " + (i + 1));
+        }
+        assertTrue(r.simulated() < all.size(), "the search should prune: " + r.simulated() + " of " + all.size());
+    }
+
+    @Test
+    void shouldFindTheSameBestAsSimulatingEveryCandidateWithRuntimeCostsAndSharedCores() {
+        // copies, averaging, shared cores with background threads, 1 to 5 iterations per round (beyond 3 the
+        // round is extrapolated and the search falls back to the plain bound)
+        SplittableRandom rng = new SplittableRandom(23);
+        for (int trial = 0; trial < 10; trial++) {
+            Mode mode = trial % 2 == 0 ? Mode.VANILLA : Mode.U_SHAPED;
+            ScheduleKind kind = ScheduleKind.values()[trial % 3];
+            RuntimeCosts rt = new RuntimeCosts(trial % 3, rng.nextInt(2), 1e9 * (1 + rng.nextInt(4)),
+                    1e9 * (1 + rng.nextInt(4)), 1 + trial % 5, 64);
+            TuningProblem p = new TuningProblem(randomBlocks(rng, 5 + rng.nextInt(4)), owners(rng, 2 + rng.nextInt(5)),
+                    LinkSpec.mbit(1000, 0), mode, kind, 1, 3, new int[] {1, 2, 4, 8}, 1, 0, 4, rt, new double[0], 1.0);
+            PlanSearch search = new PlanSearch(p);
+            List<Candidate> all = search.simulateAll();
+            PlanSearch.Result r = search.search(2);
+            assertSame(all.get(0), r.best(), "trial " + trial);
+            assertSame(all.get(1), r.alternatives().get(0), "trial " + trial + " runner-up");
+        }
+    }
+
+    private static void assertSame(Candidate want, Candidate got, String what) {
+        assertEquals(want.hops(), got.hops(), what + ": " + got + " vs " + want);
+        assertTrue(java.util.Arrays.equals(want.cuts(), got.cuts()), what + ": " + got + " vs " + want);
+        assertEquals(want.microBatches(), got.microBatches(), what + ": " + got + " vs " + want);
+        assertEquals(want.predictedIterationS(), got.predictedIterationS(), 0, what);
+    }
 }
