@@ -3,8 +3,7 @@ package io.mpsl.launcher;
 import io.mpsl.scheduler.RoleProcess;
 import io.mpsl.scheduler.config.PlanConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 
 /**
  * {@code mpsl node CONFIG.yaml --role NAME [--set key=value ...] [--out DIR]}: one role of a config in this
@@ -17,45 +16,14 @@ final class NodeCommand {
     }
 
     static int run(String[] args) throws Exception {
-        Path config = null;
-        Path out = null;
-        String role = null;
-        List<String> sets = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--set" -> {
-                    if (++i >= args.length) {
-                        throw new UsageException("--set needs key=value");
-                    }
-                    sets.add(args[i]);
-                }
-                case "--out" -> {
-                    if (++i >= args.length) {
-                        throw new UsageException("--out needs a directory");
-                    }
-                    out = Path.of(args[i]);
-                }
-                case "--role" -> {
-                    if (++i >= args.length) {
-                        throw new UsageException("--role needs a name: coordinator, owner0.., hop1..");
-                    }
-                    role = args[i];
-                }
-                default -> {
-                    if (args[i].startsWith("--") || config != null) {
-                        throw new UsageException("unexpected argument '" + args[i] + "'");
-                    }
-                    config = Path.of(args[i]);
-                }
-            }
-        }
-        if (config == null) {
-            throw new UsageException("which config? e.g. configs/mpsl-multihop.yaml");
-        }
+        ConfigArgs a = ConfigArgs.parse(args, Map.of("--out", "a directory", "--role",
+                "a name: coordinator, owner0.., hop1.."), "configs/mpsl-multihop.yaml");
+        Path out = a.path("--out");
+        String role = a.options().get("--role");
         if (role == null) {
             throw new UsageException("which role? --role coordinator, owner0.., hop1..");
         }
-        PlanConfig pc = PlanConfig.load(config, sets);
+        PlanConfig pc = PlanConfig.load(a.config(), a.sets());
         if (out == null) {
             out = Path.of("results", pc.string("name"));
         }

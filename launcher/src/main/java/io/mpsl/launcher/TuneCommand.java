@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -26,37 +27,11 @@ final class TuneCommand {
     }
 
     static int run(String[] args) throws Exception {
-        Path config = null;
-        Path json = null;
-        List<String> sets = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--set" -> {
-                    if (++i >= args.length) {
-                        throw new UsageException("--set needs key=value");
-                    }
-                    sets.add(args[i]);
-                }
-                case "--json" -> {
-                    if (++i >= args.length) {
-                        throw new UsageException("--json needs a file");
-                    }
-                    json = Path.of(args[i]);
-                }
-                default -> {
-                    if (args[i].startsWith("--") || config != null) {
-                        throw new UsageException("unexpected argument '" + args[i] + "'");
-                    }
-                    config = Path.of(args[i]);
-                }
-            }
-        }
-        if (config == null) {
-            throw new UsageException("which config? e.g. configs/pipar-vgg5.yaml");
-        }
+        ConfigArgs parsed = ConfigArgs.parse(args, Map.of("--json", "a file"), "configs/pipar-vgg5.yaml");
+        Path json = parsed.path("--json");
         List<String> all = new ArrayList<>(List.of("cuts=auto", "micro_batches=auto"));
-        all.addAll(sets);
-        PlanConfig pc = PlanConfig.load(config, all);
+        all.addAll(parsed.sets());
+        PlanConfig pc = PlanConfig.load(parsed.config(), all);
         Tuner.Choice c;
         try (DatasetPair data = new Experiment(pc, System.out).loadData(MemoryAccount.root("data"))) {
             c = Tuner.tune(pc, data.train().sampleShape(), data.train().classes(), data.train().size(), 4);

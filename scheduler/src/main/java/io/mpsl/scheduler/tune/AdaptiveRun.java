@@ -147,7 +147,7 @@ public final class AdaptiveRun {
         List<Round> rounds = new ArrayList<>();
         List<Map<String, Object>> replans = new ArrayList<>();
         try (DatasetPair data = experiment.loadData(MemoryAccount.root("data"))) {
-            PlanConfig base = Tuner.placeholder(config);
+            PlanConfig base = Tuner.withAutoStandIns(config);
             Plan plan0 = base.plan(Algorithm.SPLIT);
             int[] ms = Tuner.microBatchChoices(config, plan0);
             Tuner.Measurements meas = Tuner.measure(plan0,

@@ -98,8 +98,8 @@ public final class Tuner {
         return l;
     }
 
-    /** The configuration with any {@code auto} cuts or micro-batches replaced by placeholders, to read the rest. */
-    public static PlanConfig placeholder(PlanConfig config) {
+    /** The configuration with any {@code auto} cuts or micro-batches replaced by stand-in values, to read the rest. */
+    public static PlanConfig withAutoStandIns(PlanConfig config) {
         List<String> set = new ArrayList<>();
         if (config.isAuto("cuts") || config.raw("cuts") == null) {
             int hops = Math.toIntExact(config.integer("hops"));
@@ -250,7 +250,7 @@ public final class Tuner {
     public static Choice tune(PlanConfig config, Shape sampleShape, int classes, int trainSamples, int alternatives)
             throws InterruptedException {
         long t = System.nanoTime();
-        PlanConfig base = placeholder(config);
+        PlanConfig base = withAutoStandIns(config);
         Plan plan = base.plan(Algorithm.SPLIT);
         ModelSpec spec = ModelZoo.create(plan.model(), sampleShape, classes);
         BackendProvider provider = Backends.chosen();

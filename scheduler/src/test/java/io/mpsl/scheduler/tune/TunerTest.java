@@ -88,7 +88,7 @@ class TunerTest {
         // 8 owners, each with its own server-side copy, make a hop's memory mostly parameters and optimizer state
         PlanConfig base = config("max_in_flight: 1\ntune_max_hops: 3\n").with(List.of("owners=8", "slowdown=50",
                 "uplink_mbit=1000", "downlink_mbit=1000", "tune_micro_batches=[1]"));
-        Plan plan0 = Tuner.placeholder(base).plan(Algorithm.SPLIT);
+        Plan plan0 = Tuner.withAutoStandIns(base).plan(Algorithm.SPLIT);
         Tuner.Measurements meas = Tuner.measure(plan0, io.mpsl.nn.zoo.ModelZoo.create("lenet5", train.sampleShape(),
                 train.classes()), io.mpsl.kernels.Backends.chosen(), Tuner.microBatchChoices(base, plan0));
         PlanConfig oneHop = base.with(List.of("tune_max_hops=1"));
