@@ -43,7 +43,8 @@ import org.agrona.concurrent.IdleStrategy;
  * from when a message could start (queued, and the previous one on the link written) to when its last chunk
  * was written.
  *
- * <p>Frames: a message is one ACTIVATION, GRADIENT, WEIGHTS or CONTROL frame; with labels (vanilla mode) a
+ * <p>Frames: a message is one ACTIVATION, GRADIENT, WEIGHTS or CONTROL frame (FLOW messages are CONTROL frames
+ * with micro-batch {@link #FLOW_MICRO_BATCH} and up); with labels (vanilla mode) a
  * LABELS frame goes first on the same publication and the message is handed over only when both arrived.
  * What the transport's header has no field for is packed by {@link #wireMicroBatch}. Fabric frames (round
  * {@link #SYSTEM_ROUND}) carry the start-up handshake (HELLO: "node i is sending to you"), the shutdown
@@ -68,6 +69,11 @@ final class AeronFabric extends Fabric {
     static final int SAMPLES_SHIFT = 14;
     /** Most samples an activation's mini-batch may have: what fits the micro-batch field's upper bits. */
     static final int MAX_WIRE_SAMPLES = (1 << (31 - SAMPLES_SHIFT)) - 1;
+    /**
+     * FLOW messages travel as CONTROL frames whose micro-batch field is this plus their kind (request or
+     * grant); the runtime's own control messages use small micro-batch numbers.
+     */
+    static final int FLOW_MICRO_BATCH = 4094;
     private static final int FRAGMENT_LIMIT = 64;
     /** Longest park of the idle communication thread: the most a received message waits to be noticed. */
     static final long COMM_MAX_PARK_NS = 500_000;
@@ -302,7 +308,12 @@ final class AeronFabric extends Fabric {
                 payload = null;
             }
             MessageType type = messageType(m.type());
-            boolean stepIsSamples = type == MessageType.WEIGHTS || type == MessageType.CONTROL;
+            if (type == MessageType.CONTROL && microBatch >= FLOW_MICRO_BATCH) {
+                type = MessageType.FLOW;
+                microBatch -= FLOW_MICRO_BATCH;
+            }
+            boolean stepIsSamples = type == MessageType.WEIGHTS || type == MessageType.CONTROL
+                    || type == MessageType.FLOW;
             int samples = stepIsSamples ? m.step() : wire >>> SAMPLES_SHIFT;
             int iteration = stepIsSamples ? 0 : m.step();
             Message msg = new Message(type, m.participant(), m.round(), iteration, microBatch, -1, payload, labels,
@@ -506,7 +517,7 @@ final class AeronFabric extends Fabric {
             case ACTIVATION -> FrameType.ACTIVATION;
             case GRADIENT -> FrameType.GRADIENT;
             case WEIGHTS -> FrameType.WEIGHTS;
-            case CONTROL -> FrameType.CONTROL;
+            case CONTROL, FLOW -> FrameType.CONTROL;
         };
     }
 
@@ -531,7 +542,11 @@ final class AeronFabric extends Fabric {
         if (tap != null) {
             tap.onSend(link.name(), type, payload, labels);
         }
-        boolean stepIsSamples = type == MessageType.WEIGHTS || type == MessageType.CONTROL;
+        boolean stepIsSamples = type == MessageType.WEIGHTS || type == MessageType.CONTROL
+                || type == MessageType.FLOW;
+        if (type == MessageType.FLOW) {
+            microBatch += FLOW_MICRO_BATCH; // a CONTROL frame with a micro-batch no control message uses
+        }
         if (stepIsSamples && iteration != 0) {
             throw new IllegalArgumentException(type + " messages carry samples in the step field; iteration must be 0, got "
                     + iteration);

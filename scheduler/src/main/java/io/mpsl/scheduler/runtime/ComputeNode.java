@@ -14,6 +14,13 @@ import java.util.List;
  * it runs the one whose input arrived first (earliest ready first). Activation slots are shared by all
  * participants. At the end of a round it averages the per-participant copies (sample-weighted, no
  * network traffic).
+ *
+ * <p>Flow control: a sender may send a participant's activations only as far as this node granted. Each
+ * mini-batch of a participant starts with a request (from the owner, or from the previous hop when it admitted
+ * the participant); requests are admitted in arrival order when the participant's window of activation slots
+ * is free, and admission grants the window plus one micro-batch ahead, more as micro-batches finish. So what
+ * a node has received and not yet used is bounded by its slots, whatever the number of owners: at most
+ * window + 1 micro-batches for each of at most {@code slots / window} admitted participants.
  */
 final class ComputeNode extends NodeBase {
     final int hop;
@@ -37,6 +44,19 @@ final class ComputeNode extends NodeBase {
     private final long[] samples;
     private int round;
     private int activeParticipant = -1;
+    // flow control (see the class comment): admission requests in arrival order, a ring of (participant, m)
+    private final boolean downIsHop;
+    private final int[] requestParticipant;
+    private final int[] requestMicroBatches;
+    private int requestHead;
+    private int requestCount;
+    private final boolean[] admitted;
+    private final int[] admittedMicroBatches;
+    private final long[] admittedFrom; // activations of the participant before its admitted mini-batch
+    private final long[] finished; // the participant's micro-batches whose backward is done here
+    private final long[] granted; // activations the participant's sender may have sent in all
+    private final long[] sentDown; // activations sent to the next hop
+    private final long[] allowedDown; // activations the next hop has granted
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     ComputeNode(int hop, Plan plan, StageExecutor exec, Fabric fabric, Link[] upLinks, String[] upTargets,
@@ -65,6 +85,74 @@ final class ComputeNode extends NodeBase {
         for (int p = 0; p < participants; p++) {
             stepsMicroBatches[p] = plan.owners().get(p).microBatches();
             steps[p] = kind.steps(stepsMicroBatches[p], stages, hop);
+        }
+        this.downIsHop = hop < plan.hops();
+        this.requestParticipant = new int[2 * participants];
+        this.requestMicroBatches = new int[2 * participants];
+        this.admitted = new boolean[participants];
+        this.admittedMicroBatches = new int[participants];
+        this.admittedFrom = new long[participants];
+        this.finished = new long[participants];
+        this.granted = new long[participants];
+        this.sentDown = new long[participants];
+        this.allowedDown = new long[participants];
+    }
+
+    @Override
+    void onFlow(Message m) {
+        int p = m.participant;
+        if (p < 0 || p >= participants) {
+            throw new IllegalStateException(name + ": flow-control message for participant " + p + " of "
+                    + participants);
+        }
+        if (m.microBatch == MessageType.GRANT) {
+            allowedDown[p] = Math.max(allowedDown[p], m.samples);
+            return;
+        }
+        if (requestCount == requestParticipant.length) {
+            throw new IllegalStateException(name + ": more than " + requestCount + " admission requests queued");
+        }
+        int at = (requestHead + requestCount++) % requestParticipant.length;
+        requestParticipant[at] = p;
+        requestMicroBatches[at] = m.samples;
+        admit();
+    }
+
+    /**
+     * Admits queued requests in arrival order while the first one's participant is not still admitted and its
+     * window of slots is free: reserves the window, passes the request on to the next hop (so every hop admits
+     * in the same order, and no two hops can each hold what the other waits for) and grants activations.
+     */
+    private void admit() {
+        while (requestCount > 0) {
+            int p = requestParticipant[requestHead];
+            if (admitted[p] || !exec.canReserve()) {
+                return;
+            }
+            int m = requestMicroBatches[requestHead];
+            requestHead = (requestHead + 1) % requestParticipant.length;
+            requestCount--;
+            exec.reserve(p);
+            admitted[p] = true;
+            admittedMicroBatches[p] = m;
+            if (downIsHop) {
+                send(downLinks[p], downTargets[p], MessageType.FLOW, p, round, 0, MessageType.REQUEST, hop + 1, null,
+                        null, m);
+            }
+            grant(p);
+        }
+    }
+
+    /**
+     * Grants participant p's sender activations up to its window plus one ahead of what finished here (the
+     * one ahead lets a transfer overlap the step before it; 1F1B never sends further ahead anyway).
+     */
+    private void grant(int p) {
+        long upTo = admittedFrom[p] + Math.min(admittedMicroBatches[p], finished[p] - admittedFrom[p] + exec.window() + 1);
+        if (upTo > granted[p]) {
+            granted[p] = upTo;
+            send(upLinks[p], upTargets[p], MessageType.FLOW, p, round, 0, MessageType.GRANT, hop - 1, null, null,
+                    Math.toIntExact(upTo));
         }
     }
 
@@ -119,7 +207,7 @@ final class ComputeNode extends NodeBase {
             long at;
             if (in instanceof Instruction.Forward f) {
                 Message a = pending.peek(MessageType.ACTIVATION, p, round, iteration[p], f.microBatch());
-                if (a == null || !exec.canForward(p)) {
+                if (a == null || !exec.canForward(p) || (downIsHop && sentDown[p] >= allowedDown[p])) {
                     continue;
                 }
                 at = a.deliverAtNs;
@@ -170,6 +258,7 @@ final class ComputeNode extends NodeBase {
             if (!lastStage) {
                 send(downLinks[p], downTargets[p], MessageType.ACTIVATION, p, round, it, mb, hop + 1, out,
                         a.labels, a.samples);
+                sentDown[p]++;
             }
             endCompute(forwardLabel(mb));
         } else if (in instanceof Instruction.Backward b) {
@@ -182,6 +271,8 @@ final class ComputeNode extends NodeBase {
             if (g != null) {
                 g.release();
             }
+            finished[p]++;
+            grant(p);
             endCompute(backwardLabel(mb));
         } else {
             beginCompute();
@@ -191,6 +282,9 @@ final class ComputeNode extends NodeBase {
             if (sharedTurns) {
                 activeParticipant = -1;
             }
+            admittedFrom[p] += stepsMicroBatches[p];
+            admitted[p] = false;
+            admit();
         }
         if (++cursor[p] == steps[p].size()) {
             cursor[p] = 0;

@@ -41,6 +41,8 @@ final class DataOwner extends NodeBase {
     private final List<ParameterState> parts = new ArrayList<>();
     private int epoch;
     long samplesThisRound;
+    private long sent; // activations sent to the first hop
+    private long allowed; // activations the first hop has granted (flow control, see ComputeNode)
 
     DataOwner(int id, Plan plan, BatchLoader loader, StageExecutor head, StageExecutor tail, Fabric fabric,
             Link uplink, int hops, RunState state, RoundBarrier barrier, TensorArena arena) {
@@ -84,6 +86,14 @@ final class DataOwner extends NodeBase {
     void resumeAt(int loaderEpoch, int batch) {
         loader.seek(loaderEpoch, batch);
         epoch = loaderEpoch;
+    }
+
+    @Override
+    void onFlow(Message m) {
+        if (m.microBatch != MessageType.GRANT || m.participant != id) {
+            throw new IllegalStateException(name + " got a flow-control message that is not its grant: " + m);
+        }
+        allowed = Math.max(allowed, m.samples);
     }
 
     @Override
@@ -136,6 +146,9 @@ final class DataOwner extends NodeBase {
         int hi = 0;
         int ti = 0;
         boolean vanilla = plan.mode() == Mode.VANILLA && stages > 1;
+        if (stages > 1) {
+            send(uplink, firstHop, MessageType.FLOW, id, round, 0, MessageType.REQUEST, 1, null, null, m);
+        }
         while (hi < hs.size() || ti < ts.size()) {
             drain();
             boolean did = false;
@@ -169,7 +182,9 @@ final class DataOwner extends NodeBase {
             }
             if (!did && hi < hs.size()) {
                 Instruction in = hs.get(hi);
-                if (in instanceof Instruction.Forward f) {
+                if (in instanceof Instruction.Forward && stages > 1 && sent >= allowed) {
+                    did = false; // the first hop has not granted this activation yet
+                } else if (in instanceof Instruction.Forward f) {
                     int mb = f.microBatch();
                     beginCompute();
                     Tensor x = slice(images, n, m, mb);
@@ -181,6 +196,7 @@ final class DataOwner extends NodeBase {
                         }
                         send(uplink, firstHop, MessageType.ACTIVATION, id, round, it, mb, 1, out,
                                 vanilla ? y : null, n);
+                        sent++;
                     }
                     endCompute(forwardLabel(mb));
                     hi++;

@@ -9,5 +9,17 @@ public enum MessageType {
     /** Model weights: an owner's parts to the coordinator, the average back. */
     WEIGHTS,
     /** Control: start of a turn (sequential SL), end of the run. */
-    CONTROL
+    CONTROL,
+    /**
+     * Flow control of activations into a compute node, no payload: a sender's request to be admitted for one
+     * mini-batch (micro-batch field {@link #REQUEST}, samples = its micro-batches) and the node's grant back
+     * (micro-batch field {@link #GRANT}, samples = how many of that participant's activations it may have sent
+     * in all, counted from the start of the run).
+     */
+    FLOW;
+
+    /** Micro-batch field of a {@link #FLOW} message asking for admission. */
+    public static final int REQUEST = 0;
+    /** Micro-batch field of a {@link #FLOW} message granting activations. */
+    public static final int GRANT = 1;
 }

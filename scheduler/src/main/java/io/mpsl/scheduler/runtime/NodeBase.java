@@ -57,12 +57,25 @@ abstract class NodeBase implements Runnable {
 
     abstract void work() throws Exception;
 
-    /** Moves every delivered message into {@link #pending}; returns how many. */
+    /** Handles a {@link MessageType#FLOW} message (flow control of activations), which never goes to pending. */
+    void onFlow(Message m) {
+        throw new IllegalStateException(name + " got a flow-control message it has no use for: " + m);
+    }
+
+    private void accept(Message m) {
+        if (m.type == MessageType.FLOW) {
+            onFlow(m);
+        } else {
+            pending.put(m);
+        }
+    }
+
+    /** Moves every delivered message into {@link #pending} (flow control to {@link #onFlow}); returns how many. */
     final int drain() {
         int n = 0;
         Message m;
         while ((m = inbox.poll()) != null) {
-            pending.put(m);
+            accept(m);
             n++;
         }
         return n;
@@ -73,7 +86,7 @@ abstract class NodeBase implements Runnable {
         state.check();
         Message m = inbox.poll(20, TimeUnit.MILLISECONDS);
         if (m != null) {
-            pending.put(m);
+            accept(m);
         }
     }
 

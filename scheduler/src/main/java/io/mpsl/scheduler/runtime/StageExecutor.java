@@ -12,8 +12,8 @@ import java.util.ArrayDeque;
 /**
  * One pipeline stage on one node: a {@link Segment} with one parameter state per participant (or one shared
  * by all), and a fixed set of activation slots shared by every participant. A participant reserves its
- * schedule's window of slots at its first forward of an iteration and gives them back at its optimizer
- * step, so a node's activation memory is bounded by slots, not by the number of participants, and no
+ * schedule's window of slots when its node admits it for a mini-batch (or else at its first forward) and gives
+ * them back at its optimizer step, so a node's activation memory is bounded by slots, not by the number of participants, and no
  * participant can be starved half-way through its window (which could deadlock a GPipe schedule).
  */
 final class StageExecutor implements AutoCloseable {
@@ -37,6 +37,7 @@ final class StageExecutor implements AutoCloseable {
     private final ParameterState[] states;
     private final ArrayDeque<Slot> free = new ArrayDeque<>();
     private final ArrayDeque<Slot>[] reserved;
+    private final boolean[] holding; // the participant's window is reserved (some of it may be in flight)
     private final Slot[][] inFlight; // [participant][micro-batch]
     private final int window;
     private final int slotCount;
@@ -67,6 +68,7 @@ final class StageExecutor implements AutoCloseable {
                     lossStage ? new SoftmaxCrossEntropy(segment.backend(), segment.spec().classes(), capacity, activations)
                             : null));
         }
+        this.holding = new boolean[participants];
         this.reserved = new ArrayDeque[participants];
         for (int p = 0; p < participants; p++) {
             reserved[p] = new ArrayDeque<>(window);
@@ -82,9 +84,39 @@ final class StageExecutor implements AutoCloseable {
         return slotCount;
     }
 
+    /** Slots a participant reserves for one mini-batch. */
+    int window() {
+        return window;
+    }
+
+    /** Whether a participant's window can be reserved now. */
+    boolean canReserve() {
+        return free.size() >= window;
+    }
+
+    /**
+     * Reserves a participant's window now (a compute node admitting it for its next mini-batch), before its
+     * first activation arrives; {@link #step} gives the window back.
+     */
+    void reserve(int participant) {
+        ArrayDeque<Slot> mine = reserved[participant];
+        if (!mine.isEmpty() || holding[participant]) {
+            throw new IllegalStateException("stage " + stage + ": participant " + participant
+                    + " reserved its window twice");
+        }
+        if (free.size() < window) {
+            throw new IllegalStateException("stage " + stage + ": " + free.size() + " free activation slots, a window is "
+                    + window);
+        }
+        for (int i = 0; i < window; i++) {
+            mine.add(free.pop());
+        }
+        holding[participant] = true;
+    }
+
     /** Whether a forward of this participant could start now (its window is reserved, or can be). */
     boolean canForward(int participant) {
-        return !reserved[participant].isEmpty() || free.size() >= window;
+        return holding[participant] ? !reserved[participant].isEmpty() : free.size() >= window;
     }
 
     /**
@@ -94,10 +126,8 @@ final class StageExecutor implements AutoCloseable {
      */
     Tensor forward(int participant, int microBatch, Tensor input, Tensor labels, Message message) {
         ArrayDeque<Slot> mine = reserved[participant];
-        if (mine.isEmpty()) {
-            for (int i = 0; i < window; i++) {
-                mine.add(free.pop());
-            }
+        if (!holding[participant]) {
+            reserve(participant);
         }
         Slot slot = mine.pop();
         slot.input = message;
@@ -148,6 +178,7 @@ final class StageExecutor implements AutoCloseable {
         while (!mine.isEmpty()) {
             free.add(mine.pop());
         }
+        holding[participant] = false;
     }
 
     /** Sum of losses, samples and correct predictions since the last call (loss stage only). */
