@@ -13,6 +13,7 @@ import io.mpsl.scheduler.runtime.RunAbortedException;
 import io.mpsl.tensor.MemoryAccount;
 import io.mpsl.tensor.Tensor;
 import io.mpsl.tensor.TensorArena;
+import io.mpsl.tensor.json.Json;
 import io.mpsl.tensor.io.Safetensors;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -165,11 +166,12 @@ class NodeCommandTest {
 
         // local mode, emulated links, in this JVM
         Path local = dir.resolve("local");
+        List<Double> localAccuracy;
         try (DatasetPair data = new Experiment(pc, new PrintStream(PrintStream.nullOutputStream()))
                 .loadData(MemoryAccount.root("data"));
                 LocalCluster c = new LocalCluster(pc.plan(pc.algorithm()), data.train(), data.test(),
-                        new LocalCluster.Options().evaluate(false))) {
-            c.run();
+                        new LocalCluster.Options().evaluate(true))) {
+            localAccuracy = c.run().testAccuracy();
             c.writeParameters(local);
         }
 
@@ -199,6 +201,11 @@ class NodeCommandTest {
         }
         String results = Files.readString(procs.resolve("results.json"));
         assertTrue(results.contains("\"mode\": \"vanilla\""), results);
+        // the coordinator's process evaluated the model the hops sent it: local mode's accuracy, round by round
+        Object perRound = Json.parseObject(results).get("test_accuracy_per_round");
+        System.out.println("test accuracy per round: local " + localAccuracy + ", process mode " + perRound);
+        assertEquals(2, localAccuracy.size());
+        assertEquals(localAccuracy, perRound, "process mode's test accuracy per round");
         assertTrue(Files.exists(procs.resolve("hop2.json")), "hop2 wrote no report");
     }
 

@@ -22,8 +22,9 @@ import java.util.Map;
  * at the endpoints the config names ({@code nodes}, or the default ports from {@code base_port}). Every
  * process loads the same data and builds the same plan, so the run is the one local mode would make. At the
  * end it writes {@code <role>.safetensors} (its final parameters by name) and {@code <role>.json} (what it
- * measured); the coordinator also writes {@code results.json} and {@code results.csv}. Test accuracy is not
- * evaluated here: no process holds the whole model (load the safetensors files for that).
+ * measured); the coordinator also writes {@code results.json} and {@code results.csv}. Test accuracy is
+ * evaluated by the coordinator's process after every round: the hops send it their averaged copies (over a link
+ * of the hops' rate), and it has the owners' average.
  */
 public final class RoleProcess {
     private final PlanConfig config;
@@ -55,10 +56,11 @@ public final class RoleProcess {
                     .hopThreads(Math.toIntExact(config.integer("hop_threads")))
                     .warmupRounds(Math.toIntExact(config.integer("warmup_rounds")))
                     .keepTimeline(true)
-                    .evaluate(false)
+                    .evaluate(true)
                     .deployment(deployment)
                     .listener((r, acc, loss, s) -> out.printf(Locale.ROOT, "%s: round %d/%d  %.2f s%s%n", role, r + 1,
-                            plan.rounds(), s, Double.isNaN(loss) ? "" : String.format(Locale.ROOT, "  loss %.4f", loss)));
+                            plan.rounds(), s, (Double.isNaN(loss) ? "" : String.format(Locale.ROOT, "  loss %.4f", loss))
+                            + (Double.isNaN(acc) ? "" : String.format(Locale.ROOT, "  test accuracy %.4f", acc))));
             out.println(role + ": waiting for the peers of " + roles.size() + " roles (" + plan.owners().size()
                     + " owner(s), " + plan.rounds() + " round(s), model " + plan.model() + ")");
             try (LocalCluster cluster = new LocalCluster(plan, data.train(), data.test(), opts)) {

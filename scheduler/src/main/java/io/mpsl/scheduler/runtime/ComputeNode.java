@@ -34,6 +34,7 @@ final class ComputeNode extends NodeBase {
     private final Link[] downLinks; // per participant: to the next stage (null on the last stage)
     private final String[] upTargets;
     private final String[] downTargets;
+    private final Link evalLink; // process mode with evaluation: to the coordinator, else null
     private final List<Instruction>[] steps;
     private final int[] stepsMicroBatches;
     private final ScheduleKind kind;
@@ -60,7 +61,7 @@ final class ComputeNode extends NodeBase {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     ComputeNode(int hop, Plan plan, StageExecutor exec, Fabric fabric, Link[] upLinks, String[] upTargets,
-            Link[] downLinks, String[] downTargets, int[] iterationsPerRound, RunState state,
+            Link[] downLinks, String[] downTargets, Link evalLink, int[] iterationsPerRound, RunState state,
             RoundBarrier barrier) {
         super("hop" + hop, fabric, state, barrier, 1.0);
         this.hop = hop;
@@ -74,6 +75,7 @@ final class ComputeNode extends NodeBase {
         this.upTargets = upTargets;
         this.downLinks = downLinks;
         this.downTargets = downTargets;
+        this.evalLink = evalLink;
         this.iterations = iterationsPerRound.clone();
         this.steps = new List[participants];
         this.cursor = new int[participants];
@@ -188,6 +190,13 @@ final class ComputeNode extends NodeBase {
                 }
                 WeightPacker.average(copies, WeightPacker.sampleWeights(samples));
                 endCompute("average");
+            }
+            if (evalLink != null) {
+                List<ParameterState> mine = List.of(exec.state(0));
+                Tensor w = fabric.borrow(name, io.mpsl.tensor.Shape.of(Math.toIntExact(WeightPacker.floats(mine))));
+                WeightPacker.pack(w, mine);
+                send(evalLink, "coordinator", MessageType.WEIGHTS, participants + hop - 1, round, 0, 0, 0, w, null, 0);
+                fabric.giveBack(name, w);
             }
             if (barrier != null) {
                 barrier.nodeArrive();

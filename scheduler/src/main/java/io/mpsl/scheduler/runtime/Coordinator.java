@@ -13,13 +13,27 @@ final class Coordinator extends NodeBase {
     private final Plan plan;
     private final Link[] downlinks;
     private final Tensor average;
+    private final Tensor[] hopWeights;
 
-    Coordinator(Plan plan, Fabric fabric, Link[] downlinks, long weightFloats, RunState state,
+    /**
+     * @param hopFloats per hop, the floats of its parameters when hops send their averaged copy here each round
+     *     (process mode with evaluation), else empty
+     */
+    Coordinator(Plan plan, Fabric fabric, Link[] downlinks, long weightFloats, long[] hopFloats, RunState state,
             RoundBarrier barrier, io.mpsl.tensor.TensorArena arena) {
         super("coordinator", fabric, state, barrier, 1.0);
         this.plan = plan;
         this.downlinks = downlinks;
         this.average = arena.allocate(Math.toIntExact(weightFloats));
+        this.hopWeights = new Tensor[hopFloats.length];
+        for (int h = 0; h < hopFloats.length; h++) {
+            hopWeights[h] = arena.allocate(Math.toIntExact(hopFloats[h]));
+        }
+    }
+
+    /** The hops' averaged copies of the last round (hop h at h - 1), when the hops send them here. */
+    Tensor[] hopWeights() {
+        return hopWeights;
     }
 
     /** The last average of the owners' parts (flattened as {@link WeightPacker#pack} lays them out). */
@@ -59,6 +73,11 @@ final class Coordinator extends NodeBase {
             }
             for (int p = 0; p < owners; p++) {
                 send(downlinks[p], "owner" + p, MessageType.WEIGHTS, p, round, 0, 0, 0, average, null, 0);
+            }
+            for (int h = 0; h < hopWeights.length; h++) {
+                Message w = await(MessageType.WEIGHTS, owners + h, round, 0, 0); // hop h + 1's averaged copy
+                hopWeights[h].copyFrom(w.payload);
+                w.release();
             }
             if (barrier != null) {
                 barrier.nodeArrive();

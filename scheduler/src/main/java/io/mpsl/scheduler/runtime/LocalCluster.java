@@ -31,8 +31,9 @@ import java.util.Map;
  * and reports; round times exclude that evaluation.
  *
  * <p>With a {@link Deployment} the messages travel over Aeron instead (IPC or UDP, see {@link AeronFabric}),
- * and the cluster may run only some roles (process mode: the others run in other processes; no evaluation
- * then, as no process holds the whole model). Every process builds the same plan, data partitions and initial
+ * and the cluster may run only some roles (process mode: the others run in other processes). In process mode
+ * with evaluation on, each hop sends its averaged copy to the coordinator at the end of every round (over a
+ * link of the hops' rate), and the coordinator's process evaluates the whole model. Every process builds the same plan, data partitions and initial
  * weights, so the run computes the same weights wherever its roles are.
  */
 public final class LocalCluster implements AutoCloseable {
@@ -159,14 +160,19 @@ public final class LocalCluster implements AutoCloseable {
             ownerIterations[p] = plan.localIterations() > 0 ? plan.localIterations() : (parts[p].length + batch - 1) / batch;
         }
         long weightFloats = ownerWeightFloats(blocks, stages);
+        long largestWeights = weightFloats;
+        for (int h = 1; h <= nHops; h++) {
+            largestWeights = Math.max(largestWeights, hopWeightFloats(h, blocks));
+        }
         this.fabric = deployment.kind() == Deployment.Kind.EMULATED ? new EmulatedFabric(timeline, options.tap)
                 : new AeronFabric(timeline, options.tap, deployment, plan.toString().hashCode(),
-                        maxMessageBytes(weightFloats));
+                        maxMessageBytes(largestWeights));
         int localNodes = 0;
         for (String role : roles(plan)) {
             localNodes += deployment.isLocal(role) ? 1 : 0;
         }
         this.allLocal = localNodes == nOwners + nHops + 1;
+        boolean remoteEval = options.evaluate && !allLocal;
         this.barrier = new RoundBarrier(localNodes, state);
 
         ownerAccounts = new MemoryAccount[nOwners];
@@ -198,6 +204,11 @@ public final class LocalCluster implements AutoCloseable {
         for (int h = 1; h < nHops; h++) {
             forward[h] = fabric.link("hop" + h + "->hop" + (h + 1), plan.hopLink());
             backward[h] = fabric.link("hop" + (h + 1) + "->hop" + h, plan.hopLink());
+        }
+        Link[] evalLinks = new Link[nHops + 1]; // process mode: hop h's averaged copy to the coordinator
+        for (int h = 1; remoteEval && h <= nHops; h++) {
+            evalLinks[h] = fabric.link("hop" + h + "->coordinator", plan.hopLink());
+            fabric.route("hop" + h, "coordinator", evalLinks[h]);
         }
         Link[][] upLinks = new Link[nHops + 1][nOwners];
         String[][] upTargets = new String[nHops + 1][nOwners];
@@ -285,12 +296,16 @@ public final class LocalCluster implements AutoCloseable {
                     maxMb, window, plan.maxInFlight(), acc.child("parameters"), acc.child("activations"));
             closeables.add(exec);
             hops[h - 1] = new ComputeNode(h, plan, exec, fabric, upLinks[h], upTargets[h], downLinks[h], downTargets[h],
-                    ownerIterations, state, barrier);
+                    evalLinks[h], ownerIterations, state, barrier);
         }
         if (deployment.isLocal("coordinator")) {
             TensorArena coordArena = new TensorArena(coordinatorAccount.child("buffers"));
             closeables.add(coordArena);
-            coordinator = new Coordinator(plan, fabric, down, weightFloats, state, barrier, coordArena);
+            long[] hopFloats = new long[remoteEval ? nHops : 0];
+            for (int h = 1; h <= hopFloats.length; h++) {
+                hopFloats[h - 1] = hopWeightFloats(h, blocks);
+            }
+            coordinator = new Coordinator(plan, fabric, down, weightFloats, hopFloats, state, barrier, coordArena);
         } else {
             coordinator = null;
         }
@@ -317,7 +332,7 @@ public final class LocalCluster implements AutoCloseable {
         List<Double> losses = new ArrayList<>();
         List<Double> roundS = new ArrayList<>();
         long measuredNs = 0;
-        boolean evaluating = options.evaluate && allLocal;
+        boolean evaluating = options.evaluate && (allLocal || coordinator != null);
         try {
             fabric.start(state);
         } catch (RunAbortedException e) {
@@ -340,7 +355,7 @@ public final class LocalCluster implements AutoCloseable {
                 }
                 roundS.add(roundNs / 1e9);
                 double loss = trainLoss();
-                double a = evaluating ? evaluate() : Double.NaN;
+                double a = evaluating ? (allLocal ? evaluate() : evaluateAtCoordinator()) : Double.NaN;
                 if (evaluating) {
                     acc.add(a);
                 }
@@ -458,17 +473,23 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Test accuracy of participant 0's model (after averaging, every participant's model is the same). */
     private double evaluate() {
+        List<ParameterState> parts = new ArrayList<>(owners[0].parts());
+        for (ComputeNode h : hops) {
+            parts.add(h.exec.state(0));
+        }
+        return evaluate(parts);
+    }
+
+    /** Test accuracy of the whole model made of these parts' parameters (loaded by name). */
+    private double evaluate(List<ParameterState> parts) {
         Segment whole = spec.build(0, spec.blockCount(), evalBackend, false);
         MemoryAccount acc = MemoryAccount.root("eval");
         int batch = 256;
         try (ParameterState st = whole.newState(plan.seed(), plan.optimizer(), acc);
                 ActivationContext ctx = whole.newContext(batch, acc);
                 TensorArena arena = new TensorArena(acc)) {
-            for (ParameterState part : owners[0].parts()) {
+            for (ParameterState part : parts) {
                 st.load(part.namedTensors());
-            }
-            for (ComputeNode h : hops) {
-                st.load(h.exec.state(0).namedTensors());
             }
             int n = plan.testLimit() > 0 ? Math.min(plan.testLimit(), test.size()) : test.size();
             BatchLoader loader = new BatchLoader(test, firstN(n), batch, 0, false, arena);
@@ -480,6 +501,54 @@ public final class LocalCluster implements AutoCloseable {
                 correct += SoftmaxCrossEntropy.correct(logits, loader.labels());
             }
             return correct / (double) n;
+        }
+    }
+
+    /**
+     * Test accuracy of the model the coordinator of a process-mode run has received this round: the owners'
+     * average and each hop's averaged copy.
+     */
+    private double evaluateAtCoordinator() {
+        int blocks = spec.blockCount();
+        int stages = plan.stageCount();
+        MemoryAccount acc = MemoryAccount.root("eval-parts");
+        List<ParameterState> ownerParts = new ArrayList<>();
+        List<ParameterState> hopParts = new ArrayList<>();
+        try {
+            int[] hb = plan.stageBlocks(0, blocks);
+            ownerParts.add(spec.build(hb[0], hb[1], evalBackend, false).newState(plan.seed(), plan.optimizer(), acc));
+            if (stages > 1 && plan.mode() == Mode.U_SHAPED) {
+                int[] tb = plan.stageBlocks(stages - 1, blocks);
+                ownerParts.add(spec.build(tb[0], tb[1], evalBackend, true).newState(plan.seed(), plan.optimizer(), acc));
+            }
+            WeightPacker.unpack(ownerParts, coordinator.average());
+            for (int h = 1; h <= coordinator.hopWeights().length; h++) {
+                int[] sb = plan.stageBlocks(h, blocks);
+                ParameterState st = spec.build(sb[0], sb[1], evalBackend, false).newState(plan.seed(), plan.optimizer(),
+                        acc);
+                hopParts.add(st);
+                WeightPacker.unpack(List.of(st), coordinator.hopWeights()[h - 1]);
+            }
+            List<ParameterState> all = new ArrayList<>(ownerParts);
+            all.addAll(hopParts);
+            return evaluate(all);
+        } finally {
+            for (ParameterState st : ownerParts) {
+                st.close();
+            }
+            for (ParameterState st : hopParts) {
+                st.close();
+            }
+        }
+    }
+
+    /** Floats of hop h's parameters, as its weights message to the coordinator carries them. */
+    private long hopWeightFloats(int h, int blocks) {
+        MemoryAccount acc = MemoryAccount.root("sizing");
+        int[] sb = plan.stageBlocks(h, blocks);
+        try (ParameterState st = spec.build(sb[0], sb[1], evalBackend, false).newState(plan.seed(), plan.optimizer(),
+                acc)) {
+            return WeightPacker.floats(List.of(st));
         }
     }
 
