@@ -573,9 +573,13 @@ public final class PlanSearch {
         long in = problem.blocks().get(a - 1).outputBytes();
         long out = b < n ? problem.blocks().get(b - 1).outputBytes() : 0;
         long perSlot = (long) maxMicro * (acts[b] - acts[a] + in);
-        // received, not yet consumed: at worst every participant's whole mini-batch of activations (with labels)
-        // and of output gradients at once; the receive pools keep their peak
-        long received = totalBatch * (in + out + 4);
+        // received, not yet consumed: flow control admits at most slots / window participants at once, each
+        // with its window plus one activation (with labels) ahead and a gradient per micro-batch of its window;
+        // never more than every participant's whole mini-batch; the receive pools keep their peak
+        int window = window(m, stages, h);
+        long admitted = slots / window;
+        long received = Math.min(totalBatch * (in + out + 4),
+                admitted * maxMicro * ((window + 1) * (in + 4) + (long) window * out));
         return state * problem.owners().size() + slots * perSlot + received;
     }
 
