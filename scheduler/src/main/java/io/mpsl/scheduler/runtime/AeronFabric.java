@@ -125,12 +125,12 @@ final class AeronFabric extends Fabric {
         final int microBatch; // wire-encoded
         final Tensor payload; // staged copy, or the shared one-float stand-in for "no payload"
         final Tensor labels; // staged copy or null
-        final boolean staged;
+        final int[] shares; // messages still to write the staged payload (one counter for all of them), or null
         final long queuedNs;
         long sequence = -1;
 
         Outgoing(Peer peer, FrameType type, int participant, int round, int step, int microBatch, Tensor payload,
-                Tensor labels, boolean staged) {
+                Tensor labels, int[] shares) {
             this.peer = peer;
             this.type = type;
             this.participant = participant;
@@ -139,7 +139,7 @@ final class AeronFabric extends Fabric {
             this.microBatch = microBatch;
             this.payload = payload;
             this.labels = labels;
-            this.staged = staged;
+            this.shares = shares;
             this.queuedNs = System.nanoTime();
         }
     }
@@ -168,7 +168,7 @@ final class AeronFabric extends Fabric {
                     return 0;
                 }
                 waiting.addFirst(new Outgoing(this, FrameType.CONTROL, nodes.indexOf(from.name), SYSTEM_ROUND, 0, HELLO,
-                        empty, null, false));
+                        empty, null, null));
                 helloSent = true;
             }
             while (!waiting.isEmpty() && sender.queuedMessages() <= sendQueueCapacity - 2) {
@@ -226,7 +226,7 @@ final class AeronFabric extends Fabric {
                     timeline.record(link.name, o.type.name().toLowerCase(Locale.ROOT), start, nowNs - start);
                 }
             }
-            if (o.staged) {
+            if (o.shares != null && --o.shares[0] == 0) { // the comm thread is the only one counting down
                 from.stage.release(o.payload);
             }
             if (o.labels != null) {
@@ -533,14 +533,49 @@ final class AeronFabric extends Fabric {
     @Override
     void send(String from, Link link, String to, MessageType type, int participant, int round, int iteration,
             int microBatch, int stage, Tensor payload, Tensor labels, int samples) {
+        Local l = local(from);
+        Tensor p = payload == null ? null : l.stage.acquire(payload.shape(), payload.dtype()).copyFrom(payload);
+        enqueue(l, link, to, type, participant, round, iteration, microBatch, p, p == null ? null : new int[] {1},
+                labels, samples);
+    }
+
+    /** Sends the borrowed buffer itself (no staged copy); it goes back to the pool once written. */
+    @Override
+    void sendBorrowed(String from, Link link, String to, MessageType type, int participant, int round, int iteration,
+            int microBatch, int stage, Tensor borrowed, int samples) {
+        enqueue(local(from), link, to, type, participant, round, iteration, microBatch, borrowed, new int[] {1}, null,
+                samples);
+    }
+
+    /** Stages one copy for every receiver: it goes back to the pool once written to the last of them. */
+    @Override
+    void sendToEach(String from, Link[] links, String[] to, MessageType type, int round, Tensor payload) {
+        Local l = local(from);
+        Tensor p = l.stage.acquire(payload.shape(), payload.dtype()).copyFrom(payload);
+        int[] shares = {to.length};
+        for (int i = 0; i < to.length; i++) {
+            enqueue(l, links[i], to[i], type, i, round, 0, 0, p, shares, null, 0);
+        }
+    }
+
+    private Local local(String from) {
         Local l = locals.get(from);
-        Peer peer = l == null ? null : l.peers.get(to);
+        if (l == null) {
+            throw new IllegalStateException(from + " is not a node of this process; local nodes: " + locals.keySet());
+        }
+        return l;
+    }
+
+    /** Queues a message for the comm thread; {@code staged} (may be null) is already the sender's to hand over. */
+    private void enqueue(Local l, Link link, String to, MessageType type, int participant, int round, int iteration,
+            int microBatch, Tensor staged, int[] shares, Tensor labels, int samples) {
+        Peer peer = l.peers.get(to);
         if (peer == null || peer.link != link) {
-            throw new IllegalStateException("no route " + from + " -> " + to + " over " + link.name()
+            throw new IllegalStateException("no route " + l.name + " -> " + to + " over " + link.name()
                     + " was declared; routes: " + routes);
         }
         if (tap != null) {
-            tap.onSend(link.name(), type, payload, labels);
+            tap.onSend(link.name(), type, staged, labels);
         }
         boolean stepIsSamples = type == MessageType.WEIGHTS || type == MessageType.CONTROL
                 || type == MessageType.FLOW;
@@ -551,11 +586,10 @@ final class AeronFabric extends Fabric {
             throw new IllegalArgumentException(type + " messages carry samples in the step field; iteration must be 0, got "
                     + iteration);
         }
-        int wire = wireMicroBatch(microBatch, payload == null, labels != null, stepIsSamples ? 0 : samples);
-        Tensor p = payload == null ? empty : l.stage.acquire(payload.shape(), payload.dtype()).copyFrom(payload);
+        int wire = wireMicroBatch(microBatch, staged == null, labels != null, stepIsSamples ? 0 : samples);
         Tensor y = labels == null ? null : l.stage.acquire(labels.shape(), DType.I32).copyFrom(labels);
         commands.add(new Outgoing(peer, frameType(type), participant, round, stepIsSamples ? samples : iteration, wire,
-                p, y, payload != null));
+                staged == null ? empty : staged, y, staged == null ? null : shares));
         java.util.concurrent.locks.LockSupport.unpark(comm); // the comm thread may be parked by its idle strategy
     }
 
@@ -718,7 +752,7 @@ final class AeronFabric extends Fabric {
         }
         for (Peer p : peers) {
             if (p.helloSent) {
-                p.waiting.addFirst(new Outgoing(p, FrameType.CONTROL, index, SYSTEM_ROUND, 0, ABORT, empty, null, false));
+                p.waiting.addFirst(new Outgoing(p, FrameType.CONTROL, index, SYSTEM_ROUND, 0, ABORT, empty, null, null));
             }
         }
     }
@@ -731,7 +765,7 @@ final class AeronFabric extends Fabric {
     void finish() {
         for (Local l : locals.values()) {
             for (Peer p : l.peers.values()) {
-                commands.add(new Outgoing(p, FrameType.CONTROL, l.index, SYSTEM_ROUND, 0, BYE, empty, null, false));
+                commands.add(new Outgoing(p, FrameType.CONTROL, l.index, SYSTEM_ROUND, 0, BYE, empty, null, null));
             }
         }
         long deadline = System.nanoTime() + Math.max(deployment.connectTimeoutNs(), 4 * peerTimeoutNs);

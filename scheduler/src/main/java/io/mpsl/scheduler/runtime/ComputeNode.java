@@ -195,8 +195,8 @@ final class ComputeNode extends NodeBase {
                 List<ParameterState> mine = List.of(exec.state(0));
                 Tensor w = fabric.borrow(name, io.mpsl.tensor.Shape.of(Math.toIntExact(WeightPacker.floats(mine))));
                 WeightPacker.pack(w, mine);
-                send(evalLink, "coordinator", MessageType.WEIGHTS, participants + hop - 1, round, 0, 0, 0, w, null, 0);
-                fabric.giveBack(name, w);
+                fabric.sendBorrowed(name, evalLink, "coordinator", MessageType.WEIGHTS, participants + hop - 1, round, 0,
+                        0, 0, w, 0);
             }
             if (barrier != null) {
                 barrier.nodeArrive();

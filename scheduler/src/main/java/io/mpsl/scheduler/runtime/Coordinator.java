@@ -13,6 +13,7 @@ final class Coordinator extends NodeBase {
     private final Plan plan;
     private final Link[] downlinks;
     private final Tensor average;
+    private final String[] ownerNames;
     private final Tensor[] hopWeights;
 
     /**
@@ -25,6 +26,10 @@ final class Coordinator extends NodeBase {
         this.plan = plan;
         this.downlinks = downlinks;
         this.average = arena.allocate(Math.toIntExact(weightFloats));
+        this.ownerNames = new String[plan.owners().size()];
+        for (int p = 0; p < ownerNames.length; p++) {
+            ownerNames[p] = "owner" + p;
+        }
         this.hopWeights = new Tensor[hopFloats.length];
         for (int h = 0; h < hopFloats.length; h++) {
             hopWeights[h] = arena.allocate(Math.toIntExact(hopFloats[h]));
@@ -71,9 +76,7 @@ final class Coordinator extends NodeBase {
                 }
                 endCompute("average");
             }
-            for (int p = 0; p < owners; p++) {
-                send(downlinks[p], "owner" + p, MessageType.WEIGHTS, p, round, 0, 0, 0, average, null, 0);
-            }
+            fabric.sendToEach(name, downlinks, ownerNames, MessageType.WEIGHTS, round, average);
             for (int h = 0; h < hopWeights.length; h++) {
                 Message w = await(MessageType.WEIGHTS, owners + h, round, 0, 0); // hop h + 1's averaged copy
                 hopWeights[h].copyFrom(w.payload);

@@ -119,9 +119,8 @@ final class DataOwner extends NodeBase {
             }
             Tensor weightsOut = fabric.borrow(name, weightsShape); // shared with the average that comes back
             WeightPacker.pack(weightsOut, parts);
-            send(uplink, "coordinator", MessageType.WEIGHTS, id, round, 0, 0, 0, weightsOut, null,
-                    Math.toIntExact(samplesThisRound));
-            fabric.giveBack(name, weightsOut);
+            fabric.sendBorrowed(name, uplink, "coordinator", MessageType.WEIGHTS, id, round, 0, 0, 0, weightsOut,
+                    Math.toIntExact(samplesThisRound)); // the fabric gives it back
             Message avg = await(MessageType.WEIGHTS, id, round, 0, 0);
             WeightPacker.unpack(parts, avg.payload);
             avg.release();

@@ -51,6 +51,26 @@ abstract class Fabric implements AutoCloseable {
             int microBatch, int stage, Tensor payload, Tensor labels, int samples);
 
     /**
+     * Sends a buffer from {@link #borrow} and gives it back: where the transport sends asynchronously it sends
+     * the buffer itself (no staged copy) and gives it back once written. The caller must not touch it after.
+     */
+    void sendBorrowed(String from, Link link, String to, MessageType type, int participant, int round, int iteration,
+            int microBatch, int stage, Tensor borrowed, int samples) {
+        send(from, link, to, type, participant, round, iteration, microBatch, stage, borrowed, null, samples);
+        giveBack(from, borrowed);
+    }
+
+    /**
+     * Sends {@code payload} to each of {@code to[i]} over {@code links[i]} as participant {@code i}'s message of
+     * {@code round} (the coordinator's average to every owner); an asynchronous transport stages one copy for all.
+     */
+    void sendToEach(String from, Link[] links, String[] to, MessageType type, int round, Tensor payload) {
+        for (int i = 0; i < to.length; i++) {
+            send(from, links[i], to[i], type, i, round, 0, 0, 0, payload, null, 0);
+        }
+    }
+
+    /**
      * A buffer of node {@code id}, taken from the pool that what it sends or receives comes from, for data that
      * lives only between messages (weights packed to be sent): once given back, the next message of that size
      * reuses it instead of a second buffer of the model's size.

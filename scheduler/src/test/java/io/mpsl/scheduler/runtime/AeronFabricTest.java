@@ -117,6 +117,37 @@ class AeronFabricTest {
     }
 
     @Test
+    void shouldStageTheAverageOnceForAllOwnersAndSendOwnersWeightsWithoutACopy() throws Exception {
+        // federated averaging over IPC: each owner holds the whole model (W bytes of parameters); the coordinator
+        // receives 3 W, keeps the average (W) and sends it to all 3 owners from one staged copy (W), not 3;
+        // the owners send the buffer they packed their weights into (W), not a second staged copy
+        Plan plan = plan(Algorithm.FEDAVG, Mode.U_SHAPED, 0, new int[0], "mlp"); // small activations next to W
+        RunResult r = (RunResult) train(plan, new Deployment().kind(Deployment.Kind.IPC))[1];
+        long w = -1;
+        long coordinator = -1;
+        for (RunResult.Node n : r.nodes()) {
+            if (n.name().equals("owner0")) {
+                w = n.parameterBytes();
+            } else if (n.name().equals("coordinator")) {
+                coordinator = n.peakBytes();
+            }
+        }
+        System.out.printf("weights %d B, coordinator peak %d B = %.2f W%n", w, coordinator, coordinator / (double) w);
+        assertTrue(w > 0 && coordinator > 0, r.nodes().toString());
+        assertTrue(coordinator <= 5 * w + (1 << 20), "the coordinator's peak is " + coordinator / (double) w
+                + " times the weights: the average was staged more than once");
+        for (RunResult.Node n : r.nodes()) {
+            if (n.name().startsWith("owner")) {
+                // parameters, gradients, momentum, the packed weights, the average received, activations
+                long beyondState = n.peakBytes() - n.parameterBytes() - n.gradientBytes() - n.optimizerBytes();
+                System.out.printf("%s: peak beyond its training state %.2f W%n", n.name(), beyondState / (double) w);
+                assertTrue(beyondState < 3 * w, n.name() + " holds " + beyondState / (double) w
+                        + " W beyond its state: its weights were staged twice");
+            }
+        }
+    }
+
+    @Test
     void shouldPackMicroBatchFlagsAndSamplesIntoTheWireFieldAndRejectWhatDoesNotFit() {
         int w = AeronFabric.wireMicroBatch(4095, true, false, AeronFabric.MAX_WIRE_SAMPLES);
         assertEquals(4095, w & 0xFFF);
