@@ -266,8 +266,17 @@ public final class TransportBench {
         return sb.append("]}\n").toString();
     }
 
+    /**
+     * The idle strategy of the links' sending and receiving threads while a link is measured: yielding, never
+     * parking. A parked thread sleeps at least Linux's timer slack (50 us: {@code LockSupport.parkNanos(1000)}
+     * measured 59-66 us here), in which a 4 GB/s stream moves 200-260 KiB, more than an IPC sender's window
+     * (half a term); the TCP baseline's blocked threads are instead woken by the kernel the moment data or
+     * buffer space arrives. A yielding thread still gives its core to any other runnable thread (the driver's,
+     * another process's). {@code -Dmpsl.bench.appIdle=backoff} (spin, yield, then park 1-50 us) and the others
+     * below are there to compare.
+     */
     private static IdleStrategy appIdle() {
-        return idle(System.getProperty("mpsl.bench.appIdle", "backoff"));
+        return idle(System.getProperty("mpsl.bench.appIdle", "yield"));
     }
 
     private static IdleStrategy idle(String name) {
