@@ -16,7 +16,8 @@ import org.agrona.concurrent.AgentInvoker;
  * <li>the <b>sender</b> agent (sends a UDP publication's frames, reads the receivers' status messages), run by a
  * sender after it wrote chunks and when its publication back-pressures ({@link #invokeForSender()});</li>
  * <li>the <b>receiver</b> agent (reads datagrams into images, sends status messages), run by a receiver that
- * found nothing to read ({@link #invokeForReceiver()});</li>
+ * found nothing to read ({@link #invokeForReceiver()}), which also runs the sender agent when the receiver agent
+ * found nothing either;</li>
  * <li>the <b>conductor</b> (moves publication limits, cleans logs, timers, clients' commands), run by both of
  * them in those cases;</li>
  * <li>all three, by the transport's own driver thread (this class is its {@link Agent}), which parks when idle
@@ -50,6 +51,7 @@ final class DriverDuty implements Agent {
         /** @param invoker the agent's invoker, already started; null for an absent agent */
         Guarded(AgentInvoker invoker) {
             this.invoker = invoker;
+            this.lastRunNs = System.nanoTime() - (Long.MAX_VALUE >> 1); // as if last run long ago
         }
 
         int invoke() {
@@ -85,12 +87,19 @@ final class DriverDuty implements Agent {
     private final Guarded conductor;
     private final Guarded sender;
     private final Guarded receiver;
+    private final long backgroundStaleNs;
 
     /** The three agents of a driver, their invokers already started. */
     DriverDuty(AgentInvoker conductor, AgentInvoker sender, AgentInvoker receiver) {
+        this(conductor, sender, receiver, BACKGROUND_STALE_NS);
+    }
+
+    /** As above, the driver thread leaving an agent alone for {@code backgroundStaleNs} after a link ran it. */
+    DriverDuty(AgentInvoker conductor, AgentInvoker sender, AgentInvoker receiver, long backgroundStaleNs) {
         this.conductor = new Guarded(conductor);
         this.sender = new Guarded(sender);
         this.receiver = new Guarded(receiver);
+        this.backgroundStaleNs = backgroundStaleNs;
     }
 
     /** One composite agent (Aeron's {@code INVOKER} mode), its invoker already started. */
@@ -117,9 +126,15 @@ final class DriverDuty implements Agent {
         return sender.invoke();
     }
 
-    /** For a receiver with nothing to read: the receiver agent (datagrams into images), then the conductor. */
+    /**
+     * For a receiver with nothing to read: the receiver agent (datagrams into images), then the conductor, and
+     * when the receiver agent found nothing either, the sender agent (frames that a sending thread wrote and then
+     * left behind for want of window go out without waiting for the driver thread).
+     */
     int invokeForReceiver() {
-        return receiver.invoke() + conductor.invoke();
+        int received = receiver.invoke();
+        int work = received + conductor.invoke();
+        return received > 0 ? work : work + sender.invoke();
     }
 
     /** Waits for running duty cycles to end and keeps any other from starting: call before closing the driver. */
@@ -129,12 +144,12 @@ final class DriverDuty implements Agent {
         receiver.stop();
     }
 
-    /** The driver thread's duty cycle: each agent that no link ran for {@link #BACKGROUND_STALE_NS}. */
+    /** The driver thread's duty cycle: each agent that no link ran for {@link #BACKGROUND_STALE_NS} (or as set). */
     @Override
     public int doWork() {
         long nowNs = System.nanoTime();
-        return conductor.invokeIfStale(nowNs, BACKGROUND_STALE_NS) + sender.invokeIfStale(nowNs, BACKGROUND_STALE_NS)
-                + receiver.invokeIfStale(nowNs, BACKGROUND_STALE_NS);
+        return conductor.invokeIfStale(nowNs, backgroundStaleNs) + sender.invokeIfStale(nowNs, backgroundStaleNs)
+                + receiver.invokeIfStale(nowNs, backgroundStaleNs);
     }
 
     @Override
