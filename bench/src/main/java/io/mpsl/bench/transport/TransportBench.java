@@ -61,6 +61,10 @@ public final class TransportBench {
     private static final int ROUNDS = 7;
     /** Payload bytes of one goodput stream (one transport, one round); 16 MiB with --quick. */
     private static final long STREAM_BYTES = 256L << 20;
+    /** The tensor size at which the issue sets goodput targets relative to TCP, and the targets. */
+    private static final int TARGET_SIZE = 1 << 20;
+    private static final double UDP_TARGET = 0.5;
+    private static final double IPC_TARGET = 1.0;
     /** How long a receiving thread sleeps at a time while its link is not measured. */
     private static final long INACTIVE_PARK_NS = 1_000_000L;
     /**
@@ -213,8 +217,11 @@ public final class TransportBench {
                     }
                     double[] sorted = ratios.clone();
                     java.util.Arrays.sort(sorted);
-                    ratioLines.add(String.format(Locale.ROOT, "ratio to tcp at %d bytes: %s median %.2fx (rounds: %s)", size,
-                            links.get(i).transport, median(ratios), ratiosText(sorted)));
+                    String target = size != TARGET_SIZE ? "" : links.get(i).transport.equals("aeron-udp")
+                            ? String.format(Locale.ROOT, "; issue target >= %.1fx", UDP_TARGET) : links.get(i).transport.equals("aeron-ipc")
+                            ? String.format(Locale.ROOT, "; issue target >= %.1fx", IPC_TARGET) : "";
+                    ratioLines.add(String.format(Locale.ROOT, "ratio to tcp at %d bytes: %s median %.2fx (rounds: %s)%s", size,
+                            links.get(i).transport, median(ratios), ratiosText(sorted), target));
                 }
             }
             return out;
