@@ -304,6 +304,7 @@ public final class TransportBench {
             case "backoff-long" -> new BackoffIdleStrategy(100, 1000, 1_000, 20_000);
             case "park" -> new BackoffIdleStrategy(1, 1, 1_000, 100_000);
             case "park-short" -> new BackoffIdleStrategy(1, 1, 1_000, 20_000);
+            case "park-long" -> new BackoffIdleStrategy(20, 50, 1_000, 1_000_000);
             default -> throw new IllegalArgumentException("idle strategy " + name);
         };
     }
