@@ -151,7 +151,7 @@ public final class TensorReceiver implements AutoCloseable, ControlledFragmentHa
         int fragments = subscription.controlledPoll(this, fragmentLimit);
         if (fragments == 0 && duty != null) {
             // Nothing to read: instead of idling, run the driver (it may receive, send or move a limit).
-            work += duty.invoke();
+            work += duty.invokeForReceiver();
         }
         work += fragments;
         this.handler = null;

@@ -163,7 +163,7 @@ public final class TensorSender implements AutoCloseable {
             }
             int length = (int) Math.min(chunkBytes, totalBytes - byteOffset);
             long result = sendChunk(slot, tensor, length);
-            if (result == Publication.BACK_PRESSURED && duty != null && duty.invoke() > 0) {
+            if (result == Publication.BACK_PRESSURED && duty != null && duty.invokeForSender() > 0) {
                 result = sendChunk(slot, tensor, length);
             }
             if (result < 0) {
@@ -187,6 +187,10 @@ public final class TensorSender implements AutoCloseable {
             if (shaper != null) {
                 nowNs = System.nanoTime();
             }
+        }
+        if (chunks > 0 && duty != null) {
+            // A UDP publication's frames leave when the driver's sender agent runs: run it now, from this thread.
+            duty.invokeSender();
         }
         return chunks;
     }

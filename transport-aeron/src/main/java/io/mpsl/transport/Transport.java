@@ -2,11 +2,14 @@ package io.mpsl.transport;
 
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
 import io.mpsl.tensor.MemoryAccount;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadFactory;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 
@@ -71,13 +74,32 @@ public final class Transport implements AutoCloseable {
                         .sharedIdleStrategy(ctx.newDriverIdleStrategy())
                         .termBufferSparseFile(true)
                         .warnIfDirectoryExists(false);
+                Agent[] agents = null;
+                if (ctx.cooperativeDriver()) {
+                    // The driver's three agents, each to be run by whichever thread needs it (see DriverDuty):
+                    // launched as in DEDICATED mode, but each agent's runner is handed a thread that does not
+                    // run it. A runner that never ran closes its agent itself when the driver closes.
+                    agents = new Agent[3];
+                    dc.threadingMode(ThreadingMode.DEDICATED)
+                            .conductorThreadFactory(agentCapture(agents, 0))
+                            .senderThreadFactory(agentCapture(agents, 1))
+                            .receiverThreadFactory(agentCapture(agents, 2));
+                }
                 driver = MediaDriver.launch(dc);
-            }
-            if (driver != null && driver.sharedAgentInvoker() != null && ctx.cooperativeDriver()) {
-                driver.sharedAgentInvoker().start();
-                duty = new DriverDuty(driver.sharedAgentInvoker());
-                dutyRunner = new AgentRunner(ctx.newDriverIdleStrategy(), Transport::onDriverDutyError, null, duty);
-                AgentRunner.startOnThread(dutyRunner);
+                if (agents != null) {
+                    AgentInvoker[] invokers = new AgentInvoker[agents.length];
+                    for (int i = 0; i < agents.length; i++) {
+                        if (agents[i] == null) {
+                            throw new IllegalStateException("the media driver started no " + AGENT_ROLES[i]
+                                    + " agent; a cooperative driver cannot run it (use cooperativeDriver(false))");
+                        }
+                        invokers[i] = new AgentInvoker(Transport::onDriverDutyError, null, agents[i]);
+                        invokers[i].start();
+                    }
+                    duty = new DriverDuty(invokers[0], invokers[1], invokers[2]);
+                    dutyRunner = new AgentRunner(ctx.newDriverIdleStrategy(), Transport::onDriverDutyError, null, duty);
+                    AgentRunner.startOnThread(dutyRunner);
+                }
             }
             Aeron aeron = Aeron.connect(new Aeron.Context()
                     .driverAgentInvoker(driver == null || duty != null ? null : driver.sharedAgentInvoker())
@@ -93,6 +115,29 @@ public final class Transport implements AutoCloseable {
             ctx.close();
             throw e;
         }
+    }
+
+    private static final String[] AGENT_ROLES = {"conductor", "sender", "receiver"};
+
+    /**
+     * A thread factory for one of the driver's agent runners that keeps the runner's agent in {@code agents[slot]}
+     * and returns a thread that ends at once instead of running it.
+     */
+    private static ThreadFactory agentCapture(Agent[] agents, int slot) {
+        return runnable -> {
+            if (!(runnable instanceof AgentRunner runner)) {
+                throw new IllegalStateException("the media driver started its " + AGENT_ROLES[slot] + " with a "
+                        + runnable.getClass().getName() + ", not an AgentRunner; use cooperativeDriver(false)");
+            }
+            agents[slot] = runner.agent();
+            Thread idle = new Thread(Transport::noWork);
+            idle.setDaemon(true);
+            return idle;
+        };
+    }
+
+    private static void noWork() {
+        // The agent of this runner is run by DriverDuty.
     }
 
     private static void onDriverDutyError(Throwable t) {

@@ -13,8 +13,9 @@ import org.agrona.concurrent.IdleStrategy;
  *
  * <p>Derived settings, chosen for the machine and the largest tensor (see {@link #conclude()}):
  * <ul>
- * <li>threading mode: on 1-2 cores INVOKER with a cooperative driver (one driver thread that parks when
- * idle, helped by the links' own threads whenever they would wait: see {@link DriverDuty}), SHARED_NETWORK on
+ * <li>threading mode: on 1-2 cores INVOKER with a cooperative driver (the driver's agents run by the links' own
+ * threads, each agent under its own guard, and by one driver thread that parks when idle: see
+ * {@link DriverDuty}), SHARED_NETWORK on
  * 3-4, DEDICATED above; all driver threads back off to parking when idle, so they never starve the
  * application on a small machine;</li>
  * <li>MTU 65504 bytes, the largest UDP payload Aeron allows: one frame carries a 64 KiB chunk, which is
@@ -92,8 +93,9 @@ public final class TransportContext implements AutoCloseable {
 
     /**
      * Whether the embedded driver, in {@code ThreadingMode.INVOKER}, is run cooperatively (see
-     * {@link DriverDuty}): by a thread of the transport's own that parks when idle, and by the links' threads
-     * when they would otherwise wait (a back-pressured sender, a receiver with nothing to read). Unset
+     * {@link DriverDuty}): its conductor, sender and receiver agents each under their own guard, run by the
+     * links' threads (a sender after writing and when back-pressured, a receiver with nothing to read) and by a
+     * thread of the transport's own that parks when idle. Unset
      * (default): true when the threading mode is chosen for a machine of 1-2 cores, false otherwise; false
      * with INVOKER means the application runs the driver through {@link Transport#doDriverWork()}.
      */

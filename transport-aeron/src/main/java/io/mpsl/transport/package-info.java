@@ -57,10 +57,12 @@
  * Embedded by default, in a fresh folder per instance ({@link io.mpsl.transport.DriverDirectories}: folders
  * of dead processes are removed at start, the own one at close), or external. Settings follow the machine
  * and the largest tensor (see {@link io.mpsl.transport.TransportContext}). On one or two cores the driver
- * is cooperative (INVOKER mode): one driver thread that parks when idle, helped by the links' own threads
- * whenever they would wait (a back-pressured sender moves its own publication limit; a receiver with nothing
- * to read receives datagrams), so no third busy thread competes for two cores, and short logs that stay in
- * cache (UDP terms of 1 MiB, IPC terms of 256 KiB with a 32 KiB MTU). On more cores: SHARED_NETWORK or
+ * is cooperative ({@code INVOKER} in the context): no driver thread competes for the two cores; its three
+ * agents, each under its own guard, are run by the links' threads where the kernel would run a TCP
+ * connection's work in their system calls (the sender agent by a sender after each write, the receiver agent
+ * by a receiver with nothing to read, the conductor by both when they would wait), and by one driver thread,
+ * parking when idle, only for an agent no link ran for 50 us. Logs are short and stay in cache (UDP terms of
+ * 1 MiB, IPC terms of 256 KiB with a 32 KiB MTU). On more cores: SHARED_NETWORK or
  * DEDICATED threads with backing-off idle strategies and terms of twice the largest tensor (4-16 MiB). UDP
  * frames use a 64 KiB MTU either way.
  *

@@ -95,6 +95,11 @@ class TensorTransferTest {
         try (Transport t = Transport.launch(TransportTestSupport.context().maxMessageBytes(64L << 20)
                 .threadingMode(io.aeron.driver.ThreadingMode.INVOKER).cooperativeDriver(true))) {
             assertTrue(t.context().cooperativeDriver());
+            // The driver's agents are run by the links' threads and one parking duty thread, not by threads of
+            // the driver's own: those it was given end at once.
+            for (String role : new String[] {"driver-conductor", "sender", "receiver"}) {
+                assertTrue(awaitNoLiveThread(role), "a driver thread '" + role + "' is running its agent");
+            }
             int port = TransportTestSupport.freePort();
             assertTransfersBitExact(t, t.newUdpSender(LOOPBACK, port, 13, null), t.newUdpReceiver(LOOPBACK, port, 13, null, null));
             assertTransfersBitExact(t, t.newIpcSender(14, null), t.newIpcReceiver(14, null, null));
@@ -141,6 +146,24 @@ class TensorTransferTest {
             for (TensorMessage m : collector.messages) {
                 assertEquals(-1, sent.segment().mismatch(m.tensor().segment()));
             }
+        }
+    }
+
+    /** Whether no live thread has this name, waiting up to 10 s for one that is ending. */
+    private static boolean awaitNoLiveThread(String name) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            boolean found = false;
+            for (Thread th : Thread.getAllStackTraces().keySet()) {
+                found |= th.isAlive() && th.getName().equals(name);
+            }
+            if (!found) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.onSpinWait();
         }
     }
 }

@@ -20,4 +20,13 @@ class TransportBenchTest {
                   {"rate_mbit": 10, "measured_mbit": 9.90}]}
                 """, json);
     }
+
+    @Test
+    void shouldTakeTheMiddleValueOrTheMeanOfTheTwoMiddleOnes() {
+        assertEquals(3.0, TransportBench.median(new double[] {5, 1, 3}));
+        assertEquals(2.5, TransportBench.median(new double[] {4, 1, 3, 2}));
+        double[] unsorted = {2, 1};
+        TransportBench.median(unsorted);
+        assertEquals(2.0, unsorted[0], "median must not reorder the caller's values");
+    }
 }
