@@ -58,6 +58,14 @@ final class ComputeNode extends NodeBase {
     private final long[] granted; // activations the participant's sender may have sent in all
     private final long[] sentDown; // activations sent to the next hop
     private final long[] allowedDown; // activations the next hop has granted
+    // outputs computed for the next hop and not yet granted, per participant in micro-batch order: views into
+    // this node's slots, valid until their backward, which cannot come before they were sent
+    private final Tensor[][] heldOut;
+    private final Tensor[][] heldLabels;
+    private final int[] computedDown;
+    private final int[] dispatchedDown;
+    private final int[] heldIteration;
+    private final int[] heldSamples;
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     ComputeNode(int hop, Plan plan, StageExecutor exec, Fabric fabric, Link[] upLinks, String[] upTargets,
@@ -98,6 +106,28 @@ final class ComputeNode extends NodeBase {
         this.granted = new long[participants];
         this.sentDown = new long[participants];
         this.allowedDown = new long[participants];
+        int maxMicro = 1;
+        for (int p = 0; p < participants; p++) {
+            maxMicro = Math.max(maxMicro, plan.owners().get(p).microBatches());
+        }
+        this.heldOut = new Tensor[participants][downIsHop ? maxMicro : 0];
+        this.heldLabels = new Tensor[participants][downIsHop ? maxMicro : 0];
+        this.computedDown = new int[participants];
+        this.dispatchedDown = new int[participants];
+        this.heldIteration = new int[participants];
+        this.heldSamples = new int[participants];
+    }
+
+    /** Sends participant p's computed outputs the next hop has granted, in micro-batch order. */
+    private void dispatch(int p) {
+        while (dispatchedDown[p] < computedDown[p] && sentDown[p] < allowedDown[p]) {
+            int mb = dispatchedDown[p]++;
+            send(downLinks[p], downTargets[p], MessageType.ACTIVATION, p, round, heldIteration[p], mb, hop + 1,
+                    heldOut[p][mb], heldLabels[p][mb], heldSamples[p]);
+            heldOut[p][mb] = null;
+            heldLabels[p][mb] = null;
+            sentDown[p]++;
+        }
     }
 
     @Override
@@ -109,6 +139,7 @@ final class ComputeNode extends NodeBase {
         }
         if (m.microBatch == MessageType.GRANT) {
             allowedDown[p] = Math.max(allowedDown[p], m.samples);
+            dispatch(p);
             return;
         }
         if (requestCount == requestParticipant.length) {
@@ -216,7 +247,7 @@ final class ComputeNode extends NodeBase {
             long at;
             if (in instanceof Instruction.Forward f) {
                 Message a = pending.peek(MessageType.ACTIVATION, p, round, iteration[p], f.microBatch());
-                if (a == null || !exec.canForward(p) || (downIsHop && sentDown[p] >= allowedDown[p])) {
+                if (a == null || !exec.canForward(p)) {
                     continue;
                 }
                 at = a.deliverAtNs;
@@ -264,10 +295,21 @@ final class ComputeNode extends NodeBase {
             }
             beginCompute();
             Tensor out = exec.forward(p, mb, a.payload, a.labels, a);
-            if (!lastStage) {
+            if (downIsHop) {
+                // sent now if the next hop granted it, else when its grant comes (this node computes on)
+                if (mb == 0) {
+                    computedDown[p] = 0;
+                    dispatchedDown[p] = 0;
+                    heldIteration[p] = it;
+                    heldSamples[p] = a.samples;
+                }
+                heldOut[p][mb] = out;
+                heldLabels[p][mb] = a.labels;
+                computedDown[p]++;
+                dispatch(p);
+            } else if (!lastStage) {
                 send(downLinks[p], downTargets[p], MessageType.ACTIVATION, p, round, it, mb, hop + 1, out,
-                        a.labels, a.samples);
-                sentDown[p]++;
+                        a.labels, a.samples); // to the owner's tail (U-shaped): no flow control there
             }
             endCompute(forwardLabel(mb));
         } else if (in instanceof Instruction.Backward b) {

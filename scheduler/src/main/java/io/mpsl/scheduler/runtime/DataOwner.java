@@ -43,6 +43,15 @@ final class DataOwner extends NodeBase {
     long samplesThisRound;
     private long sent; // activations sent to the first hop
     private long allowed; // activations the first hop has granted (flow control, see ComputeNode)
+    // head outputs computed and not yet sent (no grant yet), in micro-batch order: views into the head's slots,
+    // valid until their backward, which cannot come before they were sent
+    private final Tensor[] heldOut;
+    private final Tensor[] heldLabels;
+    private int computed; // forwards of this mini-batch done
+    private int dispatched; // of those, sent
+    private int heldRound;
+    private int heldIteration;
+    private int heldSamples;
 
     DataOwner(int id, Plan plan, BatchLoader loader, StageExecutor head, StageExecutor tail, Fabric fabric,
             Link uplink, int hops, RunState state, RoundBarrier barrier, TensorArena arena) {
@@ -66,6 +75,8 @@ final class DataOwner extends NodeBase {
         }
         this.dpArena = arena;
         this.weightsShape = io.mpsl.tensor.Shape.of(Math.toIntExact(WeightPacker.floats(parts)));
+        this.heldOut = new Tensor[spec.microBatches()];
+        this.heldLabels = new Tensor[spec.microBatches()];
         loader.startEpoch(0);
     }
 
@@ -94,6 +105,27 @@ final class DataOwner extends NodeBase {
             throw new IllegalStateException(name + " got a flow-control message that is not its grant: " + m);
         }
         allowed = Math.max(allowed, m.samples);
+        dispatch();
+    }
+
+    /**
+     * Sends the computed head outputs the first hop has granted, in micro-batch order (noised here when
+     * differential privacy is on, so the noise buffer is used by one send at a time).
+     */
+    private void dispatch() {
+        while (dispatched < computed && sent < allowed) {
+            int mb = dispatched;
+            Tensor out = heldOut[mb];
+            if (plan.dpSigma() > 0) {
+                out = privatize(out);
+            }
+            send(uplink, firstHop, MessageType.ACTIVATION, id, heldRound, heldIteration, mb, 1, out, heldLabels[mb],
+                    heldSamples);
+            heldOut[mb] = null;
+            heldLabels[mb] = null;
+            dispatched++;
+            sent++;
+        }
     }
 
     @Override
@@ -148,6 +180,11 @@ final class DataOwner extends NodeBase {
         if (stages > 1) {
             send(uplink, firstHop, MessageType.FLOW, id, round, 0, MessageType.REQUEST, 1, null, null, m);
         }
+        computed = 0;
+        dispatched = 0;
+        heldRound = round;
+        heldIteration = it;
+        heldSamples = n;
         while (hi < hs.size() || ti < ts.size()) {
             drain();
             boolean did = false;
@@ -181,21 +218,18 @@ final class DataOwner extends NodeBase {
             }
             if (!did && hi < hs.size()) {
                 Instruction in = hs.get(hi);
-                if (in instanceof Instruction.Forward && stages > 1 && sent >= allowed) {
-                    did = false; // the first hop has not granted this activation yet
-                } else if (in instanceof Instruction.Forward f) {
+                if (in instanceof Instruction.Forward f) {
                     int mb = f.microBatch();
                     beginCompute();
                     Tensor x = slice(images, n, m, mb);
                     Tensor y = slice(labels, n, m, mb);
                     Tensor out = head.forward(id, mb, x, head.lossStage ? y : null, null);
                     if (stages > 1) {
-                        if (plan.dpSigma() > 0) {
-                            out = privatize(out);
-                        }
-                        send(uplink, firstHop, MessageType.ACTIVATION, id, round, it, mb, 1, out,
-                                vanilla ? y : null, n);
-                        sent++;
+                        // sent now if the first hop granted it, else when its grant comes (the head computes on)
+                        heldOut[mb] = out;
+                        heldLabels[mb] = vanilla ? y : null;
+                        computed++;
+                        dispatch();
                     }
                     endCompute(forwardLabel(mb));
                     hi++;
