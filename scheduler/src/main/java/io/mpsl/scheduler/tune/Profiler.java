@@ -39,6 +39,16 @@ public final class Profiler {
      */
     public static Measured measure(ModelSpec spec, BackendProvider provider, OptimizerSpec optimizer, int small,
             int large, int warmup, int iterations, long seed) throws InterruptedException {
+        return measure(spec, provider, optimizer, small, large, warmup, iterations, 3, seed);
+    }
+
+    /**
+     * As {@link #measure(ModelSpec, BackendProvider, OptimizerSpec, int, int, int, int, long)}, each size timed
+     * {@code reps} times (the median counts); fewer reps when the just-in-time compiler is known to be done (the
+     * live tuner profiles after a round of training).
+     */
+    public static Measured measure(ModelSpec spec, BackendProvider provider, OptimizerSpec optimizer, int small,
+            int large, int warmup, int iterations, int reps, long seed) throws InterruptedException {
         if (small < 1 || large < small) {
             throw new IllegalArgumentException("profile micro-batches need 1 <= small <= large, got " + small + " and "
                     + large);
@@ -47,10 +57,11 @@ public final class Profiler {
         int n = spec.blockCount();
         List<BlockCost> blocks = new ArrayList<>(n);
         try (Backend backend = provider.create(1)) {
-            Segment whole = spec.build(0, n, backend, true);
-            warmUp(whole, small, warmup, seed); // the small batch runs the same code, in less time
-            long[][] lo = median(whole, small, iterations, seed);
-            long[][] hi = large == small ? lo : median(whole, large, iterations, seed);
+            // as the runtime builds an owner's head: block 0's backward makes no input gradient (no one needs it)
+            Segment whole = spec.build(0, n, backend, false);
+            warmUp(whole, small, large, warmup, seed);
+            long[][] lo = median(whole, small, iterations, reps, seed);
+            long[][] hi = large == small ? lo : median(whole, large, iterations, reps, seed);
             BlockProfile[] info = whole.footprint();
             double[] stepShare = stepSeconds(whole, optimizer, seed, warmup, iterations, info);
             for (int i = 0; i < n; i++) {
@@ -62,28 +73,40 @@ public final class Profiler {
         }
         double copy = copyRate();
         double average = averageRate();
-        double background = sampleBackground(BACKGROUND_S);
+        double background = sampleBackground(reps >= 3 ? BACKGROUND_S : BACKGROUND_S / 2);
         return new Measured(blocks, copy, average, background, (System.nanoTime() - t0) / 1e9);
     }
 
+    /** Most seconds of warm-up passes (a cold JVM compiles the kernels' Java loops within a few seconds). */
+    static final double WARMUP_MAX_S = 20;
+
     /**
-     * Runs training passes of {@code batch} samples until the just-in-time compiler is done with them: until
-     * {@code patience} passes in a row are no faster than 0.95 of the best (at most 60 passes).
+     * Runs training passes, alternately of {@code small} and {@code large} samples, until the just-in-time
+     * compiler is done with them: until {@code patience} pairs in a row finished no compilation (the JVM's
+     * total compilation time did not move) and were no faster than 0.95 of the best pair, or
+     * {@link #WARMUP_MAX_S} passed. Without the compiler's view (no CompilationMXBean) only the timing counts.
      */
-    static void warmUp(Segment whole, int batch, int patience, long seed) {
+    static void warmUp(Segment whole, int small, int large, int patience, long seed) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        boolean jitKnown = jit != null && jit.isCompilationTimeMonitoringSupported();
         long best = Long.MAX_VALUE;
         int since = 0;
-        for (int i = 0; i < 60 && since < Math.max(patience, 1); i++) {
+        long limit = System.nanoTime() + Math.round(WARMUP_MAX_S * 1e9);
+        while (since < Math.max(patience, 1) && System.nanoTime() < limit) {
+            long compiled = jitKnown ? jit.getTotalCompilationTime() : 0;
             long t = cpuNs();
-            whole.profile(batch, 0, 1, seed);
+            whole.profile(small, 0, 1, seed);
+            if (large != small) {
+                whole.profile(large, 0, 1, seed);
+            }
             long dt = cpuNs() - t;
-            if (dt < best * 0.95) {
-                best = dt;
+            boolean quiet = !jitKnown || jit.getTotalCompilationTime() == compiled;
+            if (dt < best * 0.95 || !quiet) {
                 since = 0;
             } else {
                 since++;
-                best = Math.min(best, dt);
             }
+            best = Math.min(best, dt);
         }
     }
 
@@ -93,9 +116,8 @@ public final class Profiler {
      * median over 3 measurements of the difference between a several-pass and a 1-pass profile (which cancels
      * the profile's own set-up); it is split over blocks and directions as the median wall times are.
      */
-    static long[][] median(Segment whole, int batch, int iterations, long seed) {
+    static long[][] median(Segment whole, int batch, int iterations, int reps, long seed) {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        int reps = 3;
         int passes = Math.max(iterations, 2);
         double[] perPass = new double[reps];
         BlockProfile[][] runs = new BlockProfile[reps][];
@@ -177,6 +199,24 @@ public final class Profiler {
             share[i] = total == 0 ? 0 : s * blocks[i].parameterBytes() / total;
         }
         return share;
+    }
+
+    /**
+     * A first guess with no timing at all, from the model's sizes only, for the plan a live run starts with:
+     * per sample, forward = 2 ns per byte the block keeps + 0.1 ns per parameter byte, backward twice that
+     * (compute grows with the activations a block makes and the weights it applies); per call and optimizer
+     * step as small constants; the runtime's copies at 2 GB/s. The memory figures are exact.
+     */
+    public static Measured estimate(ModelSpec spec, BackendProvider provider) {
+        List<BlockCost> blocks = new ArrayList<>();
+        try (Backend b = provider.create(1)) {
+            for (BlockProfile p : spec.build(0, spec.blockCount(), b, false).footprint()) {
+                double perSample = 2e-9 * p.keptBytesPerSample() + 1e-10 * p.parameterBytes();
+                blocks.add(new BlockCost(perSample, 2 * perSample, p.outputBytesPerSample(), p.parameterBytes(),
+                        p.keptBytesPerSample() + p.scratchBytesPerSample(), 1e-5, 2e-5, 1e-10 * p.parameterBytes()));
+            }
+        }
+        return new Measured(blocks, 2e9, 2e9, 0, 0);
     }
 
     /** Seconds {@link #sampleBackground} spins for when profiling. */
