@@ -59,11 +59,17 @@ public final class Profiler {
         try (Backend backend = provider.create(1)) {
             // as the runtime builds an owner's head: block 0's backward makes no input gradient (no one needs it)
             Segment whole = spec.build(0, n, backend, false);
-            warmUp(whole, small, large, warmup, seed);
+            int passes = warmUp(whole, small, large, warmup, seed);
+            long tw = System.nanoTime();
             long[][] lo = median(whole, small, iterations, reps, seed);
             long[][] hi = large == small ? lo : median(whole, large, iterations, reps, seed);
             BlockProfile[] info = whole.footprint();
+            long tm = System.nanoTime();
             double[] stepShare = stepSeconds(whole, optimizer, seed, warmup, iterations, info);
+            if (Boolean.getBoolean("mpsl.tune.debug")) {
+                System.out.printf(java.util.Locale.ROOT, "profile: warm-up %d pairs %.3f s, timing %.3f s, step %.3f s%n",
+                        passes, (tw - t0) / 1e9, (tm - tw) / 1e9, (System.nanoTime() - tm) / 1e9);
+            }
             for (int i = 0; i < n; i++) {
                 double[] f = fit(lo[0][i] * small * 1e-9, hi[0][i] * large * 1e-9, small, large);
                 double[] b = fit(lo[1][i] * small * 1e-9, hi[1][i] * large * 1e-9, small, large);
@@ -85,14 +91,16 @@ public final class Profiler {
      * compiler is done with them: until {@code patience} pairs in a row finished no compilation (the JVM's
      * total compilation time did not move) and were no faster than 0.95 of the best pair, or
      * {@link #WARMUP_MAX_S} passed. Without the compiler's view (no CompilationMXBean) only the timing counts.
+     * Returns the pairs run.
      */
-    static void warmUp(Segment whole, int small, int large, int patience, long seed) {
+    static int warmUp(Segment whole, int small, int large, int patience, long seed) {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         boolean jitKnown = jit != null && jit.isCompilationTimeMonitoringSupported();
         long best = Long.MAX_VALUE;
         int since = 0;
+        int pairs = 0;
         long limit = System.nanoTime() + Math.round(WARMUP_MAX_S * 1e9);
-        while (since < Math.max(patience, 1) && System.nanoTime() < limit) {
+        for (; since < Math.max(patience, 1) && System.nanoTime() < limit; pairs++) {
             long compiled = jitKnown ? jit.getTotalCompilationTime() : 0;
             long t = cpuNs();
             whole.profile(small, 0, 1, seed);
@@ -108,6 +116,7 @@ public final class Profiler {
             }
             best = Math.min(best, dt);
         }
+        return pairs;
     }
 
     /**

@@ -272,8 +272,8 @@ public final class Tuner {
      * learning rate that depends on the round only (a run split into a first round and the rest keeps it).
      */
     public static boolean liveWanted(PlanConfig config) {
-        return wanted(config) && config.algorithm() == Algorithm.SPLIT && config.integer("rounds") > 1 && config.integer("lr_warmup_iterations") == 0
-                && "step".equalsIgnoreCase(config.string("lr_schedule")) && config.raw("nodes") == null;
+        return wanted(config) && config.algorithm() == Algorithm.SPLIT && config.integer("rounds") > 1
+                && config.integer("lr_warmup_iterations") == 0 && "step".equalsIgnoreCase(config.string("lr_schedule")) && config.raw("nodes") == null;
     }
 
     /**
@@ -283,14 +283,14 @@ public final class Tuner {
      */
     public static LiveStart startLive(PlanConfig config, Dataset train, Dataset test, LocalCluster.Options options,
             int alternatives) throws InterruptedException {
-        long t0 = System.nanoTime();
         PlanConfig base = withAutoStandIns(config);
         Plan plan = base.plan(Algorithm.SPLIT);
         ModelSpec spec = ModelZoo.create(plan.model(), train.sampleShape(), train.classes());
         if (plan.mode() == Mode.U_SHAPED && spec.blockCount() < 3) {
             throw new IllegalArgumentException(plan.model() + " has too few blocks for U-shaped split learning");
         }
-        BackendProvider provider = Backends.chosen();
+        BackendProvider provider = Backends.chosen(); // found once per process; the run needs it anyway
+        long t0 = System.nanoTime();
         int cores = Runtime.getRuntime().availableProcessors();
         int ipr = iterationsPerRound(plan, train.size());
         Measurements guess = new Measurements(Profiler.estimate(spec, provider), Map.of(), 0);
@@ -303,8 +303,25 @@ public final class Tuner {
                 train, test, options.evaluate(false), null, next, stats);
         // the profile, now that the first round has warmed the code; the links as the round measured them
         long t1 = System.nanoTime();
-        int[] ms = microBatchChoices(config, plan);
-        int[] sizes = profileSizes(plan, ms);
+        Measurements live = liveMeasurements(plan, spec, provider, microBatchChoices(config, plan), stats);
+        double profileS = (System.nanoTime() - t1) / 1e9;
+        Choice choice = search(config, plan, problem(config, plan, live, ipr, cores, null, 1.0), profileS,
+                alternatives);
+        List<String> rest = new ArrayList<>(choice.overrides());
+        rest.add("rounds=" + (config.integer("rounds") - 1));
+        rest.add("warmup_rounds=" + Math.max(0, config.integer("warmup_rounds") - 1));
+        rest.add("lr=" + plan.learningRate(1));
+        return new LiveStart(choice, first.best(), r0, next[0], config.with(rest), estimateS);
+    }
+
+    /**
+     * What the tuner measures once a round of training has run (and warmed the code): a short profile of the
+     * blocks, and each link from the round's own transfers ({@code stats}); links the round did not use keep
+     * their configured figures.
+     */
+    public static Measurements liveMeasurements(Plan plan, ModelSpec spec, BackendProvider provider,
+            int[] microBatchChoices, List<LinkStats> stats) throws InterruptedException {
+        int[] sizes = profileSizes(plan, microBatchChoices);
         Profiler.Measured prof = Profiler.measure(spec, provider, plan.optimizer(), sizes[0], sizes[1], 1,
                 LIVE_PROFILE_ITERATIONS, LIVE_PROFILE_REPS, plan.seed());
         Map<String, LinkProbe.Estimate> links = new LinkedHashMap<>();
@@ -316,14 +333,7 @@ public final class Tuner {
                 links.put(st.name(), new LinkProbe.Estimate(st.goodputBitsPerS(), latency));
             }
         }
-        double profileS = (System.nanoTime() - t1) / 1e9;
-        Choice choice = search(config, plan, problem(config, plan, new Measurements(prof, links, 0), ipr, cores,
-                null, 1.0), profileS, alternatives);
-        List<String> rest = new ArrayList<>(choice.overrides());
-        rest.add("rounds=" + (config.integer("rounds") - 1));
-        rest.add("warmup_rounds=" + Math.max(0, config.integer("warmup_rounds") - 1));
-        rest.add("lr=" + plan.learningRate(1));
-        return new LiveStart(choice, first.best(), r0, next[0], config.with(rest), estimateS);
+        return new Measurements(prof, links, 0);
     }
 
     /** The configured link of that name ("owner3.up", "owner3.down", "hop1->hop2"), or null. */
