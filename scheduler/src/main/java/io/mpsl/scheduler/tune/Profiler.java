@@ -39,16 +39,16 @@ public final class Profiler {
      */
     public static Measured measure(ModelSpec spec, BackendProvider provider, OptimizerSpec optimizer, int small,
             int large, int warmup, int iterations, long seed) throws InterruptedException {
-        return measure(spec, provider, optimizer, small, large, warmup, iterations, 3, seed);
+        return measure(spec, provider, optimizer, small, large, warmup, iterations, 3, WARMUP_MAX_S, seed);
     }
 
     /**
      * As {@link #measure(ModelSpec, BackendProvider, OptimizerSpec, int, int, int, int, long)}, each size timed
-     * {@code reps} times (the median counts); fewer reps when the just-in-time compiler is known to be done (the
-     * live tuner profiles after a round of training).
+     * {@code reps} times (the median counts), the warm-up cut off after {@code warmupMaxS}; fewer reps and a
+     * short warm-up when the just-in-time compiler has had a round of training to do its work (the live tuner).
      */
     public static Measured measure(ModelSpec spec, BackendProvider provider, OptimizerSpec optimizer, int small,
-            int large, int warmup, int iterations, int reps, long seed) throws InterruptedException {
+            int large, int warmup, int iterations, int reps, double warmupMaxS, long seed) throws InterruptedException {
         if (small < 1 || large < small) {
             throw new IllegalArgumentException("profile micro-batches need 1 <= small <= large, got " + small + " and "
                     + large);
@@ -59,7 +59,7 @@ public final class Profiler {
         try (Backend backend = provider.create(1)) {
             // as the runtime builds an owner's head: block 0's backward makes no input gradient (no one needs it)
             Segment whole = spec.build(0, n, backend, false);
-            int passes = warmUp(whole, small, large, warmup, seed);
+            int passes = warmUp(whole, small, large, warmup, warmupMaxS, seed);
             long tw = System.nanoTime();
             long[][] lo = median(whole, small, iterations, reps, seed);
             long[][] hi = large == small ? lo : median(whole, large, iterations, reps, seed);
@@ -89,17 +89,17 @@ public final class Profiler {
     /**
      * Runs training passes, alternately of {@code small} and {@code large} samples, until the just-in-time
      * compiler is done with them: until {@code patience} pairs in a row finished no compilation (the JVM's
-     * total compilation time did not move) and were no faster than 0.95 of the best pair, or
-     * {@link #WARMUP_MAX_S} passed. Without the compiler's view (no CompilationMXBean) only the timing counts.
+     * total compilation time did not move) and were no faster than 0.95 of the best pair, or {@code maxS}
+     * passed. Without the compiler's view (no CompilationMXBean) only the timing counts.
      * Returns the pairs run.
      */
-    static int warmUp(Segment whole, int small, int large, int patience, long seed) {
+    static int warmUp(Segment whole, int small, int large, int patience, double maxS, long seed) {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         boolean jitKnown = jit != null && jit.isCompilationTimeMonitoringSupported();
         long best = Long.MAX_VALUE;
         int since = 0;
         int pairs = 0;
-        long limit = System.nanoTime() + Math.round(WARMUP_MAX_S * 1e9);
+        long limit = System.nanoTime() + Math.round(maxS * 1e9);
         for (; since < Math.max(patience, 1) && System.nanoTime() < limit; pairs++) {
             long compiled = jitKnown ? jit.getTotalCompilationTime() : 0;
             long t = cpuNs();

@@ -83,7 +83,9 @@ public final class TuneGrid {
                     // as a live run measures: after a round of training (here of the setting's first plan, its
                     // state discarded) has warmed the code, a short profile, and the links from that round
                     List<io.mpsl.scheduler.runtime.LinkStats> stats = new ArrayList<>();
-                    PlanConfig first = base.with(List.of("cuts=" + Arrays.toString(mc.cuts[0]), "micro_batches=1"));
+                    // (the process's first setting: a round of 10 iterations, as long as a real run's first round)
+                    PlanConfig first = base.with(List.of("cuts=" + Arrays.toString(mc.cuts[0]), "micro_batches=1",
+                            "local_iterations=" + (settings.isEmpty() ? 10 : mc.iterations)));
                     AdaptiveRun.runRound(AdaptiveRun.roundPlan(first.plan(Algorithm.SPLIT), 0, List.of()), data.train(),
                             data.test(), new LocalCluster.Options().evaluate(false), null,
                             new io.mpsl.scheduler.runtime.TrainingState[1], stats);

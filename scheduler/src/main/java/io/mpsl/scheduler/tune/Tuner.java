@@ -266,6 +266,8 @@ public final class Tuner {
     /** Passes and repetitions of the profile taken after the live run's first round (the code is warm then). */
     static final int LIVE_PROFILE_ITERATIONS = 2;
     static final int LIVE_PROFILE_REPS = 1;
+    /** Most seconds the live profile waits for the just-in-time compiler (a round of training gave it time). */
+    static final double LIVE_WARMUP_MAX_S = 1.0;
 
     /**
      * Whether {@code config}'s auto plan can be chosen live ({@link #startLive}): more than one round, and a
@@ -323,7 +325,7 @@ public final class Tuner {
             int[] microBatchChoices, List<LinkStats> stats) throws InterruptedException {
         int[] sizes = profileSizes(plan, microBatchChoices);
         Profiler.Measured prof = Profiler.measure(spec, provider, plan.optimizer(), sizes[0], sizes[1], 1,
-                LIVE_PROFILE_ITERATIONS, LIVE_PROFILE_REPS, plan.seed());
+                LIVE_PROFILE_ITERATIONS, LIVE_PROFILE_REPS, LIVE_WARMUP_MAX_S, plan.seed());
         Map<String, LinkProbe.Estimate> links = new LinkedHashMap<>();
         for (LinkStats st : stats) {
             if (st.busyNs() > 0 && st.messages() > 0) {
