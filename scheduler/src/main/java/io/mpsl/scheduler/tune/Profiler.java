@@ -231,31 +231,49 @@ public final class Profiler {
     /** Seconds {@link #sampleBackground} spins for when profiling. */
     static final double BACKGROUND_S = 0.1;
 
+    /** Length of one compute burst of the background probe, and of the pause after it. */
+    static final long BURST_NS = 2_000_000;
+
     /**
-     * Other programs' competition for this machine's cores, as runnable threads B: spins one thread per core
-     * for {@code seconds} and reads the share s of a core each got (CPU time over wall time); with C cores
-     * time-sliced fairly s = min(1, C / (B + C)), so B = C / s - C (0 when each thread had its core).
+     * Other programs' competition for this machine's cores, as runnable threads B, as the runtime's threads
+     * feel it: one probe thread per core alternates bursts of {@link #BURST_NS} of work with pauses as long (as
+     * an owner's compute alternates with its parked slowdown padding and a hop's with its waits) for
+     * {@code seconds}, and reads the share s of a core its bursts got (CPU time over their wall time); with C
+     * cores time-sliced fairly s = min(1, C / (B + C)), so B = C / s - C (0 when each thread had its core).
+     * A thread that spins without pause is served less than one that sleeps between bursts (the scheduler
+     * favours waking threads), so a spinning probe would overstate what the runtime loses to other programs.
      */
     public static double sampleBackground(double seconds) throws InterruptedException {
         int cores = Runtime.getRuntime().availableProcessors();
         double[] share = new double[cores];
-        Thread[] spinners = new Thread[cores];
+        Thread[] probes = new Thread[cores];
         long wallNs = Math.round(seconds * 1e9);
         for (int i = 0; i < cores; i++) {
             int k = i;
-            spinners[i] = Thread.ofPlatform().name("background-probe-" + i).start(() -> {
-                long c0 = cpuNs();
+            probes[i] = Thread.ofPlatform().name("background-probe-" + i).start(() -> {
                 long t0 = System.nanoTime();
+                long cpu = 0;
+                long wall = 0;
                 long x = 0;
                 while (System.nanoTime() - t0 < wallNs) {
-                    x += x * 31 + 7;
+                    long c0 = cpuNs();
+                    long w0 = System.nanoTime();
+                    // a burst: this thread's CPU time reaches BURST_NS (its wall time is what it was served in)
+                    while (cpuNs() - c0 < BURST_NS) {
+                        for (int j = 0; j < 1000; j++) {
+                            x += x * 31 + 7;
+                        }
+                    }
+                    cpu += cpuNs() - c0;
+                    wall += System.nanoTime() - w0;
+                    java.util.concurrent.locks.LockSupport.parkNanos(BURST_NS);
                 }
-                share[k] = (cpuNs() - c0) / (double) Math.max(System.nanoTime() - t0, 1) + (x == 42 ? 1e-12 : 0);
+                share[k] = cpu / (double) Math.max(wall, 1) + (x == 42 ? 1e-12 : 0);
             });
         }
         double mean = 0;
         for (int i = 0; i < cores; i++) {
-            spinners[i].join();
+            probes[i].join();
             mean += share[i] / cores;
         }
         return mean <= 0 ? 0 : Math.max(0, cores / Math.min(mean, 1.0) - cores);
