@@ -78,7 +78,7 @@ public final class Profiler {
             }
         }
         double copy = copyRate();
-        double average = averageRate();
+        double average = averageRate(reps >= 3 ? 1 << 18 : 1 << 16, reps >= 3 ? 4 : 2);
         double background = sampleBackground(reps >= 3 ? BACKGROUND_S : BACKGROUND_S / 2);
         return new Measured(blocks, copy, average, background, (System.nanoTime() - t0) / 1e9);
     }
@@ -304,11 +304,10 @@ public final class Profiler {
 
     /**
      * Bytes per second per copy of the round-end weighted average: out[j] = sum_p w[p] * in_p[j], in double,
-     * element by element as the runtime does it.
+     * element by element as the runtime does it; the best of {@code repeats} over {@code floats} elements.
      */
-    static double averageRate() {
+    static double averageRate(int floats, int repeats) {
         MemoryAccount account = MemoryAccount.root("profile-average");
-        int floats = 1 << 18;
         int copies = 4;
         try (TensorArena arena = new TensorArena(account)) {
             Tensor[] ins = new Tensor[copies];
@@ -319,7 +318,7 @@ public final class Profiler {
             Tensor out = arena.allocate(floats);
             double[] w = {0.25, 0.25, 0.25, 0.25};
             long best = Long.MAX_VALUE;
-            for (int rep = 0; rep < 4; rep++) {
+            for (int rep = 0; rep < repeats; rep++) {
                 long t = cpuNs();
                 for (long j = 0; j < floats; j++) {
                     double v = 0;

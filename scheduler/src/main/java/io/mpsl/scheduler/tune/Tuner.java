@@ -267,7 +267,7 @@ public final class Tuner {
     static final int LIVE_PROFILE_ITERATIONS = 2;
     static final int LIVE_PROFILE_REPS = 1;
     /** Most seconds the live profile waits for the just-in-time compiler (a round of training gave it time). */
-    static final double LIVE_WARMUP_MAX_S = 1.0;
+    static final double LIVE_WARMUP_MAX_S = 0.3;
 
     /**
      * Whether {@code config}'s auto plan can be chosen live ({@link #startLive}): more than one round, and a
