@@ -158,9 +158,11 @@ public final class Experiment {
             tuned.put("measured_iteration_s", results.get(0).iterationS());
             tuned.put("prediction_error_pct", 100 * ((Double) tuned.get("predicted_iteration_s")
                     / results.get(0).iterationS() - 1));
-            tuned.put("tune_share_of_round_pct", 100 * (Double) tuned.get("tune_s") / (results.get(0).wallS()
-                    / Math.max(1, results.get(0).roundS().size() - Math.min(config.integer("warmup_rounds"),
-                            results.get(0).rounds() - 1))));
+            double roundS = 0; // a one-round run: the mean of the run's rounds
+            for (double r : results.get(0).roundS()) {
+                roundS += r / results.get(0).roundS().size();
+            }
+            tuned.put("tune_share_of_round_pct", 100 * (Double) tuned.get("tune_s") / roundS);
             out.printf(Locale.ROOT, "autotuner: predicted %.4f s, measured %.4f s per iteration (%+.1f%%)%n",
                     (Double) tuned.get("predicted_iteration_s"), results.get(0).iterationS(),
                     (Double) tuned.get("prediction_error_pct"));
