@@ -275,7 +275,8 @@ public final class Tuner {
      */
     public static boolean liveWanted(PlanConfig config) {
         return wanted(config) && config.algorithm() == Algorithm.SPLIT && config.integer("rounds") > 1
-                && config.integer("lr_warmup_iterations") == 0 && "step".equalsIgnoreCase(config.string("lr_schedule")) && config.raw("nodes") == null;
+                && config.integer("lr_warmup_iterations") == 0 && "step".equalsIgnoreCase(config.string("lr_schedule"))
+                && config.raw("nodes") == null;
     }
 
     /**
