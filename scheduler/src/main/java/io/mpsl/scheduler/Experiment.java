@@ -100,28 +100,50 @@ public final class Experiment {
         Map<String, Object> tuned = null;
         try (DatasetPair data = loadData(dataAccount)) {
             PlanConfig config = this.config;
-            if (io.mpsl.scheduler.tune.Tuner.wanted(config)) {
+            PlanConfig splitConfig = config; // the configured algorithm's; the baselines keep the config as given
+            io.mpsl.scheduler.runtime.TrainingState start = null;
+            if (io.mpsl.scheduler.tune.Tuner.liveWanted(config)) {
+                // the first round runs with a plan from sizes alone; the tuner profiles after it and chooses the rest
+                io.mpsl.scheduler.tune.Tuner.LiveStart ls = io.mpsl.scheduler.tune.Tuner.startLive(config, data.train(),
+                        data.test(), new LocalCluster.Options()
+                                .ownerThreads(Math.toIntExact(config.integer("owner_threads")))
+                                .hopThreads(Math.toIntExact(config.integer("hop_threads")))
+                                .deployment(config.deployment(null)), 3);
+                splitConfig = ls.rest();
+                config = config.with(ls.choice().overrides());
+                start = ls.state();
+                tuned = ls.toJsonMap();
+                out.printf(Locale.ROOT, "== autotuner: round 1 ran %s (%.4f s per iteration); then %s (predicted"
+                        + " iteration %.4f s; estimate %.3f s, profiling %.2f s, search %.3f s)%n", ls.initial(),
+                        ls.firstRound().iterationS(), ls.choice().best(), ls.choice().best().predictedIterationS(),
+                        ls.estimateS(), ls.choice().profileS(), ls.choice().searchS());
+            } else if (io.mpsl.scheduler.tune.Tuner.wanted(config)) {
                 io.mpsl.scheduler.tune.Tuner.Choice c = io.mpsl.scheduler.tune.Tuner.tune(config,
                         data.train().sampleShape(), data.train().classes(), data.train().size(), 3);
                 config = config.with(c.overrides());
+                splitConfig = config;
                 tuned = c.toJsonMap();
                 out.printf(Locale.ROOT, "== autotuner: %s (predicted iteration %.4f s; profiling %.2f s, search %.3f s)%n",
                         c.best(), c.best().predictedIterationS(), c.profileS(), c.searchS());
             }
             for (Algorithm a : algorithms()) {
-                Plan plan = config.plan(a);
+                PlanConfig ac = results.isEmpty() ? splitConfig : config;
+                Plan plan = ac.plan(a);
                 out.println("== " + label(a, plan) + ": " + plan.owners().size() + " owner(s), " + plan.rounds()
                         + " round(s), model " + plan.model() + " on " + data.train().name());
                 LocalCluster.Options opts = new LocalCluster.Options()
                         .ownerThreads(Math.toIntExact(config.integer("owner_threads")))
                         .hopThreads(Math.toIntExact(config.integer("hop_threads")))
                         .keepTimeline(results.isEmpty())
-                        .warmupRounds(Math.toIntExact(config.integer("warmup_rounds")))
+                        .warmupRounds(Math.toIntExact(ac.integer("warmup_rounds")))
                         .deployment(config.deployment(null))
                         .listener((r, acc, loss, s) -> out.printf(Locale.ROOT,
                                 "  round %d/%d  loss %.4f  test accuracy %.4f  %.2f s%n", r + 1, plan.rounds(), loss, acc,
                                 s));
                 try (LocalCluster cluster = new LocalCluster(plan, data.train(), data.test(), opts)) {
+                    if (results.isEmpty() && start != null) {
+                        cluster.importState(start);
+                    }
                     RunResult r = cluster.run();
                     results.add(r);
                     if (results.size() == 1) {
@@ -136,9 +158,11 @@ public final class Experiment {
             tuned.put("measured_iteration_s", results.get(0).iterationS());
             tuned.put("prediction_error_pct", 100 * ((Double) tuned.get("predicted_iteration_s")
                     / results.get(0).iterationS() - 1));
-            tuned.put("tune_share_of_round_pct", 100 * (Double) tuned.get("tune_s") / (results.get(0).wallS()
-                    / Math.max(1, results.get(0).roundS().size() - Math.min(config.integer("warmup_rounds"),
-                            results.get(0).rounds() - 1))));
+            double roundS = 0; // a one-round run: the mean of the run's rounds
+            for (double r : results.get(0).roundS()) {
+                roundS += r / results.get(0).roundS().size();
+            }
+            tuned.put("tune_share_of_round_pct", 100 * (Double) tuned.get("tune_s") / roundS);
             out.printf(Locale.ROOT, "autotuner: predicted %.4f s, measured %.4f s per iteration (%+.1f%%)%n",
                     (Double) tuned.get("predicted_iteration_s"), results.get(0).iterationS(),
                     (Double) tuned.get("prediction_error_pct"));

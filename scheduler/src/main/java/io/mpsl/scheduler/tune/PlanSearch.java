@@ -404,8 +404,9 @@ public final class PlanSearch {
             double owner = 0;
             double up = 0;
             double down = 0;
-            // the pipeline's own bound: every station (stage or link) must serve all mm micro-batches, after the
-            // first one's forward reached it and before the last one's backward leaves the stations before it
+            // the pipeline's own bound: every station (stage or link direction) must serve all mm micro-batches,
+            // after the first one's forward reached it and before the last one's backward leaves the stations
+            // before it
             double prefF = 0;
             double prefB = 0;
             double pipe = 0;
@@ -447,7 +448,9 @@ public final class PlanSearch {
                     scratchG[s] = gb;
                     double tf = transferS(lf, ab);
                     double tb = transferS(lb2, gb);
-                    pipe = Math.max(pipe, prefF + mm * (tf + tb) + prefB);
+                    // each direction is its own station: the last activation up, then at least its gradient back
+                    // down; the first gradient down no earlier than one activation up
+                    pipe = Math.max(pipe, prefF + Math.max(mm * tf + tb, tf + mm * tb) + prefB);
                     prefF += tf + lf.delayNs() / 1e9;
                     prefB += tb + lb2.delayNs() / 1e9;
                 }

@@ -39,6 +39,16 @@ public final class Profiler {
      */
     public static Measured measure(ModelSpec spec, BackendProvider provider, OptimizerSpec optimizer, int small,
             int large, int warmup, int iterations, long seed) throws InterruptedException {
+        return measure(spec, provider, optimizer, small, large, warmup, iterations, 3, WARMUP_MAX_S, seed);
+    }
+
+    /**
+     * As {@link #measure(ModelSpec, BackendProvider, OptimizerSpec, int, int, int, int, long)}, each size timed
+     * {@code reps} times (the median counts), the warm-up cut off after {@code warmupMaxS}; fewer reps and a
+     * short warm-up when the just-in-time compiler has had a round of training to do its work (the live tuner).
+     */
+    public static Measured measure(ModelSpec spec, BackendProvider provider, OptimizerSpec optimizer, int small,
+            int large, int warmup, int iterations, int reps, double warmupMaxS, long seed) throws InterruptedException {
         if (small < 1 || large < small) {
             throw new IllegalArgumentException("profile micro-batches need 1 <= small <= large, got " + small + " and "
                     + large);
@@ -47,12 +57,20 @@ public final class Profiler {
         int n = spec.blockCount();
         List<BlockCost> blocks = new ArrayList<>(n);
         try (Backend backend = provider.create(1)) {
-            Segment whole = spec.build(0, n, backend, true);
-            warmUp(whole, small, warmup, seed); // the small batch runs the same code, in less time
-            long[][] lo = median(whole, small, iterations, seed);
-            long[][] hi = large == small ? lo : median(whole, large, iterations, seed);
+            // as the runtime builds an owner's head: block 0's backward makes no input gradient (no one needs it)
+            Segment whole = spec.build(0, n, backend, false);
+            int passes = warmUp(whole, small, large, warmup, warmupMaxS, seed);
+            long tw = System.nanoTime();
+            long[][] lo = median(whole, small, iterations, reps, seed);
+            long[][] hi = large == small ? lo : median(whole, large, iterations, reps, seed);
             BlockProfile[] info = whole.footprint();
+            long tm = System.nanoTime();
             double[] stepShare = stepSeconds(whole, optimizer, seed, warmup, iterations, info);
+            if (Boolean.getBoolean("mpsl.tune.debug")) {
+                System.out.printf(java.util.Locale.ROOT,
+                        "profile: warm-up %d pairs %.3f s, timing %.3f s, step %.3f s%n", passes, (tw - t0) / 1e9,
+                        (tm - tw) / 1e9, (System.nanoTime() - tm) / 1e9);
+            }
             for (int i = 0; i < n; i++) {
                 double[] f = fit(lo[0][i] * small * 1e-9, hi[0][i] * large * 1e-9, small, large);
                 double[] b = fit(lo[1][i] * small * 1e-9, hi[1][i] * large * 1e-9, small, large);
@@ -61,30 +79,45 @@ public final class Profiler {
             }
         }
         double copy = copyRate();
-        double average = averageRate();
-        double background = sampleBackground(BACKGROUND_S);
+        double average = averageRate(reps >= 3 ? 1 << 18 : 1 << 16, reps >= 3 ? 4 : 2);
+        double background = sampleBackground(reps >= 3 ? BACKGROUND_S : BACKGROUND_S / 2);
         return new Measured(blocks, copy, average, background, (System.nanoTime() - t0) / 1e9);
     }
 
+    /** Most seconds of warm-up passes (a cold JVM compiles the kernels' Java loops within a few seconds). */
+    static final double WARMUP_MAX_S = 20;
+
     /**
-     * Runs training passes of {@code batch} samples until the just-in-time compiler is done with them: until
-     * {@code patience} passes in a row are no faster than 0.95 of the best (at most 60 passes).
+     * Runs training passes, alternately of {@code small} and {@code large} samples, until the just-in-time
+     * compiler is done with them: until {@code patience} pairs in a row finished no compilation (the JVM's
+     * total compilation time did not move) and were no faster than 0.95 of the best pair, or {@code maxS}
+     * passed. Without the compiler's view (no CompilationMXBean) only the timing counts.
+     * Returns the pairs run.
      */
-    static void warmUp(Segment whole, int batch, int patience, long seed) {
+    static int warmUp(Segment whole, int small, int large, int patience, double maxS, long seed) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        boolean jitKnown = jit != null && jit.isCompilationTimeMonitoringSupported();
         long best = Long.MAX_VALUE;
         int since = 0;
-        for (int i = 0; i < 60 && since < Math.max(patience, 1); i++) {
+        int pairs = 0;
+        long limit = System.nanoTime() + Math.round(maxS * 1e9);
+        for (; since < Math.max(patience, 1) && System.nanoTime() < limit; pairs++) {
+            long compiled = jitKnown ? jit.getTotalCompilationTime() : 0;
             long t = cpuNs();
-            whole.profile(batch, 0, 1, seed);
+            whole.profile(small, 0, 1, seed);
+            if (large != small) {
+                whole.profile(large, 0, 1, seed);
+            }
             long dt = cpuNs() - t;
-            if (dt < best * 0.95) {
-                best = dt;
+            boolean quiet = !jitKnown || jit.getTotalCompilationTime() == compiled;
+            if (dt < best * 0.95 || !quiet) {
                 since = 0;
             } else {
                 since++;
-                best = Math.min(best, dt);
             }
+            best = Math.min(best, dt);
         }
+        return pairs;
     }
 
     /**
@@ -93,9 +126,8 @@ public final class Profiler {
      * median over 3 measurements of the difference between a several-pass and a 1-pass profile (which cancels
      * the profile's own set-up); it is split over blocks and directions as the median wall times are.
      */
-    static long[][] median(Segment whole, int batch, int iterations, long seed) {
+    static long[][] median(Segment whole, int batch, int iterations, int reps, long seed) {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        int reps = 3;
         int passes = Math.max(iterations, 2);
         double[] perPass = new double[reps];
         BlockProfile[][] runs = new BlockProfile[reps][];
@@ -179,34 +211,70 @@ public final class Profiler {
         return share;
     }
 
+    /**
+     * A first guess with no timing at all, from the model's sizes only, for the plan a live run starts with:
+     * per sample, forward = 2 ns per byte the block keeps + 0.1 ns per parameter byte, backward twice that
+     * (compute grows with the activations a block makes and the weights it applies); per call and optimizer
+     * step as small constants; the runtime's copies at 2 GB/s. The memory figures are exact.
+     */
+    public static Measured estimate(ModelSpec spec, BackendProvider provider) {
+        List<BlockCost> blocks = new ArrayList<>();
+        try (Backend b = provider.create(1)) {
+            for (BlockProfile p : spec.build(0, spec.blockCount(), b, false).footprint()) {
+                double perSample = 2e-9 * p.keptBytesPerSample() + 1e-10 * p.parameterBytes();
+                blocks.add(new BlockCost(perSample, 2 * perSample, p.outputBytesPerSample(), p.parameterBytes(),
+                        p.keptBytesPerSample() + p.scratchBytesPerSample(), 1e-5, 2e-5, 1e-10 * p.parameterBytes()));
+            }
+        }
+        return new Measured(blocks, 2e9, 2e9, 0, 0);
+    }
+
     /** Seconds {@link #sampleBackground} spins for when profiling. */
     static final double BACKGROUND_S = 0.1;
 
+    /** Length of one compute burst of the background probe, and of the pause after it. */
+    static final long BURST_NS = 2_000_000;
+
     /**
-     * Other programs' competition for this machine's cores, as runnable threads B: spins one thread per core
-     * for {@code seconds} and reads the share s of a core each got (CPU time over wall time); with C cores
-     * time-sliced fairly s = min(1, C / (B + C)), so B = C / s - C (0 when each thread had its core).
+     * Other programs' competition for this machine's cores, as runnable threads B, as the runtime's threads
+     * feel it: one probe thread per core alternates bursts of {@link #BURST_NS} of work with pauses as long (as
+     * an owner's compute alternates with its parked slowdown padding and a hop's with its waits) for
+     * {@code seconds}, and reads the share s of a core its bursts got (CPU time over their wall time); with C
+     * cores time-sliced fairly s = min(1, C / (B + C)), so B = C / s - C (0 when each thread had its core).
+     * A thread that spins without pause is served less than one that sleeps between bursts (the scheduler
+     * favours waking threads), so a spinning probe would overstate what the runtime loses to other programs.
      */
     public static double sampleBackground(double seconds) throws InterruptedException {
         int cores = Runtime.getRuntime().availableProcessors();
         double[] share = new double[cores];
-        Thread[] spinners = new Thread[cores];
+        Thread[] probes = new Thread[cores];
         long wallNs = Math.round(seconds * 1e9);
         for (int i = 0; i < cores; i++) {
             int k = i;
-            spinners[i] = Thread.ofPlatform().name("background-probe-" + i).start(() -> {
-                long c0 = cpuNs();
+            probes[i] = Thread.ofPlatform().name("background-probe-" + i).start(() -> {
                 long t0 = System.nanoTime();
+                long cpu = 0;
+                long wall = 0;
                 long x = 0;
                 while (System.nanoTime() - t0 < wallNs) {
-                    x += x * 31 + 7;
+                    long c0 = cpuNs();
+                    long w0 = System.nanoTime();
+                    // a burst: this thread's CPU time reaches BURST_NS (its wall time is what it was served in)
+                    while (cpuNs() - c0 < BURST_NS) {
+                        for (int j = 0; j < 1000; j++) {
+                            x += x * 31 + 7;
+                        }
+                    }
+                    cpu += cpuNs() - c0;
+                    wall += System.nanoTime() - w0;
+                    java.util.concurrent.locks.LockSupport.parkNanos(BURST_NS);
                 }
-                share[k] = (cpuNs() - c0) / (double) Math.max(System.nanoTime() - t0, 1) + (x == 42 ? 1e-12 : 0);
+                share[k] = cpu / (double) Math.max(wall, 1) + (x == 42 ? 1e-12 : 0);
             });
         }
         double mean = 0;
         for (int i = 0; i < cores; i++) {
-            spinners[i].join();
+            probes[i].join();
             mean += share[i] / cores;
         }
         return mean <= 0 ? 0 : Math.max(0, cores / Math.min(mean, 1.0) - cores);
@@ -237,11 +305,10 @@ public final class Profiler {
 
     /**
      * Bytes per second per copy of the round-end weighted average: out[j] = sum_p w[p] * in_p[j], in double,
-     * element by element as the runtime does it.
+     * element by element as the runtime does it; the best of {@code repeats} over {@code floats} elements.
      */
-    static double averageRate() {
+    static double averageRate(int floats, int repeats) {
         MemoryAccount account = MemoryAccount.root("profile-average");
-        int floats = 1 << 18;
         int copies = 4;
         try (TensorArena arena = new TensorArena(account)) {
             Tensor[] ins = new Tensor[copies];
@@ -252,7 +319,7 @@ public final class Profiler {
             Tensor out = arena.allocate(floats);
             double[] w = {0.25, 0.25, 0.25, 0.25};
             long best = Long.MAX_VALUE;
-            for (int rep = 0; rep < 4; rep++) {
+            for (int rep = 0; rep < repeats; rep++) {
                 long t = cpuNs();
                 for (long j = 0; j < floats; j++) {
                     double v = 0;

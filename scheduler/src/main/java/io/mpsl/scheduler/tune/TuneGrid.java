@@ -28,8 +28,9 @@ import java.util.Map;
  * vanilla one-hop split learning with 1F1B, and two link settings (up/down 10/25 and 100/100 Mbit/s), it
  * runs every plan of three cut points x two micro-batch counts for three short rounds (a warm-up, a round the
  * live profile learns from, a measured round) and compares the measured round's iteration time with two
- * predictions: from the profile taken before the runs (with the competition for the cores sampled just before
- * each plan), and after the live profile's correction from the second round (as {@link AdaptiveRun} does).
+ * predictions: from the profile taken before the runs as a live run takes it (after one round of training, a
+ * short profile; the links from that round's transfers), with the competition for the cores sampled just
+ * before each plan, and after the live profile's correction from the second round (as {@link AdaptiveRun} does).
  * Per setting it reports whether the plan the tuner would pick is within 5% of the best measured plan.
  */
 public final class TuneGrid {
@@ -79,8 +80,18 @@ public final class TuneGrid {
                 try (DatasetPair data = new Experiment(base, out).loadData(MemoryAccount.root("data"))) {
                     Plan plan0 = base.plan(Algorithm.SPLIT);
                     ModelSpec spec = ModelZoo.create(mc.model, data.train().sampleShape(), data.train().classes());
+                    // as a live run measures: after a round of training (here of the setting's first plan, its
+                    // state discarded) has warmed the code, a short profile, and the links from that round
+                    List<io.mpsl.scheduler.runtime.LinkStats> stats = new ArrayList<>();
+                    // (the process's first setting: a round of 10 iterations, as long as a real run's first round)
+                    PlanConfig first = base.with(List.of("cuts=" + Arrays.toString(mc.cuts[0]), "micro_batches=1",
+                            "local_iterations=" + (settings.isEmpty() ? 10 : mc.iterations)));
+                    AdaptiveRun.runRound(AdaptiveRun.roundPlan(first.plan(Algorithm.SPLIT), 0, List.of()), data.train(),
+                            data.test(), new LocalCluster.Options().evaluate(false), null,
+                            new io.mpsl.scheduler.runtime.TrainingState[1], stats);
                     long t = System.nanoTime();
-                    Tuner.Measurements meas = Tuner.measure(plan0, spec, Backends.chosen(), MICRO_BATCHES);
+                    Tuner.Measurements meas = Tuner.liveMeasurements(plan0, spec, Backends.chosen(), MICRO_BATCHES,
+                            stats);
                     double profileS = (System.nanoTime() - t) / 1e9;
                     if (Boolean.getBoolean("mpsl.tune.debug")) {
                         for (BlockCost b : meas.profile().blocks()) {

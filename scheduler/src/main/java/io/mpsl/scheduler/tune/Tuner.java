@@ -10,7 +10,12 @@ import io.mpsl.scheduler.plan.LinkSpec;
 import io.mpsl.scheduler.plan.Mode;
 import io.mpsl.scheduler.plan.OwnerSpec;
 import io.mpsl.scheduler.plan.Plan;
+import io.mpsl.nn.data.Dataset;
 import io.mpsl.scheduler.runtime.LinkProbe;
+import io.mpsl.scheduler.runtime.LinkStats;
+import io.mpsl.scheduler.runtime.LocalCluster;
+import io.mpsl.scheduler.runtime.RunResult;
+import io.mpsl.scheduler.runtime.TrainingState;
 import io.mpsl.tensor.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,6 +70,16 @@ public final class Tuner {
             m.put("tune_s", tuneS());
             m.put("cores", problem.runtime().cores());
             m.put("background_threads", problem.runtime().backgroundThreads());
+            // to hold against results.json's resources (busy_s over iterations; links without the round-end
+            // weights, which the prediction adds at the round's end)
+            m.put("predicted_busy_per_iteration_s", new PlanSearch(problem).busyPerIteration(best));
+            if (Boolean.getBoolean("mpsl.tune.debug")) {
+                List<Object> blocks = new ArrayList<>();
+                for (BlockCost b : problem.blocks()) {
+                    blocks.add(b.toString());
+                }
+                m.put("blocks", blocks);
+            }
             return m;
         }
     }
@@ -124,16 +139,8 @@ public final class Tuner {
     /** Profiles the model and probes the links of {@code plan}. */
     public static Measurements measure(Plan plan, ModelSpec spec, BackendProvider provider, int[] microBatchChoices)
             throws InterruptedException {
-        int batch = plan.owners().get(0).batch();
-        int maxM = 1;
-        int minM = Integer.MAX_VALUE;
-        for (int m : microBatchChoices) {
-            maxM = Math.max(maxM, Math.min(m, batch));
-            minM = Math.min(minM, Math.min(m, batch));
-        }
-        int small = Math.max(1, batch / maxM);
-        int large = Math.max(small, batch / minM);
-        Profiler.Measured prof = Profiler.measure(spec, provider, plan.optimizer(), small, large, PROFILE_WARMUP,
+        int[] sizes = profileSizes(plan, microBatchChoices);
+        Profiler.Measured prof = Profiler.measure(spec, provider, plan.optimizer(), sizes[0], sizes[1], PROFILE_WARMUP,
                 PROFILE_ITERATIONS, plan.seed());
         long t = System.nanoTime();
         Map<String, LinkProbe.Estimate> links = LinkProbe.measure(plan);
@@ -230,6 +237,140 @@ public final class Tuner {
         overrides.add("cuts=" + Arrays.toString(best.cuts()));
         overrides.add("micro_batches=" + best.microBatches());
         return new Choice(best, alt, candidates, simulated, over, overrides, profileS, searchS, problem);
+    }
+
+    /**
+     * A run whose plan the tuner chose live: the first round ran with {@code initial} (chosen from the model's
+     * sizes and the configured links alone, no timing) and trained the state the rest starts from; after it,
+     * with the just-in-time compiler warmed by that useful round, a short profile and the links' measured
+     * transfers chose {@code choice}; {@code rest} is the configuration of the remaining rounds (one fewer
+     * round, one fewer warm-up round, the learning rate decayed by one round).
+     */
+    public record LiveStart(Choice choice, Candidate initial, RunResult firstRound, TrainingState state,
+            PlanConfig rest, double estimateS) {
+
+        /** The tuner's report, with the first round's plan and figures and what was counted as tuning cost. */
+        public Map<String, Object> toJsonMap() {
+            Map<String, Object> m = choice.toJsonMap();
+            m.put("initial_plan", candidateJson(initial));
+            m.put("first_round_iteration_s", firstRound.iterationS());
+            m.put("first_round_wall_s", firstRound.wallS());
+            m.put("estimate_s", estimateS);
+            m.put("tune_counts", "estimate_s (initial plan from sizes) + profile_s (profile after the first round)"
+                    + " + search_s; the first round is training of the run");
+            m.put("tune_s", estimateS + choice.tuneS());
+            return m;
+        }
+    }
+
+    /** Passes and repetitions of the profile taken after the live run's first round (the code is warm then). */
+    static final int LIVE_PROFILE_ITERATIONS = 2;
+    static final int LIVE_PROFILE_REPS = 1;
+    /** Most seconds the live profile waits for the just-in-time compiler (a round of training gave it time). */
+    static final double LIVE_WARMUP_MAX_S = 0.3;
+
+    /**
+     * Whether {@code config}'s auto plan can be chosen live ({@link #startLive}): more than one round, and a
+     * learning rate that depends on the round only (a run split into a first round and the rest keeps it).
+     */
+    public static boolean liveWanted(PlanConfig config) {
+        return wanted(config) && config.algorithm() == Algorithm.SPLIT && config.integer("rounds") > 1
+                && config.integer("lr_warmup_iterations") == 0 && "step".equalsIgnoreCase(config.string("lr_schedule"))
+                && config.raw("nodes") == null;
+    }
+
+    /**
+     * Runs {@code config}'s first round with a plan chosen from sizes alone, then profiles briefly and chooses
+     * the plan of the remaining rounds (see {@link LiveStart}). {@code options} are the run's cluster options
+     * (threads, deployment); the first round does not evaluate.
+     */
+    public static LiveStart startLive(PlanConfig config, Dataset train, Dataset test, LocalCluster.Options options,
+            int alternatives) throws InterruptedException {
+        PlanConfig base = withAutoStandIns(config);
+        Plan plan = base.plan(Algorithm.SPLIT);
+        ModelSpec spec = ModelZoo.create(plan.model(), train.sampleShape(), train.classes());
+        if (plan.mode() == Mode.U_SHAPED && spec.blockCount() < 3) {
+            throw new IllegalArgumentException(plan.model() + " has too few blocks for U-shaped split learning");
+        }
+        BackendProvider provider = Backends.chosen(); // found once per process; the run needs it anyway
+        long t0 = System.nanoTime();
+        int cores = Runtime.getRuntime().availableProcessors();
+        int ipr = iterationsPerRound(plan, train.size());
+        Measurements guess = new Measurements(Profiler.estimate(spec, provider), Map.of(), 0);
+        Choice first = search(config, plan, problem(config, plan, guess, ipr, cores, null, 1.0), 0, 0);
+        double estimateS = (System.nanoTime() - t0) / 1e9;
+        PlanConfig firstConfig = config.with(first.overrides());
+        TrainingState[] next = new TrainingState[1];
+        List<LinkStats> stats = new ArrayList<>();
+        RunResult r0 = AdaptiveRun.runRound(AdaptiveRun.roundPlan(firstConfig.plan(Algorithm.SPLIT), 0, List.of()),
+                train, test, options.evaluate(false), null, next, stats);
+        // the profile, now that the first round has warmed the code; the links as the round measured them
+        long t1 = System.nanoTime();
+        Measurements live = liveMeasurements(plan, spec, provider, microBatchChoices(config, plan), stats);
+        double profileS = (System.nanoTime() - t1) / 1e9;
+        Choice choice = search(config, plan, problem(config, plan, live, ipr, cores, null, 1.0), profileS,
+                alternatives);
+        List<String> rest = new ArrayList<>(choice.overrides());
+        rest.add("rounds=" + (config.integer("rounds") - 1));
+        rest.add("warmup_rounds=" + Math.max(0, config.integer("warmup_rounds") - 1));
+        rest.add("lr=" + plan.learningRate(1));
+        return new LiveStart(choice, first.best(), r0, next[0], config.with(rest), estimateS);
+    }
+
+    /**
+     * What the tuner measures once a round of training has run (and warmed the code): a short profile of the
+     * blocks, and each link from the round's own transfers ({@code stats}); links the round did not use keep
+     * their configured figures.
+     */
+    public static Measurements liveMeasurements(Plan plan, ModelSpec spec, BackendProvider provider,
+            int[] microBatchChoices, List<LinkStats> stats) throws InterruptedException {
+        int[] sizes = profileSizes(plan, microBatchChoices);
+        Profiler.Measured prof = Profiler.measure(spec, provider, plan.optimizer(), sizes[0], sizes[1], 1,
+                LIVE_PROFILE_ITERATIONS, LIVE_PROFILE_REPS, LIVE_WARMUP_MAX_S, plan.seed());
+        Map<String, LinkProbe.Estimate> links = new LinkedHashMap<>();
+        for (LinkStats st : stats) {
+            if (st.busyNs() > 0 && st.messages() > 0) {
+                // over Aeron the shaper keeps no per-message latency: the configured delay stands in for it
+                LinkSpec nominal = nominalLink(plan, st.name());
+                double latency = st.latencyS() > 0 || nominal == null ? st.latencyS() : nominal.delayNs() / 1e9;
+                // a shaped link cannot beat its rate: a higher figure is a busy time the transport undercounted
+                // (the Aeron shaper's records, seen at 6-10x the rate), so the rate stands
+                double goodput = st.goodputBitsPerS();
+                if (nominal != null && nominal.rateBitsPerS() > 0) {
+                    goodput = Math.min(goodput, nominal.rateBitsPerS());
+                }
+                links.put(st.name(), new LinkProbe.Estimate(goodput, latency));
+            }
+        }
+        return new Measurements(prof, links, 0);
+    }
+
+    /** The configured link of that name ("owner3.up", "owner3.down", "hop1->hop2"), or null. */
+    static LinkSpec nominalLink(Plan plan, String name) {
+        if (name.startsWith("hop")) {
+            return plan.hopLink();
+        }
+        int dot = name.indexOf('.');
+        if (name.startsWith("owner") && dot > 5) {
+            int p = Integer.parseInt(name.substring(5, dot));
+            if (p < plan.owners().size()) {
+                return name.endsWith(".up") ? plan.owners().get(p).uplink() : plan.owners().get(p).downlink();
+            }
+        }
+        return null;
+    }
+
+    /** The small and large micro-batch sizes the profile fits per-call and per-sample costs through. */
+    static int[] profileSizes(Plan plan, int[] microBatchChoices) {
+        int batch = plan.owners().get(0).batch();
+        int maxM = 1;
+        int minM = Integer.MAX_VALUE;
+        for (int m : microBatchChoices) {
+            maxM = Math.max(maxM, Math.min(m, batch));
+            minM = Math.min(minM, Math.min(m, batch));
+        }
+        int small = Math.max(1, batch / maxM);
+        return new int[] {small, Math.max(small, batch / minM)};
     }
 
     /** Mini-batches per owner per round, as the runtime will count them. */

@@ -54,6 +54,26 @@ class PlanSearchTest {
     }
 
     @Test
+    void shouldPredictALinkBoundPipelineByItsBusierDirection() {
+        // one owner, compute next to free; 4 micro-batches of 4 samples, 25,000 B each per sample: an
+        // activation (with header and labels) takes 100,080 B * 8 / 10 Mbit/s = 80.064 ms up, a gradient
+        // 100,064 B * 8 / 25 Mbit/s = 32.02048 ms down. Up and down are separate: the uplink sends all 4 back to
+        // back (320.256 ms), then the last gradient comes down (32.020 ms); the round end adds the weights'
+        // header up and down (51.2 + 20.5 us). By hand: 0.35234816 s, not 4 * (80.064 + 32.020) ms = 0.448 s.
+        List<BlockCost> blocks = List.of(new BlockCost(1e-9, 1e-9, 25_000, 0, 1000),
+                new BlockCost(1e-9, 1e-9, 40, 0, 100));
+        TuningProblem p = new TuningProblem(blocks, List.of(new OwnerSpec(16, 4, 1, LinkSpec.mbit(10, 0),
+                LinkSpec.mbit(25, 0))), LinkSpec.mbit(1000, 0), Mode.VANILLA, ScheduleKind.ONE_F_ONE_B, 1, 1,
+                new int[] {4}, 0, 0, 4);
+        Candidate c = new PlanSearch(p).evaluate(1, new int[] {1}, 4);
+        double byHand = 4 * 0.080064 + 0.03202048 + 64 * 8 / 10e6 + 64 * 8 / 25e6;
+        System.out.printf("link-bound pipeline: predicted %.6f s, by hand %.6f s, bound %.6f s%n",
+                c.predictedIterationS(), byHand, c.lowerBoundS());
+        assertEquals(byHand, c.predictedIterationS(), 1e-7);
+        assertTrue(c.lowerBoundS() <= c.predictedIterationS() + 1e-12);
+    }
+
+    @Test
     void shouldChooseMoreHopsWhenTheMemoryCapRulesOutOneHop() {
         // 6 equal blocks of 40 MB of parameters; 4 owners each need their own copy on every hop
         List<BlockCost> blocks = new ArrayList<>();

@@ -117,4 +117,37 @@ class TunerTest {
             }
         }
     }
+    @Test
+    void shouldStartLiveFromSizesThenHandTheChosenRestTheFirstRoundsState() throws InterruptedException {
+        PlanConfig c = config("lr: 0.02\nlr_decay: 0.5\nwarmup_rounds: 1\n").with(List.of("rounds=3"));
+        assertTrue(Tuner.liveWanted(c));
+        assertTrue(!Tuner.liveWanted(c.with(List.of("rounds=1"))), "one round leaves nothing to re-plan");
+        assertTrue(!Tuner.liveWanted(c.with(List.of("lr_schedule=cosine"))), "a cosine rate spans the whole run");
+        Tuner.LiveStart ls = Tuner.startLive(c, train, test, new LocalCluster.Options(), 2);
+        // the first round trained: every owner took its local iterations' optimizer steps
+        assertEquals(4, ls.state().steps().length);
+        for (int st : ls.state().steps()) {
+            assertEquals(1, st, "optimizer steps after the first round");
+        }
+        assertEquals(1, ls.firstRound().rounds());
+        // the rest: the chosen plan, one round and one warm-up round fewer, the rate one round on
+        assertTrue(!Tuner.wanted(ls.rest()), "the rest's plan is fixed");
+        assertEquals(2, ls.rest().integer("rounds"));
+        assertEquals(0, ls.rest().integer("warmup_rounds"));
+        assertEquals(0.01, ls.rest().number("lr"), 1e-7);
+        Plan rest = ls.rest().plan(Algorithm.SPLIT);
+        assertEquals(ls.choice().best().microBatches(), rest.owners().get(0).microBatches());
+        assertEquals(ls.choice().best().cuts()[0], rest.cuts()[0]);
+        Map<String, Object> json = ls.toJsonMap();
+        assertEquals(((Number) json.get("estimate_s")).doubleValue() + ls.choice().tuneS(),
+                ((Number) json.get("tune_s")).doubleValue(), 1e-12);
+        try (LocalCluster cluster = new LocalCluster(rest, train, test, new LocalCluster.Options().evaluate(false))) {
+            cluster.importState(ls.state());
+            RunResult r = cluster.run();
+            assertEquals(2, r.rounds());
+            for (int st : cluster.exportState().steps()) {
+                assertEquals(3, st, "optimizer steps after all three rounds");
+            }
+        }
+    }
 }
