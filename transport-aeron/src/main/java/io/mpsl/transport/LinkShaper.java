@@ -1,12 +1,15 @@
 package io.mpsl.transport;
 
 /**
- * Emulates a slow link on one machine: a rate, paced on the sender by a token bucket in virtual-time form,
- * and a one-way delay, added by the receiver before it delivers a message. Used by one thread.
+ * Emulates a slow link on one machine: a rate, paced on the sender in virtual time, and a one-way delay, added
+ * by the receiver before it delivers a message. Used by one thread.
  *
- * <p>Pacing: a chunk of {@code b} bytes may leave at {@code nextSendNs}; sending it moves
- * {@code nextSendNs = max(nextSendNs, now - burstNs) + b * 8e9 / rateBitsPerSec}. Over any interval the
- * bytes sent are at most {@code rate * interval + burst + one chunk}, and the long-run rate is exact.
+ * <p>Pacing: the emulated link is busy until {@code freeAtNs}. A chunk of {@code b} bytes starts on it at
+ * {@code start = max(freeAtNs, now - burstNs)} and leaves (is handed to the transport) when its last bit would
+ * have left the real link, {@code start + b * 8e9 / rateBitsPerSec}, which becomes {@code freeAtNs}. So a lone
+ * message of B bytes on an idle link takes B * 8 / rate, as on a wire (not one free burst), and the long-run
+ * rate is exact. The burst only lets a sender that woke up late catch up with its schedule: over any interval
+ * the bytes sent are at most {@code rate * (interval + burst)}.
  */
 public final class LinkShaper {
     /** No shaping: an unlimited rate and no delay. */
@@ -15,7 +18,8 @@ public final class LinkShaper {
     private final long rateBitsPerSec;
     private final long delayNs;
     private final long burstNs;
-    private long nextSendNs = Long.MIN_VALUE;
+    private long freeAtNs = Long.MIN_VALUE;
+    private long pendingStartNs = Long.MIN_VALUE; // start of the chunk waiting to leave, fixed when first asked
     private long carryNumerator;
 
     /**
@@ -33,16 +37,15 @@ public final class LinkShaper {
         this.burstNs = rateBitsPerSec == UNLIMITED ? 0 : Math.multiplyExact(burstBytes, 8_000_000_000L) / rateBitsPerSec;
     }
 
-    /** Default burst: two 64 KiB chunks, or 5 ms at the rate when that is more. */
-    public static final long DEFAULT_BURST_BYTES = 2 * 65_536;
-    public static final long DEFAULT_BURST_NS = 5_000_000L;
+    /** Default burst: 2 ms at the rate, what a late wake-up of the sending thread may make up for. */
+    public static final long DEFAULT_BURST_NS = 2_000_000L;
 
     /**
      * A shaper with a rate in bit/s and a one-way delay in ns, and the default burst: after a late wake-up
      * the sender may catch up by that much, so scheduling jitter does not lower the long-run rate.
      */
     public static LinkShaper of(long rateBitsPerSec, long delayNs) {
-        long burst = Math.max(DEFAULT_BURST_BYTES, rateBitsPerSec / 8 * DEFAULT_BURST_NS / 1_000_000_000L);
+        long burst = rateBitsPerSec / 8 * DEFAULT_BURST_NS / 1_000_000_000L;
         return new LinkShaper(rateBitsPerSec, delayNs, burst);
     }
 
@@ -54,22 +57,37 @@ public final class LinkShaper {
         return delayNs;
     }
 
-    /** Nanoseconds until the next chunk may leave; 0 when it may leave now. */
-    public long sendDelayNs(long nowNs) {
-        if (rateBitsPerSec == UNLIMITED || nextSendNs == Long.MIN_VALUE) {
+    /**
+     * Nanoseconds until a chunk of {@code bytes} may leave; 0 when it may leave now. The first call for a chunk
+     * fixes when it started on the emulated link (the link is busy with it while the sender waits).
+     */
+    public long sendDelayNs(long nowNs, int bytes) {
+        if (rateBitsPerSec == UNLIMITED) {
             return 0;
         }
-        return Math.max(0, nextSendNs - nowNs);
+        if (pendingStartNs == Long.MIN_VALUE) {
+            pendingStartNs = startNs(nowNs);
+        }
+        long leaveNs = pendingStartNs + (bytes * 8_000_000_000L + carryNumerator) / rateBitsPerSec;
+        return Math.max(0, leaveNs - nowNs);
     }
 
-    /** Records that {@code bytes} left at {@code nowNs}. */
+    private long startNs(long nowNs) {
+        return freeAtNs == Long.MIN_VALUE ? nowNs - burstNs : Math.max(freeAtNs, nowNs - burstNs);
+    }
+
+    /**
+     * Records that {@code bytes} left at {@code nowNs} (after {@link #sendDelayNs} said 0). A chunk that left later
+     * than it could (back-pressure) leaves the link idle in between, credited up to the burst only.
+     */
     public void onSent(long nowNs, int bytes) {
         if (rateBitsPerSec == UNLIMITED) {
             return;
         }
-        long start = nextSendNs == Long.MIN_VALUE ? nowNs : Math.max(nextSendNs, nowNs - burstNs);
+        long start = pendingStartNs != Long.MIN_VALUE ? pendingStartNs : startNs(nowNs);
+        pendingStartNs = Long.MIN_VALUE;
         long numerator = bytes * 8_000_000_000L + carryNumerator;
-        nextSendNs = start + numerator / rateBitsPerSec;
+        freeAtNs = Math.max(start + numerator / rateBitsPerSec, nowNs - burstNs);
         carryNumerator = numerator % rateBitsPerSec;
     }
 }

@@ -151,9 +151,6 @@ public final class TensorSender implements AutoCloseable {
         long nowNs = System.nanoTime();
         updateConnection(nowNs);
         while (head != tail && !peerLost && chunks < chunksPerDutyCycle) {
-            if (shaper != null && shaper.sendDelayNs(nowNs) > 0) {
-                break;
-            }
             int slot = (int) (head % capacity);
             Tensor tensor = tensors[slot];
             long totalBytes = tensor.byteSize();
@@ -162,6 +159,9 @@ public final class TensorSender implements AutoCloseable {
                 byteOffset = 0;
             }
             int length = (int) Math.min(chunkBytes, totalBytes - byteOffset);
+            if (shaper != null && shaper.sendDelayNs(nowNs, FrameHeaderFlyweight.HEADER_LENGTH + length) > 0) {
+                break;
+            }
             long result = sendChunk(slot, tensor, length);
             if (result == Publication.BACK_PRESSURED && duty != null && duty.invokeForSender() > 0) {
                 result = sendChunk(slot, tensor, length);
