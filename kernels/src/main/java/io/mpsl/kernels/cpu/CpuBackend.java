@@ -29,6 +29,7 @@ public final class CpuBackend implements Backend {
     private final WorkerPool pool;
     private final Im2ColConvolution im2colConvolution;
     private final ShiftedConvolution shifted;
+    private final PixelMajorConvolution pixelMajor;
     private final DepthwiseConvolution depthwise;
     private final Pooling pooling;
     private final ElementwiseJob elementwise = new ElementwiseJob();
@@ -58,6 +59,7 @@ public final class CpuBackend implements Backend {
         this.pool = new WorkerPool("mpsl-" + name, threads);
         this.im2colConvolution = new Im2ColConvolution(gemm, pool, panelBudgetFloats);
         this.shifted = new ShiftedConvolution(gemm, pool);
+        this.pixelMajor = new PixelMajorConvolution(gemm, pool);
         this.depthwise = new DepthwiseConvolution(pool);
         this.pooling = new Pooling(pool);
     }
@@ -93,6 +95,8 @@ public final class CpuBackend implements Backend {
         checkSize(weight, spec.weightSize(), "weight", spec);
         if (DepthwiseConvolution.applies(spec)) {
             depthwise.forward(out.segment(), in.segment(), weight.segment(), spec);
+        } else if (PixelMajorConvolution.applies(spec)) {
+            pixelMajor.forward(out.segment(), in.segment(), weight.segment(), spec);
         } else if (ShiftedConvolution.applies(spec)) {
             shifted.forward(out.segment(), in.segment(), weight.segment(), spec);
         } else {
@@ -107,6 +111,8 @@ public final class CpuBackend implements Backend {
         checkSize(weight, spec.weightSize(), "weight", spec);
         if (DepthwiseConvolution.applies(spec)) {
             depthwise.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);
+        } else if (PixelMajorConvolution.applies(spec)) {
+            pixelMajor.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);
         } else if (ShiftedConvolution.applies(spec)) {
             shifted.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);
         } else {
@@ -121,6 +127,8 @@ public final class CpuBackend implements Backend {
         checkSize(in, spec.inputSize(), "in", spec);
         if (DepthwiseConvolution.applies(spec)) {
             depthwise.backwardWeights(dWeight.segment(), dOut.segment(), in.segment(), spec);
+        } else if (PixelMajorConvolution.applies(spec)) {
+            pixelMajor.backwardWeights(dWeight.segment(), dOut.segment(), in.segment(), spec);
         } else if (ShiftedConvolution.applies(spec)) {
             shifted.backwardWeights(dWeight.segment(), dOut.segment(), in.segment(), spec);
         } else {
@@ -349,6 +357,7 @@ public final class CpuBackend implements Backend {
         pool.close();
         im2colConvolution.close();
         shifted.close();
+        pixelMajor.close();
         gemm.close();
     }
 
