@@ -128,6 +128,10 @@ final class PixelMajorConvolution implements AutoCloseable {
         }
     }
 
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
+    }
+
     @Override
     public void close() {
         sourceSpace.close();
@@ -154,6 +158,30 @@ final class PixelMajorConvolution implements AutoCloseable {
                 offsetKey = key;
             }
             return offsets;
+        }
+
+        private int[][] tables = new int[0][];
+        private long tablesKey = -1;
+
+        /**
+         * For a (C, kk) block read from buf[q * C + ci]: tables[v][i] is the buffer offset of element
+         * v * lanes + i of a period of lcm(kk, lanes) elements, relative to the period's first channel.
+         */
+        int[][] tables(int kk, int c) {
+            long key = ((long) kk << 32) | c;
+            if (key != tablesKey) {
+                int lanes = VectorOps.LANES;
+                int period = lanes / gcd(kk, lanes) * kk;
+                tables = new int[period / lanes][lanes];
+                for (int v = 0; v < tables.length; v++) {
+                    for (int i = 0; i < lanes; i++) {
+                        int l = v * lanes + i;
+                        tables[v][i] = (l % kk) * c + l / kk;
+                    }
+                }
+                tablesKey = key;
+            }
+            return tables;
         }
 
         float[] buffer(int floats) {
@@ -299,7 +327,7 @@ final class PixelMajorConvolution implements AutoCloseable {
                         }
                     }
                 }
-                case FINISH_WEIGHTS -> addWeightGradients(from, to);
+                case FINISH_WEIGHTS -> addWeightGradients(parts[part], from, to);
                 default -> throw new IllegalStateException("unknown mode " + mode);
             }
         }
@@ -431,15 +459,41 @@ final class PixelMajorConvolution implements AutoCloseable {
             }
         }
 
-        /** dWeight[oc, ci, q] += taps[q, oc, ci] for output channels [o0, o1). */
-        private void addWeightGradients(int o0, int o1) {
-            long oc = (long) o * c;
+        /**
+         * dWeight[oc, ci, q] += taps[q, oc, ci] for output channels [o0, o1). Per output channel the kk rows of
+         * taps go to the worker's heap buffer as buf[q * C + ci]; the channel's (C, kk) block of dWeight is then
+         * read and written in whole vectors, element ci * kk + q gathered from buf[q * C + ci]: the gather
+         * offsets repeat every lcm(kk, lanes) elements, so a few offset tables serve the whole block.
+         */
+        private void addWeightGradients(Part part, int o0, int o1) {
+            int lanes = VectorOps.LANES;
+            int block = c * kk;
+            int period = lanes / gcd(kk, lanes) * kk; // lcm(kk, lanes) elements: period / kk channels
+            boolean vector = block % period == 0;
+            int[][] tables = vector ? part.tables(kk, c) : null;
+            float[] buf = part.buffer(block);
+            long tapFloats = (long) o * c;
             for (int k = o0; k < o1; k++) {
-                for (int ci = 0; ci < c; ci++) {
-                    long dst = ((long) k * c + ci) * kk;
-                    long src = (long) k * c + ci;
-                    for (int q = 0; q < kk; q++) {
-                        VectorOps.set(weight, dst + q, VectorOps.get(weight, dst + q) + VectorOps.get(taps, q * oc + src));
+                for (int q = 0; q < kk; q++) {
+                    MemorySegment.copy(taps, ValueLayout.JAVA_FLOAT_UNALIGNED, (q * tapFloats + (long) k * c) * Float.BYTES,
+                            buf, q * c, c);
+                }
+                long dst = (long) k * block;
+                if (vector) {
+                    int vectors = period / lanes;
+                    for (int l = 0, base = 0; l < block; l += period, base += period / kk) {
+                        for (int v = 0; v < vectors; v++) {
+                            long at = dst + l + (long) v * lanes;
+                            VectorOps.store(VectorOps.load(weight, at).add(
+                                    FloatVector.fromArray(VectorOps.SPECIES, buf, base, tables[v], 0)), weight, at);
+                        }
+                    }
+                } else {
+                    for (int ci = 0; ci < c; ci++) {
+                        for (int q = 0; q < kk; q++) {
+                            long at = dst + (long) ci * kk + q;
+                            VectorOps.set(weight, at, VectorOps.get(weight, at) + buf[q * c + ci]);
+                        }
                     }
                 }
             }
