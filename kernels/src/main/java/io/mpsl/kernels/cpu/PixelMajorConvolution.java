@@ -184,6 +184,16 @@ final class PixelMajorConvolution implements AutoCloseable {
             return tables;
         }
 
+        private float[] row = new float[0];
+
+        /** A second heap buffer, for one row of a layout change. */
+        float[] row(int floats) {
+            if (row.length < floats) {
+                row = new float[floats];
+            }
+            return row;
+        }
+
         float[] buffer(int floats) {
             if (buffer.length < floats) {
                 buffer = new float[floats];
@@ -335,14 +345,13 @@ final class PixelMajorConvolution implements AutoCloseable {
         /**
          * taps[q, o, c] = weight[o, c, q] for the output channels proportional to images [from, to); flipped,
          * weight is (O', C', kk) with O' = c and C' = o: taps[q, o, c] = weight[c, o, kk - 1 - q]. Blocks of
-         * {@link #REORDER_BLOCK} output channels go to the worker's heap buffer in bulk copies, then each run of
-         * input channels of one tap row is one gather from it.
+         * {@link #REORDER_BLOCK} output channels go to the worker's heap buffer in bulk copies, then each tap row
+         * of one output channel is picked from it into a second buffer in a plain array loop and copied out in
+         * bulk.
          */
         private void reorder(Part part, int from, int to) {
             int o0 = (int) ((long) o * from / n);
             int o1 = (int) ((long) o * to / n);
-            int lanes = VectorOps.LANES;
-            int vectorEnd = c - c % lanes;
             float[] buf = part.buffer(REORDER_BLOCK * c * kk);
             for (int b0 = o0; b0 < o1; b0 += REORDER_BLOCK) {
                 int b = Math.min(REORDER_BLOCK, o1 - b0);
@@ -363,20 +372,16 @@ final class PixelMajorConvolution implements AutoCloseable {
                     stride = kk;
                     perOutput = c * kk;
                 }
-                int[] offsets = part.offsets(stride, 1, false);
+                float[] row = part.row(c);
                 for (int q = 0; q < kk; q++) {
                     int t = flipped ? kk - 1 - q : q;
                     for (int ol = 0; ol < b; ol++) {
-                        long dst = ((long) q * o + b0 + ol) * c;
                         int base = ol * perOutput + t;
-                        int ci = 0;
-                        for (; ci < vectorEnd; ci += lanes) {
-                            VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, base + ci * stride, offsets, 0),
-                                    taps, dst + ci);
+                        for (int ci = 0; ci < c; ci++) {
+                            row[ci] = buf[base + ci * stride];
                         }
-                        for (; ci < c; ci++) {
-                            VectorOps.set(taps, dst + ci, buf[base + ci * stride]);
-                        }
+                        MemorySegment.copy(row, 0, taps, ValueLayout.JAVA_FLOAT_UNALIGNED,
+                                ((long) q * o + b0 + ol) * c * Float.BYTES, c);
                     }
                 }
             }
