@@ -115,7 +115,7 @@ final class PixelMajorConvolution implements AutoCloseable {
         j.nchwIn = in;
         j.nchwOut = dOut;
         j.weight = dWeight;
-        j.assignTaps(parts.length);
+        j.assignTaps(s, parts.length);
         try {
             j.mode = Job.PREPARE_WEIGHTS;
             pool.run(j, j.n, 1);
@@ -234,8 +234,10 @@ final class PixelMajorConvolution implements AutoCloseable {
         MemorySegment nchwIn;
         MemorySegment nchwOut;
         boolean flipped;
-        /** The worker of each tap in backward weights. */
+        /** The worker of each tap in backward weights, for the geometry {@link #assignedFor}. */
         int[] tapPart = new int[0];
+        private ConvSpec assignedFor;
+        private int assignedWorkers;
 
         void geometry(ConvSpec s) {
             n = s.batch();
@@ -277,8 +279,14 @@ final class PixelMajorConvolution implements AutoCloseable {
             return Math.min(outW, inW + padW - jj);
         }
 
-        /** Taps to workers, largest work first to the least loaded worker (ties to the lower index). */
-        void assignTaps(int workers) {
+        /**
+         * Taps to workers, largest work first to the least loaded worker (ties to the lower index); kept while
+         * the geometry and worker count stay the same.
+         */
+        void assignTaps(ConvSpec s, int workers) {
+            if (s.equals(assignedFor) && workers == assignedWorkers) {
+                return;
+            }
             if (tapPart.length < kk) {
                 tapPart = new int[kk];
             }
@@ -304,6 +312,8 @@ final class PixelMajorConvolution implements AutoCloseable {
                 tapPart[best] = target;
                 load[target] += bestWork;
             }
+            assignedFor = s;
+            assignedWorkers = workers;
         }
 
         private long work(int q) {
