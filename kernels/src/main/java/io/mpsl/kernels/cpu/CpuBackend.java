@@ -9,10 +9,13 @@ import io.mpsl.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The CPU backend: matrix products go to a {@link Gemm} engine (OpenBLAS, Vector API). Convolutions: stride-1
- * ones on maps large enough become one GEMM per kernel tap over a channels-last copy, each worker on its own
- * images ({@link ShiftedConvolution}); depthwise ones run directly ({@link DepthwiseConvolution}); the rest
- * are GEMMs over im2col panels of several images at once ({@link Im2ColConvolution}). Everything else is
+ * The CPU backend: matrix products go to a {@link Gemm} engine (OpenBLAS, Vector API). Convolutions:
+ * depthwise ones run directly ({@link DepthwiseConvolution}); stride-1 ones on small maps (at most 64 output
+ * pixels) are per-tap GEMMs over a pixel-major copy of the whole batch that skip the padding
+ * ({@link PixelMajorConvolution}); stride-1 ones on larger maps become one GEMM per kernel tap over a
+ * channels-last copy, each worker on its own images ({@link ShiftedConvolution}); the rest are GEMMs over
+ * im2col panels, image by image for shallow ones such as an RGB first layer, else several images at once
+ * ({@link Im2ColConvolution}). Everything else is
  * Vector API loops ({@link VectorOps}). Engine-side loops are split over a small worker pool of
  * {@code threads} threads (the caller included), never while a multi-thread GEMM runs (the GEMM uses its own
  * threads); inside such a loop each worker may run one-thread products ({@link Gemm#sgemmPart}). Workspaces
