@@ -9,10 +9,13 @@ import io.mpsl.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The CPU backend: matrix products go to a {@link Gemm} engine (OpenBLAS, Vector API). Convolutions: stride-1
- * ones on maps large enough become one GEMM per kernel tap over a channels-last copy, each worker on its own
- * images ({@link ShiftedConvolution}); depthwise ones run directly ({@link DepthwiseConvolution}); the rest
- * are GEMMs over im2col panels of several images at once ({@link Im2ColConvolution}). Everything else is
+ * The CPU backend: matrix products go to a {@link Gemm} engine (OpenBLAS, Vector API). Convolutions:
+ * depthwise ones run directly ({@link DepthwiseConvolution}); stride-1 ones on small maps (at most 64 output
+ * pixels) are per-tap GEMMs over a pixel-major copy of the whole batch that skip the padding
+ * ({@link PixelMajorConvolution}); stride-1 ones on larger maps become one GEMM per kernel tap over a
+ * channels-last copy, each worker on its own images ({@link ShiftedConvolution}); the rest are GEMMs over
+ * im2col panels, image by image for shallow ones such as an RGB first layer, else several images at once
+ * ({@link Im2ColConvolution}). Everything else is
  * Vector API loops ({@link VectorOps}). Engine-side loops are split over a small worker pool of
  * {@code threads} threads (the caller included), never while a multi-thread GEMM runs (the GEMM uses its own
  * threads); inside such a loop each worker may run one-thread products ({@link Gemm#sgemmPart}). Workspaces
@@ -29,6 +32,7 @@ public final class CpuBackend implements Backend {
     private final WorkerPool pool;
     private final Im2ColConvolution im2colConvolution;
     private final ShiftedConvolution shifted;
+    private final PixelMajorConvolution pixelMajor;
     private final DepthwiseConvolution depthwise;
     private final Pooling pooling;
     private final ElementwiseJob elementwise = new ElementwiseJob();
@@ -58,6 +62,7 @@ public final class CpuBackend implements Backend {
         this.pool = new WorkerPool("mpsl-" + name, threads);
         this.im2colConvolution = new Im2ColConvolution(gemm, pool, panelBudgetFloats);
         this.shifted = new ShiftedConvolution(gemm, pool);
+        this.pixelMajor = new PixelMajorConvolution(gemm, pool);
         this.depthwise = new DepthwiseConvolution(pool);
         this.pooling = new Pooling(pool);
     }
@@ -93,6 +98,8 @@ public final class CpuBackend implements Backend {
         checkSize(weight, spec.weightSize(), "weight", spec);
         if (DepthwiseConvolution.applies(spec)) {
             depthwise.forward(out.segment(), in.segment(), weight.segment(), spec);
+        } else if (PixelMajorConvolution.applies(spec)) {
+            pixelMajor.forward(out.segment(), in.segment(), weight.segment(), spec);
         } else if (ShiftedConvolution.applies(spec)) {
             shifted.forward(out.segment(), in.segment(), weight.segment(), spec);
         } else {
@@ -107,6 +114,8 @@ public final class CpuBackend implements Backend {
         checkSize(weight, spec.weightSize(), "weight", spec);
         if (DepthwiseConvolution.applies(spec)) {
             depthwise.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);
+        } else if (PixelMajorConvolution.applies(spec)) {
+            pixelMajor.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);
         } else if (ShiftedConvolution.applies(spec)) {
             shifted.backwardData(dIn.segment(), dOut.segment(), weight.segment(), spec);
         } else {
@@ -121,6 +130,8 @@ public final class CpuBackend implements Backend {
         checkSize(in, spec.inputSize(), "in", spec);
         if (DepthwiseConvolution.applies(spec)) {
             depthwise.backwardWeights(dWeight.segment(), dOut.segment(), in.segment(), spec);
+        } else if (PixelMajorConvolution.applies(spec)) {
+            pixelMajor.backwardWeights(dWeight.segment(), dOut.segment(), in.segment(), spec);
         } else if (ShiftedConvolution.applies(spec)) {
             shifted.backwardWeights(dWeight.segment(), dOut.segment(), in.segment(), spec);
         } else {
@@ -349,6 +360,7 @@ public final class CpuBackend implements Backend {
         pool.close();
         im2colConvolution.close();
         shifted.close();
+        pixelMajor.close();
         gemm.close();
     }
 

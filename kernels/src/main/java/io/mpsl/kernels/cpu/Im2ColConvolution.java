@@ -37,12 +37,34 @@ final class Im2ColConvolution implements AutoCloseable {
     private ConvSpec gradientOf;
     private ConvSpec gradientSpec;
     private final LayoutJob layoutJob = new LayoutJob();
+    /** Largest product depth K for which {@link #byImage} holds. */
+    static final int IMAGE_MAX_K = 64;
+    /** Per worker: one image's (K, P) column panel, and its (O, K) weight gradient sum. */
+    private final Workspace[] imagePanels;
+    private final Workspace[] weightSums;
+    private final ImageJob imageJob;
 
     /** @param panelBudgetFloats largest column panel of a chunk, unless one image alone needs more */
     Im2ColConvolution(Gemm gemm, WorkerPool pool, long panelBudgetFloats) {
         this.panelBudgetFloats = panelBudgetFloats;
         this.gemm = gemm;
         this.pool = pool;
+        this.imagePanels = new Workspace[pool.threads()];
+        this.weightSums = new Workspace[pool.threads()];
+        for (int i = 0; i < imagePanels.length; i++) {
+            imagePanels[i] = new Workspace();
+            weightSums[i] = new Workspace();
+        }
+        this.imageJob = new ImageJob();
+    }
+
+    /**
+     * Whether {@code s} runs image by image ({@link ImageJob}): one group and a short product depth K = C * kh * kw
+     * (at most {@link #IMAGE_MAX_K}, e.g. a first layer on RGB images), where one (O, K) x (K, P) product per image
+     * writes NCHW directly and a batch-wide one would spend more on layout copies than on arithmetic.
+     */
+    static boolean byImage(ConvSpec s) {
+        return s.groups() == 1 && (long) s.inChannels() * s.kernelH() * s.kernelW() <= IMAGE_MAX_K;
     }
 
     /** Number of chunks the batch is cut into: as few as keep each panel within the budget, sizes even. */
@@ -57,6 +79,10 @@ final class Im2ColConvolution implements AutoCloseable {
     }
 
     void forward(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
+        if (byImage(s)) {
+            runByImage(ImageJob.FORWARD, out, in, weight, s);
+            return;
+        }
         if (s.groups() == 1) {
             forwardChannelsLast(out, in, weight, s, false);
             return;
@@ -165,6 +191,15 @@ final class Im2ColConvolution implements AutoCloseable {
     }
 
     void backwardWeights(MemorySegment dWeight, MemorySegment dOut, MemorySegment in, ConvSpec s) {
+        if (byImage(s)) {
+            runByImage(ImageJob.WEIGHTS, dOut, in, null, s);
+            int used = Math.min(imagePanels.length, s.batch());
+            int size = Math.toIntExact(s.weightSize());
+            for (int p = 0; p < used; p++) {
+                VectorOps.add(dWeight, dWeight, imageJob.sums[p], 0, size);
+            }
+            return;
+        }
         int chunks = chunks(s);
         int p = s.outH() * s.outW();
         int k = s.inChannels() * s.kernelH() * s.kernelW();
@@ -256,12 +291,80 @@ final class Im2ColConvolution implements AutoCloseable {
         }
     }
 
+    /** FORWARD: out = target, weight = other; WEIGHTS: dOut = target, each worker's sum into its own buffer. */
+    private void runByImage(int mode, MemorySegment target, MemorySegment in, MemorySegment other, ConvSpec s) {
+        ImageJob j = imageJob;
+        j.mode = mode;
+        j.target = target;
+        j.in = in;
+        j.weight = other;
+        j.spec = s;
+        long k = (long) s.inChannels() * s.kernelH() * s.kernelW();
+        long p = (long) s.outH() * s.outW();
+        for (int i = 0; i < imagePanels.length; i++) {
+            j.panels[i] = imagePanels[i].floats(k * p);
+            j.sums[i] = mode == ImageJob.WEIGHTS ? weightSums[i].floats(k * s.outChannels()) : null;
+        }
+        try {
+            pool.run(j, s.batch(), 1);
+        } finally {
+            j.target = null;
+            j.in = null;
+            j.weight = null;
+        }
+    }
+
     @Override
     public void close() {
+        for (int i = 0; i < imagePanels.length; i++) {
+            imagePanels[i].close();
+            weightSums[i].close();
+        }
         panel.close();
         rows.close();
         transposed.close();
         channelsLast.close();
+    }
+
+    /**
+     * One image at a time per worker, P = outH * outW, K = C * kh * kw: cols(K, P) = im2col of the image, then
+     * FORWARD out_n(O, P) = weight(O, K) x cols; WEIGHTS sum_w(O, K) += dOut_n(O, P) x cols^T over the worker's
+     * images (its first image overwrites). The caller adds the workers' sums in worker order.
+     */
+    private final class ImageJob extends WorkerPool.Job {
+        static final int FORWARD = 0;
+        static final int WEIGHTS = 1;
+        int mode;
+        MemorySegment target;
+        MemorySegment in;
+        MemorySegment weight;
+        ConvSpec spec;
+        final MemorySegment[] panels = new MemorySegment[imagePanels.length];
+        final MemorySegment[] sums = new MemorySegment[imagePanels.length];
+
+        @Override
+        void run(int from, int to) {
+            runPart(0, from, to);
+        }
+
+        @Override
+        void runPart(int part, int from, int to) {
+            ConvSpec s = spec;
+            int k = s.inChannels() * s.kernelH() * s.kernelW();
+            int p = s.outH() * s.outW();
+            int o = s.outChannels();
+            MemorySegment cols = panels[part];
+            for (int n = from; n < to; n++) {
+                Im2Col.im2col(cols, in, s, n, 1, 0, k);
+                long at = (long) n * o * p;
+                if (mode == FORWARD) {
+                    gemm.sgemmPart(part, false, false, o, p, k, 1f, weight, 0, k, cols, 0, p, 0f, target, at, p);
+                } else {
+                    gemm.sgemmPart(part, false, true, o, k, p, 1f, target, at, p, cols, 0, p, n == from ? 0f : 1f,
+                            sums[part], 0, k);
+                }
+            }
+        }
     }
 
     /** im2col over panel rows, or col2im over input channels. */

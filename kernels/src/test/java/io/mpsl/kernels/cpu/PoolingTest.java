@@ -10,7 +10,10 @@ import io.mpsl.tensor.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The 2x2 stride-2 max pooling loop against the scalar oracle, with many ties and odd sizes. */
+/**
+ * The 2x2 stride-2 max pooling loops (scalar, and vector for rows of whole half vectors: 32x32, 16x16, 4x64)
+ * against the scalar oracle, with many ties and odd sizes.
+ */
 class PoolingTest {
     private final ScalarBackend oracle = new ScalarBackend();
 
@@ -20,7 +23,8 @@ class PoolingTest {
         System.out.println("seed " + seed);
         List<PoolSpec> specs = List.of(PoolSpec.of(3, 5, 8, 8, 2, 2, 0), PoolSpec.of(2, 3, 7, 9, 2, 2, 0),
                 PoolSpec.of(2, 17, 2, 2, 2, 2, 0), PoolSpec.of(1, 2, 3, 2, 2, 2, 0),
-                PoolSpec.of(2, 4, 33, 31, 2, 2, 0));
+                PoolSpec.of(2, 4, 33, 31, 2, 2, 0), PoolSpec.of(2, 3, 32, 32, 2, 2, 0), PoolSpec.of(3, 5, 16, 16, 2, 2, 0),
+                PoolSpec.of(2, 3, 4, 64, 2, 2, 0));
         try (TestTensors t = new TestTensors(seed);
                 CpuBackend backend = new CpuBackend("scalar-gemm-2", new ScalarGemm(), 2)) {
             for (PoolSpec s : specs) {
