@@ -38,6 +38,19 @@ public record ConvSpec(int batch, int inChannels, int inH, int inW, int outChann
                 g);
     }
 
+    /**
+     * The data gradient of this stride-1, one-group convolution as a convolution itself: dIn = conv(dOut,
+     * flipped weight) over the output map with padding kernel - 1 - pad, out channels and in channels swapped.
+     */
+    public ConvSpec dataGradientAsConvolution() {
+        if (strideH != 1 || strideW != 1 || groups != 1) {
+            throw new IllegalArgumentException("only a stride-1, one-group convolution's data gradient is a convolution: "
+                    + this);
+        }
+        return new ConvSpec(batch, outChannels, outH(), outW(), inChannels, kernelH, kernelW, 1, 1, kernelH - 1 - padH,
+                kernelW - 1 - padW, 1);
+    }
+
     public int outH() {
         return (inH + 2 * padH - kernelH) / strideH + 1;
     }

@@ -73,8 +73,7 @@ final class PixelMajorConvolution implements AutoCloseable {
     void backwardData(MemorySegment dIn, MemorySegment dOut, MemorySegment weight, ConvSpec s) {
         if (!s.equals(gradientOf)) {
             gradientOf = s;
-            gradientSpec = new ConvSpec(s.batch(), s.outChannels(), s.outH(), s.outW(), s.inChannels(), s.kernelH(),
-                    s.kernelW(), 1, 1, s.kernelH() - 1 - s.padH(), s.kernelW() - 1 - s.padW(), 1);
+            gradientSpec = s.dataGradientAsConvolution();
         }
         forward(dIn, dOut, weight, gradientSpec, true);
     }

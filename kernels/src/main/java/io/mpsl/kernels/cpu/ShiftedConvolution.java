@@ -81,11 +81,6 @@ final class ShiftedConvolution implements AutoCloseable {
         return Math.max(pad, kernel - 1 - pad);
     }
 
-    private static ConvSpec gradient(ConvSpec s) {
-        return new ConvSpec(s.batch(), s.outChannels(), s.outH(), s.outW(), s.inChannels(), s.kernelH(), s.kernelW(),
-                1, 1, s.kernelH() - 1 - s.padH(), s.kernelW() - 1 - s.padW(), 1);
-    }
-
     /** out = conv(in, weight); {@code s} must satisfy {@link #applies}. */
     void forward(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
         run(TapJob.FORWARD, out, in, weight, s, false);
@@ -95,7 +90,7 @@ final class ShiftedConvolution implements AutoCloseable {
     void backwardData(MemorySegment dIn, MemorySegment dOut, MemorySegment weight, ConvSpec s) {
         if (!s.equals(gradientOf)) {
             gradientOf = s;
-            gradientSpec = gradient(s);
+            gradientSpec = s.dataGradientAsConvolution();
         }
         run(TapJob.FORWARD, dIn, dOut, weight, gradientSpec, true);
     }
