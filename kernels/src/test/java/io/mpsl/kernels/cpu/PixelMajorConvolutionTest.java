@@ -1,18 +1,9 @@
 package io.mpsl.kernels.cpu;
 
-import static io.mpsl.kernels.TestTensors.assertClose;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpsl.kernels.ConvSpec;
-import io.mpsl.kernels.ScalarGemm;
-import io.mpsl.kernels.TestTensors;
-import io.mpsl.kernels.openblas.OpenBlas;
-import io.mpsl.kernels.openblas.OpenBlasGemm;
-import io.mpsl.kernels.scalar.ScalarBackend;
-import io.mpsl.kernels.vector.VectorGemm;
-import io.mpsl.tensor.Tensor;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +12,6 @@ class PixelMajorConvolutionTest {
     private static final double TOLERANCE = 2e-5;
     /** Weight gradients sum up to batch * outH * outW products in float in another order than the oracle. */
     private static final double WEIGHT_TOLERANCE = 2e-4;
-    private final ScalarBackend oracle = new ScalarBackend();
 
     /**
      * Shapes the pixel-major path takes: the VGG maps (2x2, 4x4, 8x8 with padding 1), odd channel counts (scalar
@@ -43,21 +33,6 @@ class PixelMajorConvolutionTest {
                 new ConvSpec(2, 16, 6, 5, 21, 3, 5, 1, 1, 1, 2, 1));
     }
 
-    private static List<CpuBackend> backends() {
-        List<CpuBackend> list = new ArrayList<>();
-        OpenBlas.Loaded blas = OpenBlas.shared();
-        if (blas.ok()) {
-            for (int threads = 1; threads <= 3; threads++) {
-                list.add(new CpuBackend("openblas-" + threads, new OpenBlasGemm(blas.library(), threads), threads));
-            }
-        } else {
-            System.out.println("OpenBLAS engine skipped: " + blas.failure());
-        }
-        list.add(new CpuBackend("vector-2", new VectorGemm(2), 2));
-        list.add(new CpuBackend("scalar-gemm-3", new ScalarGemm(), 3));
-        return list;
-    }
-
     @Test
     void shouldTakeOnlyStrideOneSingleGroupSmallMapsWithEnoughChannels() {
         assertTrue(PixelMajorConvolution.applies(ConvSpec.of(64, 512, 2, 2, 512, 3, 1, 1)));
@@ -76,53 +51,7 @@ class PixelMajorConvolutionTest {
 
     @Test
     void shouldMatchOracleForwardDataAndWeightGradients() {
-        long seed = System.nanoTime();
-        System.out.println("seed " + seed);
-        List<CpuBackend> backends = backends();
-        try (TestTensors t = new TestTensors(seed)) {
-            for (ConvSpec s : specs()) {
-                check(t, backends, s);
-            }
-        } finally {
-            for (CpuBackend b : backends) {
-                b.close();
-            }
-        }
+        ConvOracle.check(specs(), TOLERANCE, WEIGHT_TOLERANCE);
     }
 
-    private void check(TestTensors t, List<CpuBackend> backends, ConvSpec s) {
-        int[] inDims = {s.batch(), s.inChannels(), s.inH(), s.inW()};
-        int[] outDims = {s.batch(), s.outChannels(), s.outH(), s.outW()};
-        int[] wDims = {s.outChannels(), s.inChannels(), s.kernelH(), s.kernelW()};
-        Tensor in = t.uniform(inDims);
-        Tensor w = t.uniform(wDims);
-        Tensor dOut = t.uniform(outDims);
-        Tensor start = t.uniform(wDims);
-        Tensor expected = t.zeros(outDims);
-        oracle.conv2dForward(expected, in, w, s);
-        Tensor expectedDIn = t.zeros(inDims);
-        oracle.conv2dBackwardData(expectedDIn, dOut, w, s);
-        Tensor expectedDW = t.copy(start);
-        oracle.conv2dBackwardWeights(expectedDW, dOut, in, s);
-        for (CpuBackend backend : backends) {
-            String name = backend.name() + " " + s;
-            Tensor out = t.filled(Float.NaN, outDims);
-            backend.conv2dForward(out, in, w, s);
-            assertClose("forward " + name, out, expected, TOLERANCE);
-            Tensor again = t.filled(Float.NaN, outDims);
-            backend.conv2dForward(again, in, w, s);
-            assertClose("forward repeated bit for bit " + name, again, out, 0);
-
-            Tensor dIn = t.filled(Float.NaN, inDims);
-            backend.conv2dBackwardData(dIn, dOut, w, s);
-            assertClose("backward data " + name, dIn, expectedDIn, TOLERANCE);
-
-            Tensor dW = t.copy(start);
-            backend.conv2dBackwardWeights(dW, dOut, in, s);
-            assertClose("backward weights (accumulated) " + name, dW, expectedDW, WEIGHT_TOLERANCE);
-            Tensor dWAgain = t.copy(start);
-            backend.conv2dBackwardWeights(dWAgain, dOut, in, s);
-            assertClose("backward weights repeated bit for bit " + name, dWAgain, dW, 0);
-        }
-    }
 }

@@ -1,19 +1,13 @@
 package io.mpsl.kernels.cpu;
 
-import static io.mpsl.kernels.TestTensors.assertClose;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpsl.kernels.ConvSpec;
 import io.mpsl.kernels.Gemm;
-import io.mpsl.kernels.ScalarGemm;
 import io.mpsl.kernels.TestTensors;
-import io.mpsl.kernels.openblas.OpenBlas;
-import io.mpsl.kernels.openblas.OpenBlasGemm;
 import io.mpsl.kernels.scalar.ScalarBackend;
-import io.mpsl.kernels.vector.VectorGemm;
 import io.mpsl.tensor.Tensor;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -40,21 +34,6 @@ class ShiftedConvolutionTest {
                 ConvSpec.of(3, 64, 16, 16, 16, 3, 1, 1));
     }
 
-    private static List<CpuBackend> backends() {
-        List<CpuBackend> list = new ArrayList<>();
-        OpenBlas.Loaded blas = OpenBlas.shared();
-        if (blas.ok()) {
-            for (int threads = 1; threads <= 3; threads++) {
-                list.add(new CpuBackend("openblas-" + threads, new OpenBlasGemm(blas.library(), threads), threads));
-            }
-        } else {
-            System.out.println("OpenBLAS engine skipped: " + blas.failure());
-        }
-        list.add(new CpuBackend("vector-2", new VectorGemm(2), 2));
-        list.add(new CpuBackend("scalar-gemm-3", new ScalarGemm(), 3));
-        return list;
-    }
-
     @Test
     void shouldTakeOnlyStrideOneSingleGroupMapsWithLittleDroppedWork() {
         assertTrue(ShiftedConvolution.applies(ConvSpec.of(64, 64, 32, 32, 64, 3, 1, 1)));
@@ -72,55 +51,9 @@ class ShiftedConvolutionTest {
 
     @Test
     void shouldMatchOracleForwardDataAndWeightGradients() {
-        long seed = System.nanoTime();
-        System.out.println("seed " + seed);
-        List<CpuBackend> backends = backends();
-        try (TestTensors t = new TestTensors(seed)) {
-            for (ConvSpec s : specs()) {
-                check(t, backends, s);
-            }
-        } finally {
-            for (CpuBackend b : backends) {
-                b.close();
-            }
-        }
+        ConvOracle.check(specs(), TOLERANCE, WEIGHT_TOLERANCE);
     }
 
-    private void check(TestTensors t, List<CpuBackend> backends, ConvSpec s) {
-        int[] inDims = {s.batch(), s.inChannels(), s.inH(), s.inW()};
-        int[] outDims = {s.batch(), s.outChannels(), s.outH(), s.outW()};
-        int[] wDims = {s.outChannels(), s.inChannels(), s.kernelH(), s.kernelW()};
-        Tensor in = t.uniform(inDims);
-        Tensor w = t.uniform(wDims);
-        Tensor dOut = t.uniform(outDims);
-        Tensor start = t.uniform(wDims);
-        Tensor expected = t.zeros(outDims);
-        oracle.conv2dForward(expected, in, w, s);
-        Tensor expectedDIn = t.zeros(inDims);
-        oracle.conv2dBackwardData(expectedDIn, dOut, w, s);
-        Tensor expectedDW = t.copy(start);
-        oracle.conv2dBackwardWeights(expectedDW, dOut, in, s);
-        for (CpuBackend backend : backends) {
-            String name = backend.name() + " " + s;
-            Tensor out = t.filled(Float.NaN, outDims);
-            backend.conv2dForward(out, in, w, s);
-            assertClose("forward " + name, out, expected, TOLERANCE);
-            Tensor again = t.filled(Float.NaN, outDims);
-            backend.conv2dForward(again, in, w, s);
-            assertClose("forward repeated bit for bit " + name, again, out, 0);
-
-            Tensor dIn = t.filled(Float.NaN, inDims);
-            backend.conv2dBackwardData(dIn, dOut, w, s);
-            assertClose("backward data " + name, dIn, expectedDIn, TOLERANCE);
-
-            Tensor dW = t.copy(start);
-            backend.conv2dBackwardWeights(dW, dOut, in, s);
-            assertClose("backward weights (accumulated) " + name, dW, expectedDW, WEIGHT_TOLERANCE);
-            Tensor dWAgain = t.copy(start);
-            backend.conv2dBackwardWeights(dWAgain, dOut, in, s);
-            assertClose("backward weights repeated bit for bit " + name, dWAgain, dW, 0);
-        }
-    }
 
     @Test
     void shouldRunEachPartsProductConcurrentlyOnTheGemmEngines() {
@@ -129,7 +62,7 @@ class ShiftedConvolutionTest {
         System.out.println("seed " + seed);
         ConvSpec s = ConvSpec.of(8, 32, 16, 16, 32, 3, 1, 1);
         try (TestTensors t = new TestTensors(seed)) {
-            for (CpuBackend backend : backends()) {
+            for (CpuBackend backend : ConvOracle.engines()) {
                 try (backend) {
                     Tensor in = t.uniform(8, 32, 16, 16);
                     Tensor w = t.uniform(32, 32, 3, 3);
