@@ -25,6 +25,8 @@ final class Pooling {
     /** Lanes 0, L, 1, L + 1, ... of a pair (the low halves interleaved), and the same from LANES / 2. */
     private static final VectorShuffle<Float> INTERLEAVE_LOW = interleave(0);
     private static final VectorShuffle<Float> INTERLEAVE_HIGH = interleave(VectorOps.LANES / 2);
+    /** {@code BLOCKS[k]}: the block shuffles for output rows of {@code 1 << k} pixels (k below log2(LANES / 2)). */
+    private static final BlockShuffles[] BLOCKS = blockShuffles();
 
     private final WorkerPool pool;
     private final PlaneJob job = new PlaneJob();
@@ -39,6 +41,44 @@ final class Pooling {
             index[i] = 2 * i + first;
         }
         return VectorShuffle.fromArray(VectorOps.SPECIES, index, 0);
+    }
+
+    /**
+     * For a vector pair read as blocks of {@code w} lanes: {@code even} gathers blocks 0, 2, 4, ... into one
+     * vector, {@code odd} blocks 1, 3, 5, ...; {@code unblockLow} and {@code unblockHigh} undo it (lanes 0..L-1
+     * and L..2L-1 of the pair, from the pair (even, odd)).
+     */
+    private record BlockShuffles(VectorShuffle<Float> even, VectorShuffle<Float> odd, VectorShuffle<Float> unblockLow,
+            VectorShuffle<Float> unblockHigh) {
+    }
+
+    private static BlockShuffles[] blockShuffles() {
+        int lanes = VectorOps.LANES;
+        BlockShuffles[] all = new BlockShuffles[Math.max(0, Integer.numberOfTrailingZeros(lanes) - 1)];
+        for (int k = 0; k < all.length; k++) {
+            int w = 1 << k;
+            int[] even = new int[lanes];
+            int[] odd = new int[lanes];
+            int[] low = new int[lanes];
+            int[] high = new int[lanes];
+            for (int i = 0; i < lanes; i++) {
+                even[i] = 2 * (i / w) * w + i % w;
+                odd[i] = (2 * (i / w) + 1) * w + i % w;
+                low[i] = unblock(i, w, lanes);
+                high[i] = unblock(i + lanes, w, lanes);
+            }
+            all[k] = new BlockShuffles(VectorShuffle.fromArray(VectorOps.SPECIES, even, 0),
+                    VectorShuffle.fromArray(VectorOps.SPECIES, odd, 0), VectorShuffle.fromArray(VectorOps.SPECIES, low, 0),
+                    VectorShuffle.fromArray(VectorOps.SPECIES, high, 0));
+        }
+        return all;
+    }
+
+    /** Where lane j of a block-interleaved pair comes from in the pair (even blocks, odd blocks). */
+    private static int unblock(int j, int w, int lanes) {
+        int block = j / w;
+        int at = (block / 2) * w + j % w;
+        return block % 2 == 0 ? at : lanes + at;
     }
 
     private static VectorShuffle<Float> interleave(int start) {
@@ -88,6 +128,8 @@ final class Pooling {
             if ((mode == MAX_FORWARD || mode == MAX_BACKWARD) && isTwoByTwo(s)) {
                 if (vectorTwoByTwo(s)) {
                     maxTwoByTwoVector(from, to);
+                } else if (shortRows(s)) {
+                    maxTwoByTwoShortRows(from, to);
                 } else {
                     maxTwoByTwo(from, to);
                 }
@@ -151,6 +193,110 @@ final class Pooling {
             int half = VectorOps.LANES / 2;
             return s.inH() == 2 * s.outH() && s.inW() == 2 * s.outW() && s.outW() % half == 0
                     && (s.outH() * s.outW()) % VectorOps.LANES == 0;
+        }
+
+        /**
+         * Whether the short-row vector loop takes a 2x2 stride-2 pooling: every input covered by a window and
+         * output rows shorter than half a vector, of a length dividing it (1, 2, 4 pixels with 16 lanes).
+         */
+        private static boolean shortRows(PoolSpec s) {
+            int half = VectorOps.LANES / 2;
+            int w = s.outW();
+            return s.inH() == 2 * s.outH() && s.inW() == 2 * w && w < half && half % w == 0;
+        }
+
+        /**
+         * The 2x2 stride-2 loop in vectors for short output rows (the 8x8, 4x4 and 2x2 maps of a VGG), over the
+         * flat outputs of planes [from, to): with inW = 2 outW and inH = 2 outH, output k of row r = k / outW
+         * reads the 4 outW inputs from 4 k on (the row's top input row, then its bottom one), so LANES outputs
+         * read four whole vectors. Even and odd lanes of each vector pair give each row's horizontal maxima
+         * (a or b, c or d: the right one where strictly greater), whose blocks of outW alternate top and bottom
+         * rows; the even and odd blocks of that pair are the windows' top and bottom maxima, the bottom taken
+         * where strictly greater: the same first maximum as {@link #maxTwoByTwo}. Backward inverts both shuffles.
+         */
+        private void maxTwoByTwoShortRows(int from, int to) {
+            PoolSpec s = spec;
+            int lanes = VectorOps.LANES;
+            int outW = s.outW();
+            BlockShuffles blocks = BLOCKS[Integer.numberOfTrailingZeros(outW)];
+            long outPlane = (long) s.outH() * outW;
+            long end = to * outPlane;
+            boolean forward = mode == MAX_FORWARD;
+            FloatVector zero = FloatVector.zero(VectorOps.SPECIES);
+            long k = from * outPlane;
+            for (; k + lanes <= end; k += lanes) {
+                long i = 4 * k;
+                FloatVector v0 = VectorOps.load(in, i);
+                FloatVector v1 = VectorOps.load(in, i + lanes);
+                FloatVector v2 = VectorOps.load(in, i + 2L * lanes);
+                FloatVector v3 = VectorOps.load(in, i + 3L * lanes);
+                FloatVector l1 = v0.rearrange(EVENS, v1);
+                FloatVector r1 = v0.rearrange(ODDS, v1);
+                FloatVector l2 = v2.rearrange(EVENS, v3);
+                FloatVector r2 = v2.rearrange(ODDS, v3);
+                VectorMask<Float> right1 = r1.compare(VectorOperators.GT, l1);
+                VectorMask<Float> right2 = r2.compare(VectorOperators.GT, l2);
+                FloatVector h1 = l1.blend(r1, right1);
+                FloatVector h2 = l2.blend(r2, right2);
+                FloatVector top = h1.rearrange(blocks.even(), h2);
+                FloatVector bottom = h1.rearrange(blocks.odd(), h2);
+                VectorMask<Float> below = bottom.compare(VectorOperators.GT, top);
+                if (forward) {
+                    VectorOps.store(top.blend(bottom, below), out, k);
+                    continue;
+                }
+                FloatVector g = VectorOps.load(out, k);
+                FloatVector gTop = g.blend(zero, below);
+                FloatVector gBottom = zero.blend(g, below);
+                FloatVector g1 = gTop.rearrange(blocks.unblockLow(), gBottom);
+                FloatVector g2 = gTop.rearrange(blocks.unblockHigh(), gBottom);
+                FloatVector left1 = g1.blend(zero, right1);
+                FloatVector rightG1 = zero.blend(g1, right1);
+                FloatVector left2 = g2.blend(zero, right2);
+                FloatVector rightG2 = zero.blend(g2, right2);
+                VectorOps.store(left1.rearrange(INTERLEAVE_LOW, rightG1), dIn, i);
+                VectorOps.store(left1.rearrange(INTERLEAVE_HIGH, rightG1), dIn, i + lanes);
+                VectorOps.store(left2.rearrange(INTERLEAVE_LOW, rightG2), dIn, i + 2L * lanes);
+                VectorOps.store(left2.rearrange(INTERLEAVE_HIGH, rightG2), dIn, i + 3L * lanes);
+            }
+            for (; k < end; k++) {
+                long top = 4L * outW * (k / outW) + 2L * (k % outW);
+                window(k, top, top + 2L * outW, forward);
+            }
+        }
+
+        /**
+         * One 2x2 window: out[o] = its first maximum (a, b of the top row at {@code top}, then c, d of the
+         * bottom row at {@code bottom}; strictly greater replaces), or backward the gradient at it and zeros.
+         */
+        private void window(long o, long top, long bottom, boolean forward) {
+            float a = VectorOps.get(in, top);
+            float b = VectorOps.get(in, top + 1);
+            float c = VectorOps.get(in, bottom);
+            float d = VectorOps.get(in, bottom + 1);
+            int which = 0;
+            float m = a;
+            if (b > m) {
+                m = b;
+                which = 1;
+            }
+            if (c > m) {
+                m = c;
+                which = 2;
+            }
+            if (d > m) {
+                m = d;
+                which = 3;
+            }
+            if (forward) {
+                VectorOps.set(out, o, m);
+                return;
+            }
+            float g = VectorOps.get(out, o);
+            VectorOps.set(dIn, top, which == 0 ? g : 0f);
+            VectorOps.set(dIn, top + 1, which == 1 ? g : 0f);
+            VectorOps.set(dIn, bottom, which == 2 ? g : 0f);
+            VectorOps.set(dIn, bottom + 1, which == 3 ? g : 0f);
         }
 
         /**

@@ -11,7 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The 2x2 stride-2 max pooling loops (scalar, and vector for rows of whole half vectors: 32x32, 16x16, 4x64)
+ * The 2x2 stride-2 max pooling loops (scalar; vector for rows of whole half vectors: 32x32, 16x16, 4x64; vector
+ * for short rows: 8x8, 4x4, 2x2, 8x4)
  * against the scalar oracle, with many ties and odd sizes.
  */
 class PoolingTest {
@@ -24,7 +25,9 @@ class PoolingTest {
         List<PoolSpec> specs = List.of(PoolSpec.of(3, 5, 8, 8, 2, 2, 0), PoolSpec.of(2, 3, 7, 9, 2, 2, 0),
                 PoolSpec.of(2, 17, 2, 2, 2, 2, 0), PoolSpec.of(1, 2, 3, 2, 2, 2, 0),
                 PoolSpec.of(2, 4, 33, 31, 2, 2, 0), PoolSpec.of(2, 3, 32, 32, 2, 2, 0), PoolSpec.of(3, 5, 16, 16, 2, 2, 0),
-                PoolSpec.of(2, 3, 4, 64, 2, 2, 0));
+                PoolSpec.of(2, 3, 4, 64, 2, 2, 0), PoolSpec.of(4, 16, 8, 8, 2, 2, 0), PoolSpec.of(3, 7, 8, 8, 2, 2, 0),
+                PoolSpec.of(8, 9, 4, 4, 2, 2, 0), PoolSpec.of(5, 13, 2, 2, 2, 2, 0), PoolSpec.of(2, 6, 8, 4, 2, 2, 0),
+                PoolSpec.of(3, 5, 4, 16, 2, 2, 0));
         try (TestTensors t = new TestTensors(seed);
                 CpuBackend backend = new CpuBackend("scalar-gemm-2", new ScalarGemm(), 2)) {
             for (PoolSpec s : specs) {

@@ -50,59 +50,30 @@ public final class VggLayerSpeed {
         try (CpuBackend be = new CpuBackend(engine, gemm, threads);
                 TensorArena arena = new TensorArena(MemoryAccount.root("vgg-layer-speed"))) {
             Random random = new Random(1);
+            Layer[] layers = new Layer[convs.length];
             for (int li = 0; li < convs.length; li++) {
-                int c = convs[li][0];
-                int o = convs[li][1];
-                int h = convs[li][2];
-                ConvSpec s = ConvSpec.of(batch, c, h, h, o, 3, 1, 1);
-                Tensor in = random(arena, random, batch, c, h, h);
-                Tensor w = random(arena, random, o, c, 3, 3);
-                Tensor bias = random(arena, random, o);
-                Tensor out = arena.allocate(batch, o, h, h);
-                Tensor relu = arena.allocate(batch, o, h, h);
-                Tensor dOut = random(arena, random, batch, o, h, h);
-                Tensor dIn = arena.allocate(batch, c, h, h);
-                Tensor dW = arena.allocate(o, c, 3, 3);
-                Tensor dB = arena.allocate(o);
-                PoolSpec ps = poolAfter[li] ? PoolSpec.of(batch, o, h, h, 2, 2, 0) : null;
-                Tensor pooled = ps != null ? arena.allocate(batch, o, h / 2, h / 2) : null;
-                Tensor dPooled = ps != null ? random(arena, random, batch, o, h / 2, h / 2) : null;
-                long[] best = new long[names.length];
-                Arrays.fill(best, Long.MAX_VALUE);
-                long[] t = new long[names.length + 1];
-                for (int rep = -1; rep < reps; rep++) {
-                    t[0] = now(threads);
-                    be.conv2dForward(out, in, w, s);
-                    t[1] = now(threads);
-                    be.biasAdd(out, bias, batch, o, h * h);
-                    t[2] = now(threads);
-                    be.reluForward(relu, out);
-                    t[3] = now(threads);
-                    if (ps != null) {
-                        be.maxPoolForward(pooled, relu, ps);
-                    }
-                    t[4] = now(threads);
-                    if (ps != null) {
-                        be.maxPoolBackward(dOut, dPooled, relu, ps);
-                    }
-                    t[5] = now(threads);
-                    be.reluBackward(dOut, dOut, relu);
-                    t[6] = now(threads);
-                    be.biasBackward(dB, dOut, batch, o, h * h);
-                    t[7] = now(threads);
-                    be.conv2dBackwardWeights(dW, dOut, in, s);
-                    t[8] = now(threads);
-                    if (li > 0) {
-                        be.conv2dBackwardData(dIn, dOut, w, s);
-                    }
-                    t[9] = now(threads);
+                layers[li] = new Layer(arena, random, batch, convs[li][0], convs[li][1], convs[li][2], poolAfter[li],
+                        li > 0);
+            }
+            long[][] best = new long[convs.length][names.length];
+            for (long[] b : best) {
+                Arrays.fill(b, Long.MAX_VALUE);
+            }
+            long[] t = new long[names.length + 1];
+            // whole passes over every layer, the first WARM_UP_PASSES untimed: the just-in-time compiler's threads
+            // would otherwise compete for the cores while a layer's first calls are timed
+            for (int rep = -WARM_UP_PASSES; rep < reps; rep++) {
+                for (int li = 0; li < convs.length; li++) {
+                    layers[li].step(be, t, threads);
                     for (int i = 0; rep >= 0 && i < names.length; i++) {
-                        best[i] = Math.min(best[i], t[i + 1] - t[i]);
+                        best[li][i] = Math.min(best[li][i], t[i + 1] - t[i]);
                     }
                 }
+            }
+            for (int li = 0; li < convs.length; li++) {
                 double sum = 0;
-                System.out.printf("%-16s", c + "->" + o + " @" + h);
-                for (long b : best) {
+                System.out.printf("%-16s", convs[li][0] + "->" + convs[li][1] + " @" + convs[li][2]);
+                for (long b : best[li]) {
                     System.out.printf("%11.1f", b / 1e6);
                     sum += b / 1e6;
                 }
@@ -114,8 +85,80 @@ public final class VggLayerSpeed {
                 batch / (total / 1e3));
     }
 
+    /** Untimed passes over all layers before the timed ones. */
+    private static final int WARM_UP_PASSES = 3;
+
+    /** One layer's tensors and its step's operations. */
+    private static final class Layer {
+        final int batch;
+        final int o;
+        final int h;
+        final boolean backwardData;
+        final ConvSpec s;
+        final Tensor in;
+        final Tensor w;
+        final Tensor bias;
+        final Tensor out;
+        final Tensor relu;
+        final Tensor dOut;
+        final Tensor dIn;
+        final Tensor dW;
+        final Tensor dB;
+        final PoolSpec ps;
+        final Tensor pooled;
+        final Tensor dPooled;
+
+        Layer(TensorArena arena, Random random, int batch, int c, int o, int h, boolean pool, boolean backwardData) {
+            this.batch = batch;
+            this.o = o;
+            this.h = h;
+            this.backwardData = backwardData;
+            s = ConvSpec.of(batch, c, h, h, o, 3, 1, 1);
+            in = random(arena, random, batch, c, h, h);
+            w = random(arena, random, o, c, 3, 3);
+            bias = random(arena, random, o);
+            out = arena.allocate(batch, o, h, h);
+            relu = arena.allocate(batch, o, h, h);
+            dOut = random(arena, random, batch, o, h, h);
+            dIn = arena.allocate(batch, c, h, h);
+            dW = arena.allocate(o, c, 3, 3);
+            dB = arena.allocate(o);
+            ps = pool ? PoolSpec.of(batch, o, h, h, 2, 2, 0) : null;
+            pooled = pool ? arena.allocate(batch, o, h / 2, h / 2) : null;
+            dPooled = pool ? random(arena, random, batch, o, h / 2, h / 2) : null;
+        }
+
+        void step(CpuBackend be, long[] t, int threads) {
+            t[0] = now(threads);
+            be.conv2dForward(out, in, w, s);
+            t[1] = now(threads);
+            be.biasAdd(out, bias, batch, o, h * h);
+            t[2] = now(threads);
+            be.reluForward(relu, out);
+            t[3] = now(threads);
+            if (ps != null) {
+                be.maxPoolForward(pooled, relu, ps);
+            }
+            t[4] = now(threads);
+            if (ps != null) {
+                be.maxPoolBackward(dOut, dPooled, relu, ps);
+            }
+            t[5] = now(threads);
+            be.reluBackward(dOut, dOut, relu);
+            t[6] = now(threads);
+            be.biasBackward(dB, dOut, batch, o, h * h);
+            t[7] = now(threads);
+            be.conv2dBackwardWeights(dW, dOut, in, s);
+            t[8] = now(threads);
+            if (backwardData) {
+                be.conv2dBackwardData(dIn, dOut, w, s);
+            }
+            t[9] = now(threads);
+        }
+    }
+
     private static long now(int threads) {
-        return threads == 1 ? MX.getCurrentThreadCpuTime() : System.nanoTime();
+        return threads == 1 && !Boolean.getBoolean("wall") ? MX.getCurrentThreadCpuTime() : System.nanoTime();
     }
 
     private static Tensor random(TensorArena arena, Random random, int... dims) {
