@@ -223,7 +223,7 @@ class BackendConformanceTest {
     @MethodSource("backends")
     void globalPoolingAndBiasMatchOracle(Backend backend) {
         try (TestTensors t = new TestTensors(seed(backend, "global pool, bias"))) {
-            int[][] shapes = {{1, 1, 1}, {3, 5, 49}, {2, 7, 1}, {4, 64, 1024}, {5, 3, 17}};
+            int[][] shapes = {{1, 1, 1}, {3, 5, 49}, {2, 7, 1}, {4, 64, 1024}, {5, 3, 17}, {16, 512, 4}, {9, 37, 16}};
             for (int[] ncs : shapes) {
                 int n = ncs[0];
                 int c = ncs[1];

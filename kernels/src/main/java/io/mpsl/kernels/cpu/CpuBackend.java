@@ -7,6 +7,8 @@ import io.mpsl.kernels.PoolSpec;
 import io.mpsl.tensor.DType;
 import io.mpsl.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * The CPU backend: matrix products go to a {@link Gemm} engine (OpenBLAS, Vector API). Convolutions:
@@ -35,7 +37,7 @@ public final class CpuBackend implements Backend {
     private final PixelMajorConvolution pixelMajor;
     private final DepthwiseConvolution depthwise;
     private final Pooling pooling;
-    private final ElementwiseJob elementwise = new ElementwiseJob();
+    private final ElementwiseJob elementwise;
 
     /**
      * @param name    provider name reported by {@link #name()}
@@ -60,6 +62,7 @@ public final class CpuBackend implements Backend {
         this.name = name;
         this.gemm = gemm;
         this.pool = new WorkerPool("mpsl-" + name, threads);
+        this.elementwise = new ElementwiseJob(threads);
         this.im2colConvolution = new Im2ColConvolution(gemm, pool, panelBudgetFloats);
         this.shifted = new ShiftedConvolution(gemm, pool);
         this.pixelMajor = new PixelMajorConvolution(gemm, pool);
@@ -446,6 +449,55 @@ public final class CpuBackend implements Backend {
         MemorySegment[] segments = new MemorySegment[0];
         float[] weights;
         int inputs;
+        /** Per worker, the running per-element sums of {@link #biasBackward}. */
+        private final float[][] sums;
+
+        ElementwiseJob(int threads) {
+            sums = new float[threads][0];
+        }
+
+        @Override
+        void runPart(int part, int from, int to) {
+            if (op == BIAS_BACKWARD) {
+                biasBackward(part, from, to);
+            } else {
+                run(from, to);
+            }
+        }
+
+        /**
+         * a[ch] += sum over images n and pixels p of b[n, ch, p], for channels [from, to): the channels' (to -
+         * from) * spatial elements are one contiguous run in every image, so the worker adds the runs of all
+         * images into its own array in whole vectors, then sums each channel's pixels in double.
+         */
+        private void biasBackward(int part, int from, int to) {
+            int spatial = width / batch;
+            int span = (to - from) * spatial;
+            float[] acc = sums[part];
+            if (acc.length < span) {
+                acc = new float[span];
+                sums[part] = acc;
+            }
+            Arrays.fill(acc, 0, span, 0f);
+            int vectorEnd = VectorOps.SPECIES.loopBound(span);
+            for (int n = 0; n < batch; n++) {
+                long base = ((long) n * channels + from) * spatial;
+                int i = 0;
+                for (; i < vectorEnd; i += VectorOps.LANES) {
+                    FloatVector.fromArray(VectorOps.SPECIES, acc, i).add(VectorOps.load(b, base + i)).intoArray(acc, i);
+                }
+                for (; i < span; i++) {
+                    acc[i] += VectorOps.get(b, base + i);
+                }
+            }
+            for (int ch = from; ch < to; ch++) {
+                double total = 0;
+                for (int i = (ch - from) * spatial, end = i + spatial; i < end; i++) {
+                    total += acc[i];
+                }
+                VectorOps.set(a, ch, (float) (VectorOps.get(a, ch) + total));
+            }
+        }
 
         @Override
         void run(int from, int to) {
@@ -465,16 +517,7 @@ public final class CpuBackend implements Backend {
                         VectorOps.addScalar(a, (long) plane * width, width, VectorOps.get(b, plane % channels));
                     }
                 }
-                case BIAS_BACKWARD -> {
-                    int spatial = width / batch;
-                    for (int ch = from; ch < to; ch++) {
-                        double sum = 0;
-                        for (int n = 0; n < batch; n++) {
-                            sum += VectorOps.sum(b, ((long) n * channels + ch) * spatial, spatial);
-                        }
-                        VectorOps.set(a, ch, (float) (VectorOps.get(a, ch) + sum));
-                    }
-                }
+                case BIAS_BACKWARD -> biasBackward(0, from, to);
                 case GLOBAL_AVG -> {
                     for (int plane = from; plane < to; plane++) {
                         VectorOps.set(a, plane, (float) (VectorOps.sum(b, (long) plane * width, width) / width));
