@@ -56,6 +56,34 @@ public interface Backend extends AutoCloseable {
     /** dWeight += d(out)/d(weight)^T dOut, accumulated. */
     void conv2dBackwardWeights(Tensor dWeight, Tensor dOut, Tensor in, ConvSpec spec);
 
+    /**
+     * out = conv(in, weight) + bias[o] ({@code bias} null: none), the convolution with its bias in one call, so
+     * a backend may add the bias while the output is in cache. By default {@link #conv2dForward(Tensor, Tensor,
+     * Tensor, ConvSpec)} then {@link #biasAdd}.
+     */
+    default void conv2dForward(Tensor out, Tensor in, Tensor weight, Tensor bias, ConvSpec spec) {
+        conv2dForward(out, in, weight, spec);
+        if (bias != null) {
+            biasAdd(out, bias, spec.batch(), spec.outChannels(), spec.outH() * spec.outW());
+        }
+    }
+
+    /**
+     * A convolution's whole backward in one call, so a backend may share the work on {@code dOut} between its
+     * parts: dBias += sum_{n,y,x} dOut (when {@code dBias} is not null), dWeight += d(out)/d(weight)^T dOut,
+     * and dIn = d(out)/d(in)^T dOut (when {@code dIn} is not null). By default the three calls.
+     */
+    default void conv2dBackward(Tensor dWeight, Tensor dBias, Tensor dIn, Tensor dOut, Tensor in, Tensor weight,
+            ConvSpec spec) {
+        if (dBias != null) {
+            biasBackward(dBias, dOut, spec.batch(), spec.outChannels(), spec.outH() * spec.outW());
+        }
+        conv2dBackwardWeights(dWeight, dOut, in, spec);
+        if (dIn != null) {
+            conv2dBackwardData(dIn, dOut, weight, spec);
+        }
+    }
+
     // ---------------------------------------------------------------- pooling
 
     /** out = max over each window (padding never wins). */

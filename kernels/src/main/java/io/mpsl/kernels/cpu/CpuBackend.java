@@ -142,6 +142,45 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /** The pixel-major path adds the bias while it writes the output back; the others add it after. */
+    @Override
+    public void conv2dForward(Tensor out, Tensor in, Tensor weight, Tensor bias, ConvSpec spec) {
+        if (bias == null || DepthwiseConvolution.applies(spec) || !PixelMajorConvolution.applies(spec)) {
+            Backend.super.conv2dForward(out, in, weight, bias, spec);
+            return;
+        }
+        checkSize(out, spec.outputSize(), "out", spec);
+        checkSize(in, spec.inputSize(), "in", spec);
+        checkSize(weight, spec.weightSize(), "weight", spec);
+        checkSize(bias, spec.outChannels(), "bias", spec);
+        pixelMajor.forward(out.segment(), in.segment(), weight.segment(), bias.segment(), spec);
+    }
+
+    /**
+     * The pixel-major path converts dOut to its layout once for the weight gradient, the bias gradient (summed
+     * during the conversion) and the data gradient; the others make the three calls.
+     */
+    @Override
+    public void conv2dBackward(Tensor dWeight, Tensor dBias, Tensor dIn, Tensor dOut, Tensor in, Tensor weight,
+            ConvSpec spec) {
+        if (DepthwiseConvolution.applies(spec) || !PixelMajorConvolution.applies(spec)) {
+            Backend.super.conv2dBackward(dWeight, dBias, dIn, dOut, in, weight, spec);
+            return;
+        }
+        checkSize(dWeight, spec.weightSize(), "dWeight", spec);
+        checkSize(dOut, spec.outputSize(), "dOut", spec);
+        checkSize(in, spec.inputSize(), "in", spec);
+        checkSize(weight, spec.weightSize(), "weight", spec);
+        if (dBias != null) {
+            checkSize(dBias, spec.outChannels(), "dBias", spec);
+        }
+        if (dIn != null) {
+            checkSize(dIn, spec.inputSize(), "dIn", spec);
+        }
+        pixelMajor.backward(dWeight.segment(), dBias == null ? null : dBias.segment(),
+                dIn == null ? null : dIn.segment(), dOut.segment(), in.segment(), weight.segment(), spec);
+    }
+
     // ---------------------------------------------------------------- pooling
 
     @Override

@@ -4,6 +4,7 @@ import io.mpsl.kernels.ConvSpec;
 import io.mpsl.kernels.Gemm;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -66,62 +67,108 @@ final class PixelMajorConvolution implements AutoCloseable {
 
     /** out = conv(in, weight); {@code s} must satisfy {@link #applies}. */
     void forward(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
-        forward(out, in, weight, s, false);
-    }
-
-    /** dIn = the data gradient of conv(., weight) at dOut; {@code s} must satisfy {@link #applies}. */
-    void backwardData(MemorySegment dIn, MemorySegment dOut, MemorySegment weight, ConvSpec s) {
-        if (!s.equals(gradientOf)) {
-            gradientOf = s;
-            gradientSpec = s.dataGradientAsConvolution();
-        }
-        forward(dIn, dOut, weight, gradientSpec, true);
+        forward(out, in, weight, null, s);
     }
 
     /**
-     * With {@code flipped}, {@code weight} is the (C', O', kh, kw) weight of the convolution whose data gradient
-     * {@code s} is, read transposed and rotated by 180 degrees.
+     * out = conv(in, weight) + bias[o] ({@code bias} null: none), the bias added while the output is written back
+     * from the pixel-major layout; {@code s} must satisfy {@link #applies}.
      */
-    private void forward(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s, boolean flipped) {
+    void forward(MemorySegment out, MemorySegment in, MemorySegment weight, MemorySegment bias, ConvSpec s) {
         Job j = job;
         j.geometry(s);
-        j.x = sourceSpace.floats((long) j.n * j.inP * j.c);
-        j.y = targetSpace.floats((long) j.n * j.outP * j.o);
-        j.taps = tapSpace.floats((long) j.kk * j.o * j.c);
-        j.weight = weight;
-        j.flipped = flipped;
-        j.nchwIn = in;
-        j.nchwOut = out;
         try {
-            j.mode = Job.PREPARE_FORWARD;
-            pool.run(j, j.n, 1);
-            j.mode = Job.FORWARD;
-            pool.run(j, j.outH, 1);
-            j.mode = Job.FINISH_FORWARD;
-            pool.run(j, j.n, 1);
+            j.setBias(bias);
+            runForward(out, in, sourceSpace.floats((long) j.n * j.inP * j.c), targetSpace, weight, false);
         } finally {
             j.release();
         }
     }
 
+    /** dIn = the data gradient of conv(., weight) at dOut; {@code s} must satisfy {@link #applies}. */
+    void backwardData(MemorySegment dIn, MemorySegment dOut, MemorySegment weight, ConvSpec s) {
+        Job j = job;
+        j.geometry(gradientSpec(s));
+        try {
+            runForward(dIn, dOut, sourceSpace.floats((long) j.n * j.inP * j.c), targetSpace, weight, true);
+        } finally {
+            j.release();
+        }
+    }
+
+    private ConvSpec gradientSpec(ConvSpec s) {
+        if (!s.equals(gradientOf)) {
+            gradientOf = s;
+            gradientSpec = s.dataGradientAsConvolution();
+        }
+        return gradientSpec;
+    }
+
+    /**
+     * The forward pass for the job's geometry: {@code in} (NCHW) to the pixel-major {@code x} (skipped when
+     * {@code in} is null: x already holds it), the tap products into a pixel-major buffer of {@code outSpace},
+     * back to NCHW {@code out}. With {@code flipped}, {@code weight} is the (C', O', kh, kw) weight of the
+     * convolution whose data gradient the geometry is, read transposed and rotated by 180 degrees.
+     */
+    private void runForward(MemorySegment out, MemorySegment in, MemorySegment x, Workspace outSpace,
+            MemorySegment weight, boolean flipped) {
+        Job j = job;
+        j.x = x;
+        j.y = outSpace.floats((long) j.n * j.outP * j.o);
+        j.taps = tapSpace.floats((long) j.kk * j.o * j.c);
+        j.weight = weight;
+        j.flipped = flipped;
+        j.nchwIn = in;
+        j.nchwOut = out;
+        j.mode = Job.PREPARE_FORWARD;
+        pool.run(j, j.n, 1);
+        j.mode = Job.FORWARD;
+        pool.run(j, j.outH, 1);
+        j.mode = Job.FINISH_FORWARD;
+        pool.run(j, j.n, 1);
+    }
+
     /** dWeight += the weight gradient at dOut for input in; {@code s} must satisfy {@link #applies}. */
     void backwardWeights(MemorySegment dWeight, MemorySegment dOut, MemorySegment in, ConvSpec s) {
+        backward(dWeight, null, null, dOut, in, null, s);
+    }
+
+    /**
+     * A convolution's backward with dOut converted once: dBias += its sums per channel (summed while it is
+     * converted; {@code dBias} null: none), dWeight += the weight gradient, then dIn = the data gradient (null:
+     * none) as the forward of {@link ConvSpec#dataGradientAsConvolution} over the converted dOut, its output in
+     * the buffer the input's copy used. {@code s} must satisfy {@link #applies}.
+     */
+    void backward(MemorySegment dWeight, MemorySegment dBias, MemorySegment dIn, MemorySegment dOut,
+            MemorySegment in, MemorySegment weight, ConvSpec s) {
         Job j = job;
         j.geometry(s);
-        j.x = sourceSpace.floats((long) j.n * j.inP * j.c);
-        j.y = targetSpace.floats((long) j.n * j.outP * j.o);
+        MemorySegment x = sourceSpace.floats((long) j.n * j.inP * j.c);
+        MemorySegment y = targetSpace.floats((long) j.n * j.outP * j.o);
+        j.x = x;
+        j.y = y;
         j.taps = tapSpace.floats((long) j.kk * j.o * j.c);
         j.nchwIn = in;
         j.nchwOut = dOut;
         j.weight = dWeight;
         j.assignTaps(s, parts.length);
         try {
+            j.sumBias(dBias != null, parts.length);
             j.mode = Job.PREPARE_WEIGHTS;
             pool.run(j, j.n, 1);
             j.mode = Job.WEIGHTS;
             pool.run(j, parts.length, 1);
             j.mode = Job.FINISH_WEIGHTS;
             pool.run(j, j.o, 1);
+            if (dBias != null) {
+                j.addBiasGradient(dBias);
+            }
+            if (dIn != null) {
+                j.sumBias(false, 0);
+                j.geometry(gradientSpec(s));
+                // the gradient's input is dOut, already pixel-major in y; its output takes x's place
+                runForward(dIn, null, y, sourceSpace, weight, true);
+            }
         } finally {
             j.release();
         }
@@ -233,6 +280,12 @@ final class PixelMajorConvolution implements AutoCloseable {
         MemorySegment nchwIn;
         MemorySegment nchwOut;
         boolean flipped;
+        /** The bias to add to the forward output ({@link #hasBias}), copied once per call. */
+        float[] bias = new float[0];
+        boolean hasBias;
+        /** Per worker, the per-channel sums of dOut taken while it is converted ({@link #sumBias}). */
+        float[][] biasSums = new float[0][];
+        boolean sumBias;
         /** The worker of each tap in backward weights, for the geometry {@link #assignedFor}. */
         int[] tapPart = new int[0];
         private ConvSpec assignedFor;
@@ -259,6 +312,46 @@ final class PixelMajorConvolution implements AutoCloseable {
             weight = null;
             nchwIn = null;
             nchwOut = null;
+            hasBias = false;
+            sumBias = false;
+        }
+
+        void setBias(MemorySegment b) {
+            hasBias = b != null;
+            if (hasBias) {
+                if (bias.length < o) {
+                    bias = new float[o];
+                }
+                MemorySegment.copy(b, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, bias, 0, o);
+            }
+        }
+
+        /** Starts (or, with {@code on} false, stops) summing dOut per channel, one cleared array per worker. */
+        void sumBias(boolean on, int workers) {
+            sumBias = on;
+            if (!on) {
+                return;
+            }
+            if (biasSums.length < workers) {
+                biasSums = new float[workers][];
+            }
+            for (int w = 0; w < workers; w++) {
+                if (biasSums[w] == null || biasSums[w].length < o) {
+                    biasSums[w] = new float[o];
+                }
+                Arrays.fill(biasSums[w], 0, o, 0f);
+            }
+        }
+
+        /** dBias[k] += the workers' sums, in worker order (so the result depends only on the thread count). */
+        void addBiasGradient(MemorySegment dBias) {
+            for (int k = 0; k < o; k++) {
+                float total = 0f;
+                for (float[] sums : biasSums) {
+                    total += sums[k];
+                }
+                VectorOps.set(dBias, k, VectorOps.get(dBias, k) + total);
+            }
         }
 
         /** Valid output rows of tap row i: [lowY(i), highY(i)). */
@@ -330,14 +423,16 @@ final class PixelMajorConvolution implements AutoCloseable {
         void runPart(int part, int from, int to) {
             switch (mode) {
                 case PREPARE_FORWARD -> {
-                    toPixelMajor(parts[part], x, nchwIn, from, to, c, inP);
+                    if (nchwIn != null) {
+                        toPixelMajor(parts[part], x, nchwIn, from, to, c, inP, null);
+                    }
                     reorder(parts[part], from, to);
                 }
                 case FORWARD -> forwardRows(part, from, to);
-                case FINISH_FORWARD -> fromPixelMajor(parts[part], nchwOut, y, from, to, o, outP);
+                case FINISH_FORWARD -> fromPixelMajor(parts[part], nchwOut, y, from, to, o, outP, hasBias ? bias : null);
                 case PREPARE_WEIGHTS -> {
-                    toPixelMajor(parts[part], x, nchwIn, from, to, c, inP);
-                    toPixelMajor(parts[part], y, nchwOut, from, to, o, outP);
+                    toPixelMajor(parts[part], x, nchwIn, from, to, c, inP, null);
+                    toPixelMajor(parts[part], y, nchwOut, from, to, o, outP, sumBias ? biasSums[part] : null);
                 }
                 case WEIGHTS -> {
                     for (int q = 0; q < kk; q++) {
@@ -516,10 +611,10 @@ final class PixelMajorConvolution implements AutoCloseable {
         /**
          * dst[(p * N + t) * ch + k] = src[(t * ch + k) * plane + p] for images t in [from, to): each image's
          * (ch, plane) block goes to the worker's heap buffer in one copy, then each pixel's channels are one
-         * gather from it.
+         * gather from it. With {@code sums}, also sums[k] += every value of channel k moved.
          */
         private void toPixelMajor(Part part, MemorySegment dst, MemorySegment src, int from, int to, int ch,
-                int plane) {
+                int plane, float[] sums) {
             int lanes = VectorOps.LANES;
             float[] buf = part.buffer(ch * plane);
             int[] offsets = part.offsets(plane, 1, false);
@@ -531,24 +626,30 @@ final class PixelMajorConvolution implements AutoCloseable {
                     long d = ((long) p * n + t) * ch;
                     int k = 0;
                     for (; k < vectorEnd; k += lanes) {
-                        VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, k * plane + p, offsets, 0), dst,
-                                d + k);
+                        FloatVector v = FloatVector.fromArray(VectorOps.SPECIES, buf, k * plane + p, offsets, 0);
+                        VectorOps.store(v, dst, d + k);
+                        if (sums != null) {
+                            FloatVector.fromArray(VectorOps.SPECIES, sums, k).add(v).intoArray(sums, k);
+                        }
                     }
                     for (; k < ch; k++) {
                         VectorOps.set(dst, d + k, buf[k * plane + p]);
+                        if (sums != null) {
+                            sums[k] += buf[k * plane + p];
+                        }
                     }
                 }
             }
         }
 
         /**
-         * dst[(t * ch + k) * plane + p] = src[(p * N + t) * ch + k] for images t in [from, to): the image's pixel
-         * rows go to the heap buffer as buf[p * ch + k], then the image's (ch, plane) block is written in whole
-         * vectors, each one gather: along p when plane is a multiple of the vector length, over several channels
-         * when plane divides it.
+         * dst[(t * ch + k) * plane + p] = src[(p * N + t) * ch + k] (+ add[k] when {@code add} is not null) for
+         * images t in [from, to): the image's pixel rows go to the heap buffer as buf[p * ch + k] (the bias added
+         * to each row there), then the image's (ch, plane) block is written in whole vectors, each one gather:
+         * along p when plane is a multiple of the vector length, over several channels when plane divides it.
          */
         private void fromPixelMajor(Part part, MemorySegment dst, MemorySegment src, int from, int to, int ch,
-                int plane) {
+                int plane, float[] add) {
             int lanes = VectorOps.LANES;
             float[] buf = part.buffer(ch * plane);
             boolean alongPixels = plane % lanes == 0;
@@ -559,6 +660,16 @@ final class PixelMajorConvolution implements AutoCloseable {
                 for (int p = 0; p < plane; p++) {
                     MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, ((long) p * n + t) * ch * Float.BYTES, buf,
                             p * ch, ch);
+                    if (add != null) {
+                        int k = 0;
+                        for (int end = VectorOps.SPECIES.loopBound(ch); k < end; k += lanes) {
+                            FloatVector.fromArray(VectorOps.SPECIES, buf, p * ch + k)
+                                    .add(FloatVector.fromArray(VectorOps.SPECIES, add, k)).intoArray(buf, p * ch + k);
+                        }
+                        for (; k < ch; k++) {
+                            buf[p * ch + k] += add[k];
+                        }
+                    }
                 }
                 long image = (long) t * ch * plane;
                 if (alongPixels) {

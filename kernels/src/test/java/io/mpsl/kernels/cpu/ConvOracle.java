@@ -72,6 +72,13 @@ final class ConvOracle {
         oracle.conv2dBackwardData(expectedDIn, dOut, w, s);
         Tensor expectedDW = t.copy(start);
         oracle.conv2dBackwardWeights(expectedDW, dOut, in, s);
+        int plane = s.outH() * s.outW();
+        Tensor bias = t.uniform(s.outChannels());
+        Tensor expectedBiased = t.copy(expected);
+        oracle.biasAdd(expectedBiased, bias, s.batch(), s.outChannels(), plane);
+        Tensor startBias = t.uniform(s.outChannels());
+        Tensor expectedDBias = t.copy(startBias);
+        oracle.biasBackward(expectedDBias, dOut, s.batch(), s.outChannels(), plane);
         for (CpuBackend backend : backends) {
             String name = backend.name() + " " + s;
             Tensor out = t.filled(Float.NaN, outDims);
@@ -91,6 +98,21 @@ final class ConvOracle {
             Tensor dWAgain = t.copy(start);
             backend.conv2dBackwardWeights(dWAgain, dOut, in, s);
             assertClose("backward weights repeated bit for bit " + name, dWAgain, dW, 0);
+
+            // the fused calls: convolution with its bias, and the whole backward with dOut shared
+            Tensor biased = t.filled(Float.NaN, outDims);
+            backend.conv2dForward(biased, in, w, bias, s);
+            assertClose("forward with bias " + name, biased, expectedBiased, tolerance);
+            Tensor dWAll = t.copy(start);
+            Tensor dBias = t.copy(startBias);
+            Tensor dInAll = t.filled(Float.NaN, inDims);
+            backend.conv2dBackward(dWAll, dBias, dInAll, dOut, in, w, s);
+            assertClose("whole backward, weights " + name, dWAll, expectedDW, weightTolerance);
+            assertClose("whole backward, bias (accumulated) " + name, dBias, expectedDBias, weightTolerance);
+            assertClose("whole backward, data " + name, dInAll, expectedDIn, tolerance);
+            Tensor dWOnly = t.copy(start);
+            backend.conv2dBackward(dWOnly, null, null, dOut, in, w, s);
+            assertClose("whole backward without bias and data, weights bit for bit " + name, dWOnly, dWAll, 0);
         }
     }
 }

@@ -17,7 +17,8 @@ import java.util.Random;
 /**
  * A development harness (not a test): the backend operations of one VGG-11 (CIFAR layout) training step at
  * batch 64, layer by layer: conv forward, bias, ReLU, 2x2 max pool, their backward passes, conv backward
- * weights and data (none for the first conv, as training skips it). Times are the best of the repetitions;
+ * weights and data (none for the first conv, as training skips it), as the layers call them (the convolution
+ * with its bias, its whole backward in one call). Times are the best of the repetitions;
  * on one thread they are the thread's CPU time, which other jobs on a shared machine disturb less than wall
  * time. Arguments: GEMM engine ("openblas" or "vector"; default openblas), threads (1), repetitions (3).
  */
@@ -37,16 +38,16 @@ public final class VggLayerSpeed {
         int[][] convs = {{3, 64, 32}, {64, 128, 16}, {128, 256, 8}, {256, 256, 8}, {256, 512, 4}, {512, 512, 4},
             {512, 512, 2}, {512, 512, 2}};
         boolean[] poolAfter = {true, true, false, true, false, true, false, true};
-        String[] names = {"conv", "bias", "relu", "pool", "pool-bwd", "relu-bwd", "bias-bwd", "conv-bwd-w",
-            "conv-bwd-d"};
+        String[] names = {"conv+bias", "relu", "pool", "pool-bwd", "relu-bwd", "conv-bwd"};
         System.out.printf("VGG-11 step, batch %d, %s GEMM, %d thread(s), best of %d, %s, ms%n", batch, engine,
                 threads, reps, threads == 1 ? "thread CPU time" : "wall time");
         System.out.printf("%-16s", "layer");
         for (String n : names) {
             System.out.printf("%11s", n);
         }
-        System.out.printf("%10s%n", "sum");
+        System.out.printf("%10s%12s%n", "sum", "separate");
         double total = 0;
+        double totalSeparate = 0;
         try (CpuBackend be = new CpuBackend(engine, gemm, threads);
                 TensorArena arena = new TensorArena(MemoryAccount.root("vgg-layer-speed"))) {
             Random random = new Random(1);
@@ -56,6 +57,8 @@ public final class VggLayerSpeed {
                         li > 0);
             }
             long[][] best = new long[convs.length][names.length];
+            long[] bestSeparate = new long[convs.length];
+            Arrays.fill(bestSeparate, Long.MAX_VALUE);
             for (long[] b : best) {
                 Arrays.fill(b, Long.MAX_VALUE);
             }
@@ -64,6 +67,10 @@ public final class VggLayerSpeed {
             // would otherwise compete for the cores while a layer's first calls are timed
             for (int rep = -WARM_UP_PASSES; rep < reps; rep++) {
                 for (int li = 0; li < convs.length; li++) {
+                    long separate = layers[li].separateStep(be, threads);
+                    if (rep >= 0) {
+                        bestSeparate[li] = Math.min(bestSeparate[li], separate);
+                    }
                     layers[li].step(be, t, threads);
                     for (int i = 0; rep >= 0 && i < names.length; i++) {
                         best[li][i] = Math.min(best[li][i], t[i + 1] - t[i]);
@@ -77,9 +84,12 @@ public final class VggLayerSpeed {
                     System.out.printf("%11.1f", b / 1e6);
                     sum += b / 1e6;
                 }
-                System.out.printf("%10.1f%n", sum);
+                System.out.printf("%10.1f%12.1f%n", sum, bestSeparate[li] / 1e6);
                 total += sum;
+                totalSeparate += bestSeparate[li] / 1e6;
             }
+            System.out.printf("the same calls one by one (conv, bias, ..., bias gradient, weights, data): %.1f ms;"
+                    + " fused / separate %.3f%n", totalSeparate, total / totalSeparate);
         }
         System.out.printf("total %.1f ms per step: at most %.1f samples/s from these operations%n", total,
                 batch / (total / 1e3));
@@ -128,32 +138,44 @@ public final class VggLayerSpeed {
             dPooled = pool ? random(arena, random, batch, o, h / 2, h / 2) : null;
         }
 
+        /** The calls a Conv2d, ReLU, MaxPool2d block makes: the convolution with its bias, its whole backward. */
         void step(CpuBackend be, long[] t, int threads) {
             t[0] = now(threads);
-            be.conv2dForward(out, in, w, s);
+            be.conv2dForward(out, in, w, bias, s);
             t[1] = now(threads);
-            be.biasAdd(out, bias, batch, o, h * h);
-            t[2] = now(threads);
             be.reluForward(relu, out);
-            t[3] = now(threads);
+            t[2] = now(threads);
             if (ps != null) {
                 be.maxPoolForward(pooled, relu, ps);
             }
-            t[4] = now(threads);
+            t[3] = now(threads);
             if (ps != null) {
                 be.maxPoolBackward(dOut, dPooled, relu, ps);
             }
-            t[5] = now(threads);
+            t[4] = now(threads);
             be.reluBackward(dOut, dOut, relu);
+            t[5] = now(threads);
+            be.conv2dBackward(dW, dB, backwardData ? dIn : null, dOut, in, w, s);
             t[6] = now(threads);
+        }
+
+        /** The same step with the convolution, bias and gradient calls made one by one; returns its time. */
+        long separateStep(CpuBackend be, int threads) {
+            long t0 = now(threads);
+            be.conv2dForward(out, in, w, s);
+            be.biasAdd(out, bias, batch, o, h * h);
+            be.reluForward(relu, out);
+            if (ps != null) {
+                be.maxPoolForward(pooled, relu, ps);
+                be.maxPoolBackward(dOut, dPooled, relu, ps);
+            }
+            be.reluBackward(dOut, dOut, relu);
             be.biasBackward(dB, dOut, batch, o, h * h);
-            t[7] = now(threads);
             be.conv2dBackwardWeights(dW, dOut, in, s);
-            t[8] = now(threads);
             if (backwardData) {
                 be.conv2dBackwardData(dIn, dOut, w, s);
             }
-            t[9] = now(threads);
+            return now(threads) - t0;
         }
     }
 

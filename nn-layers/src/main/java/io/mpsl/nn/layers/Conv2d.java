@@ -94,10 +94,7 @@ public final class Conv2d implements Layer {
         ConvSpec g = geometry(n);
         Tensor y = ctx.tensor(output);
         ctx.keep(input, x);
-        backend.conv2dForward(y, x, state.value(weight), g);
-        if (bias >= 0) {
-            backend.biasAdd(y, state.value(bias), n, out.dim(0), out.dim(1) * out.dim(2));
-        }
+        backend.conv2dForward(y, x, state.value(weight), bias >= 0 ? state.value(bias) : null, g);
         return y;
     }
 
@@ -105,12 +102,7 @@ public final class Conv2d implements Layer {
     public void backward(ParameterState state, ActivationContext ctx, Tensor dOut, Tensor dIn) {
         int n = dOut.shape().dim(0);
         ConvSpec g = geometry(n);
-        if (bias >= 0) {
-            backend.biasBackward(state.grad(bias), dOut, n, out.dim(0), out.dim(1) * out.dim(2));
-        }
-        backend.conv2dBackwardWeights(state.grad(weight), dOut, ctx.kept(input), g);
-        if (dIn != null) {
-            backend.conv2dBackwardData(dIn, dOut, state.value(weight), g);
-        }
+        backend.conv2dBackward(state.grad(weight), bias >= 0 ? state.grad(bias) : null, dIn, dOut, ctx.kept(input),
+                state.value(weight), g);
     }
 }
