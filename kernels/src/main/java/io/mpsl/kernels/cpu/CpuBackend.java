@@ -421,7 +421,8 @@ public final class CpuBackend implements Backend {
         job.d = d == null ? null : d.segment();
         job.f0 = f0;
         job.width = 1;
-        pool.run(job, Math.toIntExact(a.size()), ELEMENT_GRAIN);
+        int count = Math.toIntExact(a.size());
+        pool.runClaimed(job, count, pool.chunkFor(count, ELEMENT_GRAIN));
     }
 
     /** Runs over {@code count} rows of {@code width} elements each. */
@@ -432,7 +433,7 @@ public final class CpuBackend implements Backend {
         job.b = b == null ? null : b.segment();
         job.c = c == null ? null : c.segment();
         job.width = width;
-        pool.run(job, count, Math.max(1, ELEMENT_GRAIN / Math.max(1, width)));
+        pool.runClaimed(job, count, pool.chunkFor(count, ELEMENT_GRAIN / Math.max(1, width)));
     }
 
     private static void checkPool(Tensor out, Tensor in, PoolSpec s, String outName, String inName) {

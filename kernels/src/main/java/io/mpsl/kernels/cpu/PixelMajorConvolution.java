@@ -23,9 +23,10 @@ import jdk.incubator.vector.FloatVector;
  * The data gradient is the forward of the convolution with the kernel transposed and rotated by 180 degrees
  * and padding kernel - 1 - pad.
  *
- * <p>Workers: the layout copies split the images; the forward splits the output rows y (each worker runs its own
- * one-thread GEMMs, {@link Gemm#sgemmPart}, into rows no other worker writes); backward weights gives each tap
- * to one worker, balanced by work. So each output element is summed in an order fixed by the thread count.
+ * <p>Workers claim chunks in turn ({@link WorkerPool#runClaimed}): the layout copies take chunks of images, the
+ * forward one output row y at a time (its own one-thread GEMMs, {@link Gemm#sgemmPart}, into rows no other
+ * worker writes), backward weights one tap at a time, longest first. The chunks are the same whatever the
+ * threads, so each output element is summed in one fixed order; a late or slower worker just claims less.
  */
 final class PixelMajorConvolution implements AutoCloseable {
     /** Largest output map (outH * outW) this path takes; larger maps go to {@link ShiftedConvolution}. */
@@ -120,12 +121,13 @@ final class PixelMajorConvolution implements AutoCloseable {
         j.flipped = flipped;
         j.nchwIn = in;
         j.nchwOut = out;
+        int images = pool.chunkFor(j.n, 1);
         j.mode = Job.PREPARE_FORWARD;
-        pool.run(j, j.n, 1);
+        pool.runClaimed(j, j.n, images);
         j.mode = Job.FORWARD;
-        pool.run(j, j.outH, 1);
+        pool.runClaimed(j, j.outH, 1);
         j.mode = Job.FINISH_FORWARD;
-        pool.run(j, j.n, 1);
+        pool.runClaimed(j, j.n, images);
     }
 
     /** dWeight += the weight gradient at dOut for input in; {@code s} must satisfy {@link #applies}. */
@@ -151,20 +153,20 @@ final class PixelMajorConvolution implements AutoCloseable {
         j.nchwIn = in;
         j.nchwOut = dOut;
         j.weight = dWeight;
-        j.assignTaps(s, parts.length);
+        j.orderTaps(s);
         try {
-            j.sumBias(dBias != null, parts.length);
+            j.sumBias(dBias != null);
             j.mode = Job.PREPARE_WEIGHTS;
-            pool.run(j, j.n, 1);
+            pool.runClaimed(j, j.n, pool.chunkFor(j.n, 1));
             j.mode = Job.WEIGHTS;
-            pool.run(j, parts.length, 1);
+            pool.runClaimed(j, j.kk, 1);
             j.mode = Job.FINISH_WEIGHTS;
-            pool.run(j, j.o, 1);
+            pool.runClaimed(j, j.o, pool.chunkFor(j.o, REORDER_BLOCK));
             if (dBias != null) {
                 j.addBiasGradient(dBias);
             }
             if (dIn != null) {
-                j.sumBias(false, 0);
+                j.sumBias(false);
                 j.geometry(gradientSpec(s));
                 // the gradient's input is dOut, already pixel-major in y; its output takes x's place
                 runForward(dIn, null, y, sourceSpace, weight, true);
@@ -283,13 +285,12 @@ final class PixelMajorConvolution implements AutoCloseable {
         /** The bias to add to the forward output ({@link #hasBias}), copied once per call. */
         float[] bias = new float[0];
         boolean hasBias;
-        /** Per worker, the per-channel sums of dOut taken while it is converted ({@link #sumBias}). */
-        float[][] biasSums = new float[0][];
+        /** Per image t, the per-channel sums of its dOut at [t * O, (t + 1) * O) ({@link #sumBias}). */
+        float[] biasSums = new float[0];
         boolean sumBias;
-        /** The worker of each tap in backward weights, for the geometry {@link #assignedFor}. */
-        int[] tapPart = new int[0];
-        private ConvSpec assignedFor;
-        private int assignedWorkers;
+        /** Taps by decreasing work, the order backward weights claims them in, for the geometry {@link #orderedFor}. */
+        int[] tapOrder = new int[0];
+        private ConvSpec orderedFor;
 
         void geometry(ConvSpec s) {
             n = s.batch();
@@ -326,29 +327,25 @@ final class PixelMajorConvolution implements AutoCloseable {
             }
         }
 
-        /** Starts (or, with {@code on} false, stops) summing dOut per channel, one cleared array per worker. */
-        void sumBias(boolean on, int workers) {
+        /** Starts (or, with {@code on} false, stops) summing dOut per image and channel into cleared rows. */
+        void sumBias(boolean on) {
             sumBias = on;
             if (!on) {
                 return;
             }
-            if (biasSums.length < workers) {
-                biasSums = new float[workers][];
+            int floats = Math.multiplyExact(n, o);
+            if (biasSums.length < floats) {
+                biasSums = new float[floats];
             }
-            for (int w = 0; w < workers; w++) {
-                if (biasSums[w] == null || biasSums[w].length < o) {
-                    biasSums[w] = new float[o];
-                }
-                Arrays.fill(biasSums[w], 0, o, 0f);
-            }
+            Arrays.fill(biasSums, 0, floats, 0f);
         }
 
-        /** dBias[k] += the workers' sums, in worker order (so the result depends only on the thread count). */
+        /** dBias[k] += the images' sums, in image order (so the result does not depend on the threads). */
         void addBiasGradient(MemorySegment dBias) {
             for (int k = 0; k < o; k++) {
                 float total = 0f;
-                for (float[] sums : biasSums) {
-                    total += sums[k];
+                for (int t = 0; t < n; t++) {
+                    total += biasSums[t * o + k];
                 }
                 VectorOps.set(dBias, k, VectorOps.get(dBias, k) + total);
             }
@@ -371,41 +368,23 @@ final class PixelMajorConvolution implements AutoCloseable {
             return Math.min(outW, inW + padW - jj);
         }
 
-        /**
-         * Taps to workers, largest work first to the least loaded worker (ties to the lower index); kept while
-         * the geometry and worker count stay the same.
-         */
-        void assignTaps(ConvSpec s, int workers) {
-            if (s.equals(assignedFor) && workers == assignedWorkers) {
+        /** Taps by decreasing work (ties by index), so the longest products are claimed first; kept per geometry. */
+        void orderTaps(ConvSpec s) {
+            if (s.equals(orderedFor)) {
                 return;
             }
-            if (tapPart.length < kk) {
-                tapPart = new int[kk];
+            if (tapOrder.length < kk) {
+                tapOrder = new int[kk];
             }
-            long[] load = new long[workers];
-            boolean[] done = new boolean[kk];
-            for (int step = 0; step < kk; step++) {
-                int best = -1;
-                long bestWork = -1;
-                for (int q = 0; q < kk; q++) {
-                    long w = done[q] ? -1 : work(q);
-                    if (!done[q] && w > bestWork) {
-                        best = q;
-                        bestWork = w;
-                    }
+            for (int q = 0; q < kk; q++) {
+                int at = q;
+                while (at > 0 && work(tapOrder[at - 1]) < work(q)) {
+                    tapOrder[at] = tapOrder[at - 1];
+                    at--;
                 }
-                int target = 0;
-                for (int p = 1; p < workers; p++) {
-                    if (load[p] < load[target]) {
-                        target = p;
-                    }
-                }
-                done[best] = true;
-                tapPart[best] = target;
-                load[target] += bestWork;
+                tapOrder[at] = q;
             }
-            assignedFor = s;
-            assignedWorkers = workers;
+            orderedFor = s;
         }
 
         private long work(int q) {
@@ -432,13 +411,11 @@ final class PixelMajorConvolution implements AutoCloseable {
                 case FINISH_FORWARD -> fromPixelMajor(parts[part], nchwOut, y, from, to, o, outP, hasBias ? bias : null);
                 case PREPARE_WEIGHTS -> {
                     toPixelMajor(parts[part], x, nchwIn, from, to, c, inP, null);
-                    toPixelMajor(parts[part], y, nchwOut, from, to, o, outP, sumBias ? biasSums[part] : null);
+                    toPixelMajor(parts[part], y, nchwOut, from, to, o, outP, sumBias ? biasSums : null);
                 }
                 case WEIGHTS -> {
-                    for (int q = 0; q < kk; q++) {
-                        if (tapPart[q] >= from && tapPart[q] < to) {
-                            weightTap(part, q);
-                        }
+                    for (int i = from; i < to; i++) {
+                        weightTap(part, tapOrder[i]);
                     }
                 }
                 case FINISH_WEIGHTS -> addWeightGradients(parts[part], from, to);
@@ -611,7 +588,7 @@ final class PixelMajorConvolution implements AutoCloseable {
         /**
          * dst[(p * N + t) * ch + k] = src[(t * ch + k) * plane + p] for images t in [from, to): each image's
          * (ch, plane) block goes to the worker's heap buffer in one copy, then each pixel's channels are one
-         * gather from it. With {@code sums}, also sums[k] += every value of channel k moved.
+         * gather from it. With {@code sums}, also sums[t * ch + k] += every value of image t's channel k.
          */
         private void toPixelMajor(Part part, MemorySegment dst, MemorySegment src, int from, int to, int ch,
                 int plane, float[] sums) {
@@ -625,17 +602,18 @@ final class PixelMajorConvolution implements AutoCloseable {
                 for (int p = 0; p < plane; p++) {
                     long d = ((long) p * n + t) * ch;
                     int k = 0;
+                    int row = t * ch;
                     for (; k < vectorEnd; k += lanes) {
                         FloatVector v = FloatVector.fromArray(VectorOps.SPECIES, buf, k * plane + p, offsets, 0);
                         VectorOps.store(v, dst, d + k);
                         if (sums != null) {
-                            FloatVector.fromArray(VectorOps.SPECIES, sums, k).add(v).intoArray(sums, k);
+                            FloatVector.fromArray(VectorOps.SPECIES, sums, row + k).add(v).intoArray(sums, row + k);
                         }
                     }
                     for (; k < ch; k++) {
                         VectorOps.set(dst, d + k, buf[k * plane + p]);
                         if (sums != null) {
-                            sums[k] += buf[k * plane + p];
+                            sums[row + k] += buf[k * plane + p];
                         }
                     }
                 }

@@ -112,7 +112,8 @@ final class Pooling {
         job.dIn = dIn;
         job.spec = s;
         int planeWork = s.outH() * s.outW() * s.kernelH() * s.kernelW();
-        pool.run(job, s.batch() * s.channels(), Math.max(1, (1 << 14) / Math.max(1, planeWork)));
+        int planes = s.batch() * s.channels();
+        pool.runClaimed(job, planes, pool.chunkFor(planes, (1 << 14) / Math.max(1, planeWork)));
     }
 
     private static final class PlaneJob extends WorkerPool.Job {

@@ -124,7 +124,11 @@ final class ShiftedConvolution implements AutoCloseable {
             }
         }
         try {
-            pool.run(j, j.groupCount, 1);
+            if (mode == TapJob.FORWARD) {
+                pool.runClaimed(j, j.groupCount, 1); // groups are independent: any thread may take any
+            } else {
+                pool.run(j, j.groupCount, 1); // each worker sums into its own buffer: a fixed split
+            }
         } finally {
             j.target = null;
             j.source = null;
