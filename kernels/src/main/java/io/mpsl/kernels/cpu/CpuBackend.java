@@ -142,10 +142,15 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** The pixel-major path adds the bias while it writes the output back; the others add it after. */
+    /**
+     * The pixel-major path adds the bias while it writes the output back, the image-by-image one (an RGB first
+     * layer) after each image's product; the others add it after the convolution.
+     */
     @Override
     public void conv2dForward(Tensor out, Tensor in, Tensor weight, Tensor bias, ConvSpec spec) {
-        if (bias == null || DepthwiseConvolution.applies(spec) || !PixelMajorConvolution.applies(spec)) {
+        boolean pixels = PixelMajorConvolution.applies(spec);
+        boolean images = !ShiftedConvolution.applies(spec) && Im2ColConvolution.byImage(spec);
+        if (bias == null || DepthwiseConvolution.applies(spec) || !(pixels || images)) {
             Backend.super.conv2dForward(out, in, weight, bias, spec);
             return;
         }
@@ -153,7 +158,11 @@ public final class CpuBackend implements Backend {
         checkSize(in, spec.inputSize(), "in", spec);
         checkSize(weight, spec.weightSize(), "weight", spec);
         checkSize(bias, spec.outChannels(), "bias", spec);
-        pixelMajor.forward(out.segment(), in.segment(), weight.segment(), bias.segment(), spec);
+        if (pixels) {
+            pixelMajor.forward(out.segment(), in.segment(), weight.segment(), bias.segment(), spec);
+        } else {
+            im2colConvolution.forwardByImage(out.segment(), in.segment(), weight.segment(), bias.segment(), spec);
+        }
     }
 
     /**

@@ -80,7 +80,7 @@ final class Im2ColConvolution implements AutoCloseable {
 
     void forward(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
         if (byImage(s)) {
-            runByImage(ImageJob.FORWARD, out, in, weight, s);
+            runByImage(ImageJob.FORWARD, out, in, weight, null, s);
             return;
         }
         if (s.groups() == 1) {
@@ -192,7 +192,7 @@ final class Im2ColConvolution implements AutoCloseable {
 
     void backwardWeights(MemorySegment dWeight, MemorySegment dOut, MemorySegment in, ConvSpec s) {
         if (byImage(s)) {
-            runByImage(ImageJob.WEIGHTS, dOut, in, null, s);
+            runByImage(ImageJob.WEIGHTS, dOut, in, null, null, s);
             int used = Math.min(imagePanels.length, s.batch());
             int size = Math.toIntExact(s.weightSize());
             for (int p = 0; p < used; p++) {
@@ -291,10 +291,23 @@ final class Im2ColConvolution implements AutoCloseable {
         }
     }
 
-    /** FORWARD: out = target, weight = other; WEIGHTS: dOut = target, each worker's sum into its own buffer. */
-    private void runByImage(int mode, MemorySegment target, MemorySegment in, MemorySegment other, ConvSpec s) {
+    /**
+     * out = conv(in, weight) + bias[o] for a convolution that runs {@link #byImage}: each image's bias is added
+     * right after its product, while its output is still in cache.
+     */
+    void forwardByImage(MemorySegment out, MemorySegment in, MemorySegment weight, MemorySegment bias, ConvSpec s) {
+        runByImage(ImageJob.FORWARD, out, in, weight, bias, s);
+    }
+
+    /**
+     * FORWARD: out = target, weight = other (+ bias when not null); WEIGHTS: dOut = target, each worker's sum
+     * into its own buffer.
+     */
+    private void runByImage(int mode, MemorySegment target, MemorySegment in, MemorySegment other,
+            MemorySegment bias, ConvSpec s) {
         ImageJob j = imageJob;
         j.mode = mode;
+        j.bias = bias;
         j.target = target;
         j.in = in;
         j.weight = other;
@@ -306,11 +319,16 @@ final class Im2ColConvolution implements AutoCloseable {
             j.sums[i] = mode == ImageJob.WEIGHTS ? weightSums[i].floats(k * s.outChannels()) : null;
         }
         try {
-            pool.run(j, s.batch(), 1);
+            if (mode == ImageJob.FORWARD) {
+                pool.runClaimed(j, s.batch(), 1); // images are independent: any thread may take any
+            } else {
+                pool.run(j, s.batch(), 1); // each worker sums into its own buffer: a fixed split
+            }
         } finally {
             j.target = null;
             j.in = null;
             j.weight = null;
+            j.bias = null;
         }
     }
 
@@ -338,6 +356,7 @@ final class Im2ColConvolution implements AutoCloseable {
         MemorySegment target;
         MemorySegment in;
         MemorySegment weight;
+        MemorySegment bias;
         ConvSpec spec;
         final MemorySegment[] panels = new MemorySegment[imagePanels.length];
         final MemorySegment[] sums = new MemorySegment[imagePanels.length];
@@ -359,6 +378,11 @@ final class Im2ColConvolution implements AutoCloseable {
                 long at = (long) n * o * p;
                 if (mode == FORWARD) {
                     gemm.sgemmPart(part, false, false, o, p, k, 1f, weight, 0, k, cols, 0, p, 0f, target, at, p);
+                    if (bias != null) {
+                        for (int ch = 0; ch < o; ch++) {
+                            VectorOps.addScalar(target, at + (long) ch * p, p, VectorOps.get(bias, ch));
+                        }
+                    }
                 } else {
                     gemm.sgemmPart(part, false, true, o, k, p, 1f, target, at, p, cols, 0, p, n == from ? 0f : 1f,
                             sums[part], 0, k);
