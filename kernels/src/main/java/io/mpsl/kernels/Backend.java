@@ -163,6 +163,11 @@ public interface Backend extends AutoCloseable {
     /** y += alpha * x. */
     void axpy(Tensor y, float alpha, Tensor x);
 
+    /** t = 0 everywhere (gradients before a step); a backend may use its threads. By default {@link Tensor#zero}. */
+    default void zero(Tensor t) {
+        t.zero();
+    }
+
     /** out = a + b (residual connections). out may be a or b. */
     void add(Tensor out, Tensor a, Tensor b);
 

@@ -320,6 +320,10 @@ class BackendConformanceTest {
                 backend.axpy(y, -0.75f, b);
                 assertClose("axpy n=" + size, y, expected, 1e-6);
 
+                Tensor cleared = t.filled(Float.NaN, size);
+                backend.zero(cleared);
+                assertClose("zero n=" + size, cleared, t.zeros(size), 0);
+
                 oracle.add(expected, a, b);
                 Tensor sum = t.filled(Float.NaN, size);
                 backend.add(sum, a, b);

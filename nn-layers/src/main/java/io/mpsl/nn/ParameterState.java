@@ -160,7 +160,7 @@ public final class ParameterState implements AutoCloseable {
     /** Sets every gradient to zero. */
     public void zeroGrad() {
         for (Tensor g : grads) {
-            g.zero();
+            backend.zero(g);
         }
     }
 

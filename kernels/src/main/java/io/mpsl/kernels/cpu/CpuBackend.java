@@ -393,6 +393,12 @@ public final class CpuBackend implements Backend {
         runElements(ElementwiseJob.SCALED_SUM, out, null, null, null);
     }
 
+    /** Chunks of the tensor cleared by the workers (a model's gradients are tens of MB). */
+    @Override
+    public void zero(Tensor t) {
+        runElements(ElementwiseJob.ZERO, t, null, null, null);
+    }
+
     @Override
     public void axpy(Tensor y, float alpha, Tensor x) {
         checkSame(y, x, "y", "x");
@@ -480,6 +486,7 @@ public final class CpuBackend implements Backend {
         static final int BIAS_BACKWARD = 11;
         static final int GLOBAL_AVG = 12;
         static final int GLOBAL_AVG_BACKWARD = 13;
+        static final int ZERO = 14;
 
         int op;
         MemorySegment a;
@@ -561,6 +568,7 @@ public final class CpuBackend implements Backend {
                 case SGD -> VectorOps.sgd(a, b, c, f0, f1, f2, from, to);
                 case ADAM -> VectorOps.adam(a, b, c, d, f0, f1, f2, f3, f4, f5, from, to);
                 case SCALE -> VectorOps.scale(a, f0, b, from, to);
+                case ZERO -> VectorOps.fill(a, from, to - from, 0f);
                 case BIAS_ADD -> {
                     for (int plane = from; plane < to; plane++) {
                         VectorOps.addScalar(a, (long) plane * width, width, VectorOps.get(b, plane % channels));
