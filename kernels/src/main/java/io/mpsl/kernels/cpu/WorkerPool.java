@@ -24,6 +24,11 @@ final class WorkerPool implements AutoCloseable {
     }
 
     private static final int SPIN_LIMIT = 2_000;
+    /**
+     * Whether {@link #runClaimed} claims chunks (the default) or splits like {@link #run} (system property
+     * {@code mpsl.cpu.claimed=false}: for comparing the two on a busy machine).
+     */
+    private static final boolean CLAIMED = !"false".equals(System.getProperty("mpsl.cpu.claimed"));
 
     private final Thread[] workers;
     private final AtomicInteger pending = new AtomicInteger();
@@ -72,6 +77,10 @@ final class WorkerPool implements AutoCloseable {
      * running thread's part (0 on the caller) for its own buffers.
      */
     void runClaimed(Job job, int count, int chunk) {
+        if (!CLAIMED) {
+            run(job, count, 1);
+            return;
+        }
         int c = Math.max(1, chunk);
         int chunks = (int) (((long) count + c - 1) / c);
         if (chunks <= 1 || workers.length == 0) {
