@@ -16,8 +16,11 @@ import java.util.Arrays;
  */
 public final class BlockClock {
 
-    /** Calls kept per size, block and direction. */
-    public static final int WINDOW = 16;
+    /**
+     * Calls kept per size, block and direction: few enough that in a cold JVM's first round, once a few
+     * iterations in, the compiler's slow first calls have left the window.
+     */
+    public static final int WINDOW = 8;
     /** Distinct micro-batch sizes kept (a plan gives a stage one or two; an epoch's short last batch one more). */
     public static final int SIZES = 4;
 
@@ -71,7 +74,20 @@ public final class BlockClock {
     }
 
     private void end(int direction, int samples) {
-        long total = now() - startNs;
+        add(direction, samples, now() - startNs, wallNs);
+    }
+
+    /**
+     * Records one call in {@code direction} (0 forward, 1 backward) of {@code samples} samples that took
+     * {@code totalNs}, split over the blocks as {@code blockWallNs} (one per block) are: what {@link #begin} and
+     * the end of a call record, for a call timed elsewhere.
+     */
+    public void add(int direction, int samples, long totalNs, long[] blockWallNs) {
+        if (blockWallNs.length != blocks || direction < 0 || direction > 1) {
+            throw new IllegalArgumentException("a call of direction " + direction + " with " + blockWallNs.length
+                    + " block times, for a clock of " + blocks + " blocks");
+        }
+        long total = totalNs;
         int slot = slot(samples);
         if (slot < 0) {
             dropped++;
@@ -79,12 +95,12 @@ public final class BlockClock {
         }
         long wall = 0;
         for (int i = 0; i < blocks; i++) {
-            wall += wallNs[i];
+            wall += blockWallNs[i];
         }
         int k = (int) (calls[direction][slot] % WINDOW);
         long[] ring = ns[direction][slot];
         for (int i = 0; i < blocks; i++) {
-            ring[i * WINDOW + k] = wall <= 0 ? total / blocks : (long) (total * (wallNs[i] / (double) wall));
+            ring[i * WINDOW + k] = wall <= 0 ? total / blocks : (long) (total * (blockWallNs[i] / (double) wall));
         }
         calls[direction][slot]++;
     }
@@ -109,7 +125,12 @@ public final class BlockClock {
 
     /** Ends an optimizer step begun with {@link #beginStep}. */
     void endStep() {
-        stepNs[(int) (steps++ % WINDOW)] = now() - startNs;
+        addStep(now() - startNs);
+    }
+
+    /** Records an optimizer step that took {@code ns} (timed elsewhere). */
+    public void addStep(long ns) {
+        stepNs[(int) (steps++ % WINDOW)] = ns;
     }
 
     /** First block of the stage (the model's index). */
