@@ -36,6 +36,15 @@ public final class LiveProfile {
         this.base = List.copyOf(base);
     }
 
+    /** A copy, to be kept current apart from this one. */
+    public LiveProfile copy() {
+        LiveProfile c = new LiveProfile(base);
+        c.ns.putAll(ns);
+        c.rounds = rounds;
+        c.averageBytesPerS = averageBytesPerS;
+        return c;
+    }
+
     /** Rounds folded in. */
     public int rounds() {
         return rounds;

@@ -109,8 +109,8 @@ public final class TuneGrid {
                     t = System.nanoTime();
                     Tuner.Measurements inRun = Tuner.liveMeasurements(plan0, firstRound, stats);
                     double inRunS = (System.nanoTime() - t) / 1e9;
-                    // the live profiler kept current: every round of the setting so far folded in
-                    LiveProfile current = new LiveProfile(sizes);
+                    // the live profiler kept current: every round of the setting so far folded in, the first too
+                    LiveProfile current = firstRound.copy();
                     if (Boolean.getBoolean("mpsl.tune.debug")) {
                         for (int b = 0; b < sizes.size(); b++) {
                             out.println("    profile " + meas.profile().blocks().get(b));
@@ -131,12 +131,12 @@ public final class TuneGrid {
                             double predicted = cand.predictedIterationS();
                             double predictedInRun = predict(pc, plan, withBackground(inRun, background), mc.iterations,
                                     cuts, m);
-                            double predictedCurrent = current.rounds() == 0 ? predictedInRun
-                                    : predict(pc, plan, withBackground(new Tuner.Measurements(new Profiler.Measured(
-                                            current.blocks(), inRun.profile().copyBytesPerS(),
-                                            current.averageBytesPerS() > 0 ? current.averageBytesPerS()
-                                                    : inRun.profile().averageBytesPerS(), 0, 0), inRun.links(), 0),
-                                            background), mc.iterations, cuts, m);
+                            Profiler.Measured kept = new Profiler.Measured(current.blocks(),
+                                    inRun.profile().copyBytesPerS(), current.averageBytesPerS() > 0
+                                            ? current.averageBytesPerS() : inRun.profile().averageBytesPerS(),
+                                    background, 0);
+                            double predictedCurrent = predict(pc, plan, new Tuner.Measurements(kept, inRun.links(), 0),
+                                    mc.iterations, cuts, m);
                             // three rounds, each its own cluster handing the state on: a warm-up, a calibration
                             // round (the live profile: each owner's and the hops' busy time against the
                             // prediction), and the measured round

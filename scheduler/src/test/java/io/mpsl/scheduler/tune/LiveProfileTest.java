@@ -86,6 +86,10 @@ class LiveProfileTest {
         assertEquals(((1 - w) * 100 + w * 300) * 1e-9, b.get(2).forwardS(), 1e-12);
         assertEquals((1 - w) * 1e9 + w * 3e9, live.averageBytesPerS(), 1e-3);
         assertEquals(2, live.rounds());
+        LiveProfile kept = live.copy();
+        kept.update(round(1500, 300, 4000), 3e9);
+        assertEquals(((1 - w) * 100 + w * 300) * 1e-9, live.blocks().get(2).forwardS(), 1e-12, "the original stays");
+        assertEquals((((1 - w) * 100 + w * 300) * (1 - w) + w * 300) * 1e-9, kept.blocks().get(2).forwardS(), 1e-12);
     }
 
     @Test
