@@ -418,7 +418,7 @@ public final class Tuner {
     /** Floats the live copy-rate probe copies (1 MiB: the activations a hop receives are of this order). */
     static final int LIVE_COPY_FLOATS = 1 << 18;
     /** Seconds of the live competition probe. */
-    static final double LIVE_BACKGROUND_S = 0.02;
+    static final double LIVE_BACKGROUND_S = 0.01;
 
     /**
      * What the tuner measures once a round of training has run (and warmed the code): a short profile of the
