@@ -45,7 +45,8 @@ final class ComputeNode extends NodeBase {
     private final long[] samples;
     private int round;
     private int activeParticipant = -1;
-    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final java.lang.management.ThreadMXBean CPU =
+            java.lang.management.ManagementFactory.getThreadMXBean();
     /** CPU time of the round-end averaging of the participants' copies, and the bytes of all copies averaged. */
     long averageNs;
     long averageBytes;

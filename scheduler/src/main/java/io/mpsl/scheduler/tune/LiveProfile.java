@@ -143,7 +143,8 @@ public final class LiveProfile {
             double[] ff = fit(f);
             double[] bb = fit(bw);
             TreeMap<Integer, double[]> st = points(b, 2);
-            double step = st.isEmpty() ? base.get(b).stepS() : st.firstEntry().getValue()[0] / st.firstEntry().getValue()[1] * 1e-9;
+            double[] s0 = st.isEmpty() ? null : st.firstEntry().getValue();
+            double step = s0 == null ? base.get(b).stepS() : s0[0] / s0[1] * 1e-9;
             fit[b] = new double[] {ff[0], ff[1], bb[0], bb[1], step};
             BlockCost e = base.get(b);
             int s = f.lastKey();

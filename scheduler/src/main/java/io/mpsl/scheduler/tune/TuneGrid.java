@@ -100,7 +100,8 @@ public final class TuneGrid {
                     List<BlockCost> sizes = Profiler.estimate(spec, Backends.chosen()).blocks();
                     LiveProfile firstRound = new LiveProfile(sizes);
                     AdaptiveRun.runRound(Tuner.mixed(AdaptiveRun.roundPlan(first.plan(Algorithm.SPLIT), 0, List.of()),
-                            MICRO_BATCHES[1]), data.train(), data.test(), new LocalCluster.Options().evaluate(false), null,
+                            MICRO_BATCHES[1]), data.train(), data.test(), new LocalCluster.Options().evaluate(false),
+                            null,
                             new io.mpsl.scheduler.runtime.TrainingState[1], stats, firstRound);
                     long t = System.nanoTime();
                     Tuner.Measurements meas = Tuner.liveMeasurements(plan0, spec, Backends.chosen(), MICRO_BATCHES,

@@ -392,8 +392,8 @@ public final class Tuner {
     /**
      * What the tuner knows once a round of training has run: the blocks as the live profiler has them (from
      * the round's own steps), the round-end averaging's rate as the round averaged, the runtime's copy rate and
-     * the cores' competition (short probes), and each link from the round's own transfers ({@code stats}); links the round did not use keep their
-     * configured figures.
+     * the cores' competition (short probes), and each link from the round's own transfers ({@code stats}); links
+     * the round did not use keep their configured figures.
      */
     public static Measurements liveMeasurements(Plan plan, LiveProfile live, List<LinkStats> stats)
             throws InterruptedException {
@@ -411,7 +411,8 @@ public final class Tuner {
                     + " averaging %.3g B/s%n", (t1 - t) / 1e9, (t2 - t1) / 1e9,
                     (System.nanoTime() - t2) / 1e9, average);
         }
-        Profiler.Measured prof = new Profiler.Measured(blocks, copy, average, background, (System.nanoTime() - t) / 1e9);
+        Profiler.Measured prof = new Profiler.Measured(blocks, copy, average, background,
+                (System.nanoTime() - t) / 1e9);
         return new Measurements(prof, links(plan, stats), 0);
     }
 
