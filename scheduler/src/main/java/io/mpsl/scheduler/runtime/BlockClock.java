@@ -47,7 +47,7 @@ public final class BlockClock {
         }
         this.fromBlock = fromBlock;
         this.blocks = blocks;
-        this.cpu = cpuTime && THREADS.isCurrentThreadCpuTimeSupported();
+        this.cpu = cpuTime && THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
         this.wallNs = new long[blocks];
         this.ns = new long[2][SIZES][blocks * WINDOW];
     }

@@ -262,15 +262,19 @@ public final class Profiler {
                 while (System.nanoTime() - t0 < wallNs) {
                     long c0 = cpuNs();
                     long w0 = System.nanoTime();
-                    // a burst: this thread's CPU time reaches BURST_NS (its wall time is what it was served in)
-                    while (cpuNs() - c0 < BURST_NS) {
+                    // a burst: this thread's CPU time reaches BURST_NS (its wall time is what it was served in),
+                    // cut short at the probe's end (a burst served slowly would otherwise hold the probe up to
+                    // several times its length; a part burst measures the share as well)
+                    while (cpuNs() - c0 < BURST_NS && System.nanoTime() - t0 < wallNs) {
                         for (int j = 0; j < 1000; j++) {
                             x += x * 31 + 7;
                         }
                     }
                     cpu += cpuNs() - c0;
                     wall += System.nanoTime() - w0;
-                    java.util.concurrent.locks.LockSupport.parkNanos(BURST_NS);
+                    if (System.nanoTime() - t0 < wallNs) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(BURST_NS);
+                    }
                 }
                 share[k] = cpu / (double) Math.max(wall, 1) + (x == 42 ? 1e-12 : 0);
             });
