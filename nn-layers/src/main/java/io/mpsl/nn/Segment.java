@@ -126,7 +126,12 @@ public final class Segment {
         return forward(state, ctx, input, training, null);
     }
 
-    Tensor forward(ParameterState state, ActivationContext ctx, Tensor input, boolean training, long[] blockNs) {
+    /**
+     * As {@link #forward(ParameterState, ActivationContext, Tensor, boolean)}, adding each block's wall time
+     * ({@link System#nanoTime}) to {@code blockNs[i]} for block {@code from + i} when {@code blockNs} is not null:
+     * the live profiler's hook. It allocates nothing and changes no result.
+     */
+    public Tensor forward(ParameterState state, ActivationContext ctx, Tensor input, boolean training, long[] blockNs) {
         check(state, ctx);
         if (input.shape().rank() < 1 || input.shape().innerSize() != in.size()) {
             throw new IllegalArgumentException("segment [" + from + ", " + to + ") of " + spec.name() + " takes (batch, "
@@ -157,7 +162,11 @@ public final class Segment {
         return backward(state, ctx, dOut, null);
     }
 
-    Tensor backward(ParameterState state, ActivationContext ctx, Tensor dOut, long[] blockNs) {
+    /**
+     * As {@link #backward(ParameterState, ActivationContext, Tensor)}, adding each block's wall time to
+     * {@code blockNs[i]} for block {@code from + i} when {@code blockNs} is not null (the live profiler's hook).
+     */
+    public Tensor backward(ParameterState state, ActivationContext ctx, Tensor dOut, long[] blockNs) {
         check(state, ctx);
         if (dOut.shape().dim(0) != ctx.batch() || dOut.shape().innerSize() != out.size()) {
             throw new IllegalArgumentException("gradient " + dOut.shape() + " does not match the output (" + ctx.batch()

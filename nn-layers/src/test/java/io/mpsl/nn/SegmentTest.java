@@ -267,6 +267,12 @@ class SegmentTest {
     }
 
     private static Map<String, float[]> train(ModelSpec spec, long seed, OptimizerSpec opt, int steps) {
+        return train(spec, seed, opt, steps, null, null);
+    }
+
+    /** Trains; with {@code forwardNs} and {@code backwardNs}, through the timing hooks, which add to them. */
+    private static Map<String, float[]> train(ModelSpec spec, long seed, OptimizerSpec opt, int steps, long[] forwardNs,
+            long[] backwardNs) {
         Segment seg = spec.build(SCALAR);
         MemoryAccount account = MemoryAccount.root("train");
         try (TensorArena arena = new TensorArena(account);
@@ -277,8 +283,8 @@ class SegmentTest {
                 Tensor x = random(arena, Shapes.batched(8, spec.inputShape()), 100 + s);
                 Tensor y = labels(arena, 8, spec.classes(), 200 + s);
                 for (int m = 0; m < 8; m += 4) {
-                    loss.forward(seg.forward(state, ctx, x.slice(m, m + 4), true), y.slice(m, m + 4));
-                    seg.backward(state, ctx, loss.backward(y.slice(m, m + 4), 1f / 8));
+                    loss.forward(seg.forward(state, ctx, x.slice(m, m + 4), true, forwardNs), y.slice(m, m + 4));
+                    seg.backward(state, ctx, loss.backward(y.slice(m, m + 4), 1f / 8), backwardNs);
                 }
                 state.step();
                 state.zeroGrad();
@@ -306,6 +312,25 @@ class SegmentTest {
             }
             assertTrue(anyDiffers, "another seed gives other weights");
         }
+    }
+
+    @Test
+    void timingHooksTimeEveryBlockAndLeaveTheWeightsBitIdentical() {
+        OptimizerSpec opt = OptimizerSpec.sgd(0.05f, 0.9f, 1e-4f);
+        long[] forwardNs = new long[small().blockCount()];
+        long[] backwardNs = new long[small().blockCount()];
+        Map<String, float[]> plain = train(small(), 11, opt, 4);
+        Map<String, float[]> timed = train(small(), 11, opt, 4, forwardNs, backwardNs);
+        assertEquals(plain.keySet(), timed.keySet());
+        for (String k : plain.keySet()) {
+            assertArrayEquals(plain.get(k), timed.get(k), 0f, k);
+        }
+        for (int i = 0; i < forwardNs.length; i++) {
+            assertTrue(forwardNs[i] > 0 && backwardNs[i] > 0, "block " + i + " timed: forward " + forwardNs[i]
+                    + " ns, backward " + backwardNs[i] + " ns");
+        }
+        System.out.printf("timed blocks, forward ns %s, backward ns %s%n", java.util.Arrays.toString(forwardNs),
+                java.util.Arrays.toString(backwardNs));
     }
 
     @Test

@@ -45,6 +45,11 @@ final class ComputeNode extends NodeBase {
     private final long[] samples;
     private int round;
     private int activeParticipant = -1;
+    private static final java.lang.management.ThreadMXBean CPU =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+    /** CPU time of the round-end averaging of the participants' copies, and the bytes of all copies averaged. */
+    long averageNs;
+    long averageBytes;
     // flow control (see the class comment): admission requests in arrival order, a ring of (participant, m)
     private final boolean downIsHop;
     private final int[] requestParticipant;
@@ -219,7 +224,10 @@ final class ComputeNode extends NodeBase {
                 for (int p = 0; p < participants; p++) {
                     copies[p] = exec.state(p);
                 }
+                long cpu0 = CPU.getCurrentThreadCpuTime();
                 WeightPacker.average(copies, WeightPacker.sampleWeights(samples));
+                averageNs += CPU.getCurrentThreadCpuTime() - cpu0;
+                averageBytes += 4 * WeightPacker.floats(List.of(copies[0])) * participants;
                 endCompute("average");
             }
             if (evalLink != null) {

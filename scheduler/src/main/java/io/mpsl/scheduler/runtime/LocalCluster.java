@@ -710,6 +710,41 @@ public final class LocalCluster implements AutoCloseable {
         return spec;
     }
 
+    /**
+     * The live profiler's block clocks of every stage this process ran, by node ("owner0", "hop1"): each
+     * block's forward and backward time per micro-batch size and the optimizer step's, from the real steps.
+     */
+    public Map<String, List<BlockClock>> blockClocks() {
+        Map<String, List<BlockClock>> m = new java.util.LinkedHashMap<>();
+        for (DataOwner o : owners) {
+            if (o != null) {
+                m.put(o.name, o.tail == null ? List.of(o.head.clock) : List.of(o.head.clock, o.tail.clock));
+            }
+        }
+        for (ComputeNode h : hops) {
+            if (h != null) {
+                m.put(h.name, List.of(h.exec.clock));
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Bytes per second of the compute nodes' round-end averaging of their per-participant copies (all copies'
+     * bytes over the averaging thread's CPU time), as this process's hops did it; NaN when none averaged.
+     */
+    public double averageBytesPerS() {
+        long ns = 0;
+        long bytes = 0;
+        for (ComputeNode h : hops) {
+            if (h != null) {
+                ns += h.averageNs;
+                bytes += h.averageBytes;
+            }
+        }
+        return ns <= 0 || bytes <= 0 ? Double.NaN : bytes / (ns / 1e9);
+    }
+
     /** What every link carried so far, as its transfers were timed. */
     public List<LinkStats> linkStats() {
         List<LinkStats> out = new ArrayList<>();

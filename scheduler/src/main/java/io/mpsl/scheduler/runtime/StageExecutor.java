@@ -34,6 +34,8 @@ final class StageExecutor implements AutoCloseable {
     final int stage;
     final Segment segment;
     final boolean lossStage;
+    /** The live profiler's times of this stage's blocks, from its real steps. */
+    final BlockClock clock;
     private final ParameterState[] states;
     private final ArrayDeque<Slot> free = new ArrayDeque<>();
     private final ArrayDeque<Slot>[] reserved;
@@ -57,6 +59,7 @@ final class StageExecutor implements AutoCloseable {
         this.lossStage = lossStage;
         this.window = window;
         this.slotCount = Math.max(slots, window);
+        this.clock = new BlockClock(segment.from(), segment.to() - segment.from(), segment.backend().threads() <= 1);
         this.states = new ParameterState[participants];
         for (int p = 0; p < participants; p++) {
             if (only < 0 || p == only) {
@@ -133,7 +136,9 @@ final class StageExecutor implements AutoCloseable {
         slot.input = message;
         slot.labels = labels;
         inFlight[participant][microBatch] = slot;
-        Tensor out = segment.forward(states[participant], slot.context, input, true);
+        long[] blockNs = clock.begin();
+        Tensor out = segment.forward(states[participant], slot.context, input, true, blockNs);
+        clock.endForward(slot.context.batch());
         if (lossStage) {
             lossSum += slot.loss.forward(out, labels);
             lossSamples += labels.size();
@@ -154,7 +159,10 @@ final class StageExecutor implements AutoCloseable {
                     + " of participant " + participant + " without its forward");
         }
         Tensor g = lossStage ? slot.loss.backward(slot.labels, lossScale) : dOut;
-        return segment.backward(states[participant], slot.context, g);
+        long[] blockNs = clock.begin();
+        Tensor dIn = segment.backward(states[participant], slot.context, g, blockNs);
+        clock.endBackward(slot.context.batch());
+        return dIn;
     }
 
     /** Releases the slot of a micro-batch whose backward output has been consumed. */
@@ -172,8 +180,10 @@ final class StageExecutor implements AutoCloseable {
     /** Optimizer step of the accumulated gradients, zeroes them, and gives the window's slots back. */
     void step(int participant) {
         ParameterState s = states[participant];
+        clock.beginStep();
         s.step();
         s.zeroGrad();
+        clock.endStep();
         ArrayDeque<Slot> mine = reserved[participant];
         while (!mine.isEmpty()) {
             free.add(mine.pop());

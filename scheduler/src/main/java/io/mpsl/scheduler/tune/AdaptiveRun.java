@@ -124,6 +124,16 @@ public final class AdaptiveRun {
      */
     public static RunResult runRound(Plan plan, Dataset train, Dataset test, LocalCluster.Options options,
             TrainingState in, TrainingState[] out, List<LinkStats> links) throws InterruptedException {
+        return runRound(plan, train, test, options, in, out, links, null);
+    }
+
+    /**
+     * As {@link #runRound(Plan, Dataset, Dataset, LocalCluster.Options, TrainingState, TrainingState[], List)},
+     * with what the round's own steps measured folded into {@code live} (when not null).
+     */
+    public static RunResult runRound(Plan plan, Dataset train, Dataset test, LocalCluster.Options options,
+            TrainingState in, TrainingState[] out, List<LinkStats> links, LiveProfile live)
+            throws InterruptedException {
         try (LocalCluster cluster = new LocalCluster(plan, train, test, options)) {
             if (in != null) {
                 cluster.importState(in);
@@ -132,6 +142,9 @@ public final class AdaptiveRun {
             out[0] = cluster.exportState();
             if (links != null) {
                 links.addAll(cluster.linkStats());
+            }
+            if (live != null) {
+                live.update(cluster.blockClocks(), cluster.averageBytesPerS());
             }
             return r;
         }

@@ -226,8 +226,11 @@ public final class Profiler {
                         p.keptBytesPerSample() + p.scratchBytesPerSample(), 1e-5, 2e-5, 1e-10 * p.parameterBytes()));
             }
         }
-        return new Measured(blocks, 2e9, 2e9, 0, 0);
+        return new Measured(blocks, ESTIMATED_BYTES_PER_S, ESTIMATED_BYTES_PER_S, 0, 0);
     }
+
+    /** The runtime's copy and averaging rates {@link #estimate} assumes. */
+    static final double ESTIMATED_BYTES_PER_S = 2e9;
 
     /** Seconds {@link #sampleBackground} spins for when profiling. */
     static final double BACKGROUND_S = 0.1;
@@ -259,15 +262,19 @@ public final class Profiler {
                 while (System.nanoTime() - t0 < wallNs) {
                     long c0 = cpuNs();
                     long w0 = System.nanoTime();
-                    // a burst: this thread's CPU time reaches BURST_NS (its wall time is what it was served in)
-                    while (cpuNs() - c0 < BURST_NS) {
+                    // a burst: this thread's CPU time reaches BURST_NS (its wall time is what it was served in),
+                    // cut short at the probe's end (a burst served slowly would otherwise hold the probe up to
+                    // several times its length; a part burst measures the share as well)
+                    while (cpuNs() - c0 < BURST_NS && System.nanoTime() - t0 < wallNs) {
                         for (int j = 0; j < 1000; j++) {
                             x += x * 31 + 7;
                         }
                     }
                     cpu += cpuNs() - c0;
                     wall += System.nanoTime() - w0;
-                    java.util.concurrent.locks.LockSupport.parkNanos(BURST_NS);
+                    if (System.nanoTime() - t0 < wallNs) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(BURST_NS);
+                    }
                 }
                 share[k] = cpu / (double) Math.max(wall, 1) + (x == 42 ? 1e-12 : 0);
             });
@@ -287,15 +294,18 @@ public final class Profiler {
 
     /** Bytes per second of copying one tensor into another (as a sender fills the receiver's buffer). */
     static double copyRate() {
+        return copyRate(1 << 20, 8);
+    }
+
+    /** Bytes per second of copying a tensor of {@code floats} into another, {@code reps} times. */
+    static double copyRate(int floats, int reps) {
         MemoryAccount account = MemoryAccount.root("profile-copy");
-        int floats = 1 << 20;
         try (TensorArena arena = new TensorArena(account)) {
             Tensor a = arena.allocate(floats);
             Tensor b = arena.allocate(floats);
-            a.fill(1f);
+            a.fill(0f); // a native fill (a copy's speed does not depend on the values)
             b.copyFrom(a);
             long t = cpuNs();
-            int reps = 8;
             for (int i = 0; i < reps; i++) {
                 b.copyFrom(a);
             }

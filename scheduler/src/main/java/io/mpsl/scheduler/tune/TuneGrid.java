@@ -23,15 +23,19 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code mpsl bench tune-grid [--json FILE] [--models vgg5,vgg11] [--repeat N]}: validates the cost model.
- * For VGG-5 (1x28x28) and VGG-11 (3x32x32) on synthetic data, two owners 2x slower than the compute node,
- * vanilla one-hop split learning with 1F1B, and two link settings (up/down 10/25 and 100/100 Mbit/s), it
- * runs every plan of three cut points x two micro-batch counts for three short rounds (a warm-up, a round the
- * live profile learns from, a measured round) and compares the measured round's iteration time with two
- * predictions: from the profile taken before the runs as a live run takes it (after one round of training, a
- * short profile; the links from that round's transfers), with the competition for the cores sampled just
- * before each plan, and after the live profile's correction from the second round (as {@link AdaptiveRun} does).
- * Per setting it reports whether the plan the tuner would pick is within 5% of the best measured plan.
+ * {@code mpsl bench tune-grid [--json FILE] [--models vgg5,vgg11]}: validates the cost model. For VGG-5
+ * (1x28x28) and VGG-11 (3x32x32) on synthetic data, two owners 2x slower than the compute node, vanilla one-hop
+ * split learning with 1F1B, and two link settings (up/down 10/25 and 100/100 Mbit/s), it runs every plan of
+ * three cut points x two micro-batch counts for three short rounds (a warm-up, a round the live profile learns
+ * from, a measured round) and compares the measured round's iteration time with four predictions, each with the
+ * competition for the cores sampled just before the plan: "predicted", from the separate profile taken as the
+ * live run took it before the live profiler (after one round of training, a short profile; the links from that
+ * round's transfers); "live", that one after the busy-time correction from the plan's second round (as
+ * {@link AdaptiveRun} does); "in-run", from the live profiler's timings of the setting's first round (10
+ * iterations, owner 0 at 1 micro-batch and owner 1 at 4, as a live run's first round mixes two counts); and
+ * "current", from the live profiler kept current over every round of the setting run before the plan. Per
+ * setting it reports whether the plan the tuner would pick (from the profile, and from the in-run timings) is
+ * within 5% of the best measured plan.
  */
 public final class TuneGrid {
     public static final String USAGE = "tune-grid [--json FILE] [--models vgg5,vgg11]";
@@ -45,6 +49,8 @@ public final class TuneGrid {
         new ModelCase("vgg11", "[3, 32, 32]", 8, 2, new int[][] {{1}, {2}, {3}}),
     };
     private static final int[] MICRO_BATCHES = {1, 4};
+    /** Iterations of each setting's first round, whose timings the live profile takes. */
+    private static final int FIRST_ROUND_ITERATIONS = 10;
     private static final double[][] LINKS = {{10, 25}, {100, 100}};
 
     private TuneGrid() {
@@ -68,8 +74,12 @@ public final class TuneGrid {
         int withinLive = 0;
         int total = 0;
         int picksWithin = 0;
-        out.printf(Locale.ROOT, "%-6s %-8s %-6s %3s %12s %12s %8s %12s %8s  %5s%n", "model", "links", "cuts", "m",
-                "predicted s", "measured s", "error", "live s", "error", "bg");
+        int withinInRun = 0;
+        int withinCurrent = 0;
+        int picksWithinInRun = 0;
+        out.printf(Locale.ROOT, "%-6s %-8s %-6s %3s %12s %12s %8s %12s %8s %10s %8s %10s %8s  %5s%n", "model", "links",
+                "cuts", "m", "predicted s", "measured s", "error", "live s", "error", "in-run s", "error", "current s",
+                "error", "bg");
         for (ModelCase mc : MODELS) {
             if (!models.contains(mc.model)) {
                 continue;
@@ -83,19 +93,29 @@ public final class TuneGrid {
                     // as a live run measures: after a round of training (here of the setting's first plan, its
                     // state discarded) has warmed the code, a short profile, and the links from that round
                     List<io.mpsl.scheduler.runtime.LinkStats> stats = new ArrayList<>();
-                    // (the process's first setting: a round of 10 iterations, as long as a real run's first round)
-                    PlanConfig first = base.with(List.of("cuts=" + Arrays.toString(mc.cuts[0]), "micro_batches=1",
-                            "local_iterations=" + (settings.isEmpty() ? 10 : mc.iterations)));
-                    AdaptiveRun.runRound(AdaptiveRun.roundPlan(first.plan(Algorithm.SPLIT), 0, List.of()), data.train(),
-                            data.test(), new LocalCluster.Options().evaluate(false), null,
-                            new io.mpsl.scheduler.runtime.TrainingState[1], stats);
+                    // (a round of 10 iterations, as long as a real run's first round; owner 1 at the other
+                    // micro-batch count, as a live run's first round mixes two)
+                    PlanConfig first = base.with(List.of("cuts=" + Arrays.toString(mc.cuts[0]),
+                            "micro_batches=" + MICRO_BATCHES[0], "local_iterations=" + FIRST_ROUND_ITERATIONS));
+                    List<BlockCost> sizes = Profiler.estimate(spec, Backends.chosen()).blocks();
+                    LiveProfile firstRound = new LiveProfile(sizes);
+                    AdaptiveRun.runRound(Tuner.mixed(AdaptiveRun.roundPlan(first.plan(Algorithm.SPLIT), 0, List.of()),
+                            MICRO_BATCHES[1]), data.train(), data.test(), new LocalCluster.Options().evaluate(false),
+                            null,
+                            new io.mpsl.scheduler.runtime.TrainingState[1], stats, firstRound);
                     long t = System.nanoTime();
                     Tuner.Measurements meas = Tuner.liveMeasurements(plan0, spec, Backends.chosen(), MICRO_BATCHES,
                             stats);
                     double profileS = (System.nanoTime() - t) / 1e9;
+                    t = System.nanoTime();
+                    Tuner.Measurements inRun = Tuner.liveMeasurements(plan0, firstRound, stats);
+                    double inRunS = (System.nanoTime() - t) / 1e9;
+                    // the live profiler kept current: every round of the setting so far folded in, the first too
+                    LiveProfile current = firstRound.copy();
                     if (Boolean.getBoolean("mpsl.tune.debug")) {
-                        for (BlockCost b : meas.profile().blocks()) {
-                            out.println("    " + b);
+                        for (int b = 0; b < sizes.size(); b++) {
+                            out.println("    profile " + meas.profile().blocks().get(b));
+                            out.println("    in-run  " + inRun.profile().blocks().get(b));
                         }
                         out.println("    " + meas.links() + " background " + meas.profile().backgroundThreads());
                     }
@@ -104,15 +124,20 @@ public final class TuneGrid {
                             PlanConfig pc = base.with(List.of("cuts=" + Arrays.toString(cuts), "micro_batches=" + m));
                             Plan plan = pc.plan(Algorithm.SPLIT);
                             double background = Profiler.sampleBackground(0.25);
-                            Profiler.Measured pm = meas.profile();
-                            Tuner.Measurements now = new Tuner.Measurements(new Profiler.Measured(pm.blocks(),
-                                    pm.copyBytesPerS(), pm.averageBytesPerS(), background, pm.seconds()), meas.links(),
-                                    meas.probeS());
+                            Tuner.Measurements now = withBackground(meas, background);
                             TuningProblem problem = Tuner.problem(pc, plan, now, mc.iterations,
                                     Runtime.getRuntime().availableProcessors(), null, 1.0);
                             PlanSearch search = new PlanSearch(problem);
                             Candidate cand = search.evaluate(1, cuts, m);
                             double predicted = cand.predictedIterationS();
+                            double predictedInRun = predict(pc, plan, withBackground(inRun, background), mc.iterations,
+                                    cuts, m);
+                            Profiler.Measured kept = new Profiler.Measured(current.blocks(),
+                                    inRun.profile().copyBytesPerS(), current.averageBytesPerS() > 0
+                                            ? current.averageBytesPerS() : inRun.profile().averageBytesPerS(),
+                                    background, 0);
+                            double predictedCurrent = predict(pc, plan, new Tuner.Measurements(kept, inRun.links(), 0),
+                                    mc.iterations, cuts, m);
                             // three rounds, each its own cluster handing the state on: a warm-up, a calibration
                             // round (the live profile: each owner's and the hops' busy time against the
                             // prediction), and the measured round
@@ -123,7 +148,8 @@ public final class TuneGrid {
                                 io.mpsl.scheduler.runtime.TrainingState[] next =
                                         new io.mpsl.scheduler.runtime.TrainingState[1];
                                 r = AdaptiveRun.runRound(AdaptiveRun.roundPlan(plan, round, List.of()), data.train(),
-                                        data.test(), new LocalCluster.Options().evaluate(false), state, next, null);
+                                        data.test(), new LocalCluster.Options().evaluate(false), state, next, null,
+                                        current);
                                 state = next[0];
                                 if (round == 1) {
                                     calibrated = calibrate(pc, plan, now, mc.iterations, search, cand, r);
@@ -132,7 +158,11 @@ public final class TuneGrid {
                             double measured = r.iterationS();
                             double err = 100 * (predicted / measured - 1);
                             double errLive = 100 * (calibrated / measured - 1);
+                            double errInRun = 100 * (predictedInRun / measured - 1);
+                            double errCurrent = 100 * (predictedCurrent / measured - 1);
                             withinLive += Math.abs(errLive) <= 10 ? 1 : 0;
+                            withinInRun += Math.abs(errInRun) <= 10 ? 1 : 0;
+                            withinCurrent += Math.abs(errCurrent) <= 10 ? 1 : 0;
                             total++;
                             within += Math.abs(err) <= 10 ? 1 : 0;
                             Map<String, Object> row = new LinkedHashMap<>();
@@ -146,12 +176,17 @@ public final class TuneGrid {
                             row.put("error_pct", err);
                             row.put("calibrated_s", calibrated);
                             row.put("calibrated_error_pct", errLive);
+                            row.put("in_run_s", predictedInRun);
+                            row.put("in_run_error_pct", errInRun);
+                            row.put("current_s", predictedCurrent);
+                            row.put("current_error_pct", errCurrent);
                             row.put("background_threads", background);
                             rows.add(row);
                             group.add(row);
-                            out.printf(Locale.ROOT, "%-6s %3.0f/%-4.0f %-6s %3d %12.4f %12.4f %+7.1f%% %12.4f %+7.1f%%  %5.1f%n",
-                                    mc.model, link[0], link[1], Arrays.toString(cuts), m, predicted, measured, err,
-                                    calibrated, errLive, background);
+                            out.printf(Locale.ROOT, "%-6s %3.0f/%-4.0f %-6s %3d %12.4f %12.4f %+7.1f%% %12.4f %+7.1f%%"
+                                    + " %10.4f %+7.1f%% %10.4f %+7.1f%%  %5.1f%n", mc.model, link[0], link[1],
+                                    Arrays.toString(cuts), m, predicted, measured, err, calibrated, errLive,
+                                    predictedInRun, errInRun, predictedCurrent, errCurrent, background);
                             if (Boolean.getBoolean("mpsl.tune.debug")) {
                                 Map<String, Double> busy = search.busyPerIteration(cand);
                                 int its = r.iterations() / r.rounds();
@@ -162,50 +197,77 @@ public final class TuneGrid {
                             }
                         }
                     }
-                    Map<String, Object> pick = group.get(0);
-                    Map<String, Object> best = group.get(0);
-                    for (Map<String, Object> g : group) {
-                        if ((Double) g.get("predicted_s") < (Double) pick.get("predicted_s")) {
-                            pick = g;
-                        }
-                        if ((Double) g.get("measured_s") < (Double) best.get("measured_s")) {
-                            best = g;
-                        }
-                    }
+                    Map<String, Object> pick = least(group, "predicted_s");
+                    Map<String, Object> best = least(group, "measured_s");
+                    Map<String, Object> pickInRun = least(group, "in_run_s");
                     double ratio = (Double) pick.get("measured_s") / (Double) best.get("measured_s");
+                    double ratioInRun = (Double) pickInRun.get("measured_s") / (Double) best.get("measured_s");
                     picksWithin += ratio <= 1.05 ? 1 : 0;
+                    picksWithinInRun += ratioInRun <= 1.05 ? 1 : 0;
                     Map<String, Object> s = new LinkedHashMap<>();
                     s.put("model", mc.model);
                     s.put("links", link[0] + "/" + link[1]);
                     s.put("tuner_pick", pick.get("cuts") + " m=" + pick.get("micro_batches"));
                     s.put("best_measured", best.get("cuts") + " m=" + best.get("micro_batches"));
                     s.put("pick_vs_best", ratio);
+                    s.put("in_run_pick", pickInRun.get("cuts") + " m=" + pickInRun.get("micro_batches"));
+                    s.put("in_run_pick_vs_best", ratioInRun);
                     s.put("profile_s", profileS);
+                    s.put("in_run_collect_s", inRunS);
                     settings.add(s);
                     out.printf(Locale.ROOT, "  setting %s %s: tuner picks %s (measured %.4f s), best measured %s (%.4f s):"
-                            + " %.1f%% slower; profile %.2f s, background threads %.1f%n", mc.model, s.get("links"),
+                            + " %.1f%% slower; from in-run times it picks %s (%.1f%% slower); profile %.2f s, in-run"
+                            + " collection %.3f s, background threads %.1f%n", mc.model, s.get("links"),
                             s.get("tuner_pick"), (Double) pick.get("measured_s"), s.get("best_measured"),
-                            (Double) best.get("measured_s"), 100 * (ratio - 1), profileS,
-                            meas.profile().backgroundThreads());
+                            (Double) best.get("measured_s"), 100 * (ratio - 1), s.get("in_run_pick"),
+                            100 * (ratioInRun - 1), profileS, inRunS, meas.profile().backgroundThreads());
                 }
             }
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        out.printf(Locale.ROOT, "%d of %d plans within 10%% of the profile's prediction, %d of %d of the live-calibrated one;"
-                + " tuner pick within 5%% of the best in %d of %d settings; %.0f s in all on %d cores%n", within, total,
-                withinLive, total, picksWithin, settings.size(), wall, Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "%d of %d plans within 10%% of the profile's prediction, %d of %d of the live-calibrated one,"
+                + " %d of %d of the in-run one, %d of %d of the in-run one kept current; tuner pick within 5%% of the"
+                + " best in %d of %d settings (from in-run times: %d); %.0f s in all on %d cores%n", within, total,
+                withinLive, total, withinInRun, total, withinCurrent, total, picksWithin, settings.size(),
+                picksWithinInRun, wall, Runtime.getRuntime().availableProcessors());
         if (json != null) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("plans", rows);
             m.put("settings", settings);
             m.put("within_10pct", within);
             m.put("calibrated_within_10pct", withinLive);
+            m.put("in_run_within_10pct", withinInRun);
+            m.put("current_within_10pct", withinCurrent);
+            m.put("in_run_picks_within_5pct", picksWithinInRun);
             m.put("total", total);
             m.put("picks_within_5pct", picksWithin);
             m.put("wall_s", wall);
             Files.writeString(json, Json.writePretty(m) + "\n");
         }
         return 0;
+    }
+
+    private static Map<String, Object> least(List<Map<String, Object>> group, String key) {
+        Map<String, Object> best = group.get(0);
+        for (Map<String, Object> g : group) {
+            if ((Double) g.get(key) < (Double) best.get(key)) {
+                best = g;
+            }
+        }
+        return best;
+    }
+
+    private static Tuner.Measurements withBackground(Tuner.Measurements m, double background) {
+        Profiler.Measured p = m.profile();
+        return new Tuner.Measurements(new Profiler.Measured(p.blocks(), p.copyBytesPerS(), p.averageBytesPerS(),
+                background, p.seconds()), m.links(), m.probeS());
+    }
+
+    private static double predict(PlanConfig pc, Plan plan, Tuner.Measurements meas, int iterations, int[] cuts,
+            int m) {
+        TuningProblem problem = Tuner.problem(pc, plan, meas, iterations, Runtime.getRuntime().availableProcessors(),
+                null, 1.0);
+        return new PlanSearch(problem).evaluate(1, cuts, m).predictedIterationS();
     }
 
     /**

@@ -246,18 +246,22 @@ public final class Tuner {
      * transfers chose {@code choice}; {@code rest} is the configuration of the remaining rounds (one fewer
      * round, one fewer warm-up round, the learning rate decayed by one round).
      */
-    public record LiveStart(Choice choice, Candidate initial, RunResult firstRound, TrainingState state,
-            PlanConfig rest, double estimateS) {
+    public record LiveStart(Choice choice, Candidate initial, int initialSecondMicroBatches, RunResult firstRound,
+            TrainingState state, PlanConfig rest, double estimateS, double mixCostBoundS) {
 
         /** The tuner's report, with the first round's plan and figures and what was counted as tuning cost. */
         public Map<String, Object> toJsonMap() {
             Map<String, Object> m = choice.toJsonMap();
             m.put("initial_plan", candidateJson(initial));
+            m.put("initial_second_micro_batches", initialSecondMicroBatches);
             m.put("first_round_iteration_s", firstRound.iterationS());
             m.put("first_round_wall_s", firstRound.wallS());
             m.put("estimate_s", estimateS);
-            m.put("tune_counts", "estimate_s (initial plan from sizes) + profile_s (profile after the first round)"
-                    + " + search_s; the first round is training of the run");
+            m.put("first_round_mix_cost_bound_s", mixCostBoundS);
+            m.put("tune_counts", "estimate_s (initial plan from sizes) + profile_s (collecting the live profiler's"
+                    + " in-run block times, copy/averaging/competition probes) + search_s; the first round is training"
+                    + " of the run (every second owner at initial_second_micro_batches, so that blocks are timed at two"
+                    + " sizes; first_round_mix_cost_bound_s bounds what that cost, from the chosen problem)");
             m.put("tune_s", estimateS + choice.tuneS());
             return m;
         }
@@ -280,9 +284,12 @@ public final class Tuner {
     }
 
     /**
-     * Runs {@code config}'s first round with a plan chosen from sizes alone, then profiles briefly and chooses
-     * the plan of the remaining rounds (see {@link LiveStart}). {@code options} are the run's cluster options
-     * (threads, deployment); the first round does not evaluate.
+     * Runs {@code config}'s first round with a plan chosen from sizes alone, then chooses the plan of the
+     * remaining rounds from what that round measured (see {@link LiveStart}): the live profiler's block times
+     * from the round's own steps ({@link LiveProfile}) and the links' transfers. So that the block times come at
+     * two micro-batch sizes (a per-call and a per-sample cost), every second owner runs the first round with a
+     * neighbouring micro-batch count (see {@link #secondMicroBatches}). {@code options} are the run's cluster
+     * options (threads, deployment); the first round does not evaluate.
      */
     public static LiveStart startLive(PlanConfig config, Dataset train, Dataset test, LocalCluster.Options options,
             int alternatives) throws InterruptedException {
@@ -297,25 +304,122 @@ public final class Tuner {
         int cores = Runtime.getRuntime().availableProcessors();
         int ipr = iterationsPerRound(plan, train.size());
         Measurements guess = new Measurements(Profiler.estimate(spec, provider), Map.of(), 0);
-        Choice first = search(config, plan, problem(config, plan, guess, ipr, cores, null, 1.0), 0, 0);
+        long te = System.nanoTime();
+        TuningProblem guessed = problem(config, plan, guess, ipr, cores, null, 1.0);
+        Choice first = search(config, plan, guessed, 0, 0);
+        long ts = System.nanoTime();
+        int second = secondMicroBatches(guessed, first.best(), microBatchChoices(config, plan));
         double estimateS = (System.nanoTime() - t0) / 1e9;
-        PlanConfig firstConfig = config.with(first.overrides());
+        if (Boolean.getBoolean("mpsl.tune.debug")) {
+            System.out.printf(Locale.ROOT, "estimate: sizes %.4f s, search %.4f s, second count %.4f s%n",
+                    (te - t0) / 1e9, (ts - te) / 1e9, (System.nanoTime() - ts) / 1e9);
+        }
+        Plan firstPlan = mixed(AdaptiveRun.roundPlan(config.with(first.overrides()).plan(Algorithm.SPLIT), 0,
+                List.of()), second);
         TrainingState[] next = new TrainingState[1];
         List<LinkStats> stats = new ArrayList<>();
-        RunResult r0 = AdaptiveRun.runRound(AdaptiveRun.roundPlan(firstConfig.plan(Algorithm.SPLIT), 0, List.of()),
-                train, test, options.evaluate(false), null, next, stats);
-        // the profile, now that the first round has warmed the code; the links as the round measured them
+        LiveProfile live = new LiveProfile(guess.profile().blocks());
+        RunResult r0 = AdaptiveRun.runRound(firstPlan, train, test, options.evaluate(false), null, next, stats, live);
+        // what the round measured: its blocks' times from its own steps, its links from their transfers
         long t1 = System.nanoTime();
-        Measurements live = liveMeasurements(plan, spec, provider, microBatchChoices(config, plan), stats);
+        Measurements meas = liveMeasurements(plan, live, stats);
         double profileS = (System.nanoTime() - t1) / 1e9;
-        Choice choice = search(config, plan, problem(config, plan, live, ipr, cores, null, 1.0), profileS,
+        Choice choice = search(config, plan, problem(config, plan, meas, ipr, cores, null, 1.0), profileS,
                 alternatives);
+        double mixCostS = 0;
+        if (second > 0) { // the mixed round cost at most what the slower of its two counts costs over the other
+            PlanSearch s = new PlanSearch(choice.problem());
+            Candidate c = first.best();
+            mixCostS = Math.max(0, s.evaluate(c.hops(), c.cuts(), second).predictedIterationS()
+                    - s.evaluate(c.hops(), c.cuts(), c.microBatches()).predictedIterationS()) * r0.iterations();
+        }
         List<String> rest = new ArrayList<>(choice.overrides());
         rest.add("rounds=" + (config.integer("rounds") - 1));
         rest.add("warmup_rounds=" + Math.max(0, config.integer("warmup_rounds") - 1));
         rest.add("lr=" + plan.learningRate(1));
-        return new LiveStart(choice, first.best(), r0, next[0], config.with(rest), estimateS);
+        return new LiveStart(choice, first.best(), second, r0, next[0], config.with(rest), estimateS, mixCostS);
     }
+
+    /**
+     * The micro-batch count every second owner runs the live run's first round with, beside {@code first}'s
+     * count: of the counts next to it among {@code choices}, the one {@code problem} predicts faster; 0 (no
+     * second count) with one owner, or when there is no other count to choose (then one size is all the tuner
+     * will use).
+     */
+    static int secondMicroBatches(TuningProblem problem, Candidate first, int[] choices) {
+        if (problem.owners().size() < 2) {
+            return 0;
+        }
+        int m = first.microBatches();
+        int below = 0;
+        int above = Integer.MAX_VALUE;
+        for (int c : choices) {
+            if (c < m) {
+                below = Math.max(below, c);
+            } else if (c > m) {
+                above = Math.min(above, c);
+            }
+        }
+        if (below == 0 && above == Integer.MAX_VALUE) {
+            return 0;
+        }
+        if (below == 0 || above == Integer.MAX_VALUE) {
+            return below == 0 ? above : below;
+        }
+        PlanSearch s = new PlanSearch(problem);
+        return s.evaluate(first.hops(), first.cuts(), below).predictedIterationS()
+                <= s.evaluate(first.hops(), first.cuts(), above).predictedIterationS() ? below : above;
+    }
+
+    /** {@code plan} with every second owner (1, 3, ...) at {@code microBatches}; the plan itself when 0. */
+    static Plan mixed(Plan plan, int microBatches) {
+        if (microBatches <= 0) {
+            return plan;
+        }
+        List<OwnerSpec> owners = new ArrayList<>(plan.owners());
+        for (int p = 1; p < owners.size(); p += 2) {
+            OwnerSpec o = owners.get(p);
+            owners.set(p, new OwnerSpec(o.batch(), Math.min(microBatches, o.batch()), o.slowdown(), o.uplink(),
+                    o.downlink()));
+        }
+        return new Plan(plan.model(), plan.dataset(), plan.algorithm(), plan.mode(), plan.serverCopies(), plan.hops(),
+                plan.cuts(), plan.schedule(), owners, plan.hopLink(), plan.rounds(), plan.localIterations(),
+                plan.optimizer(), plan.seed(), plan.maxInFlight(), plan.dpClip(), plan.dpSigma(), plan.partitioning(),
+                plan.dirichletAlpha(), plan.trainLimit(), plan.testLimit(), plan.lrDecay(), plan.lrWarmupIterations(),
+                plan.lrCosine());
+    }
+
+    /**
+     * What the tuner knows once a round of training has run: the blocks as the live profiler has them (from
+     * the round's own steps), the round-end averaging's rate as the round averaged, the runtime's copy rate and
+     * the cores' competition (short probes), and each link from the round's own transfers ({@code stats}); links
+     * the round did not use keep their configured figures.
+     */
+    public static Measurements liveMeasurements(Plan plan, LiveProfile live, List<LinkStats> stats)
+            throws InterruptedException {
+        long t = System.nanoTime();
+        List<BlockCost> blocks = live.blocks();
+        long t1 = System.nanoTime();
+        double copy = Profiler.copyRate(LIVE_COPY_FLOATS, 2);
+        // as the round's own averaging went (the first round's partly interpreted: an overestimate; a probe of the
+        // same code after it was no faster, as once per round is too seldom for the compiler)
+        double average = live.averageBytesPerS() > 0 ? live.averageBytesPerS() : Profiler.ESTIMATED_BYTES_PER_S;
+        long t2 = System.nanoTime();
+        double background = Profiler.sampleBackground(LIVE_BACKGROUND_S);
+        if (Boolean.getBoolean("mpsl.tune.debug")) {
+            System.out.printf(Locale.ROOT, "live profile: blocks %.4f s, copy %.4f s, competition %.4f s;"
+                    + " averaging %.3g B/s%n", (t1 - t) / 1e9, (t2 - t1) / 1e9,
+                    (System.nanoTime() - t2) / 1e9, average);
+        }
+        Profiler.Measured prof = new Profiler.Measured(blocks, copy, average, background,
+                (System.nanoTime() - t) / 1e9);
+        return new Measurements(prof, links(plan, stats), 0);
+    }
+
+    /** Floats the live copy-rate probe copies (1 MiB: the activations a hop receives are of this order). */
+    static final int LIVE_COPY_FLOATS = 1 << 18;
+    /** Seconds of the live competition probe. */
+    static final double LIVE_BACKGROUND_S = 0.01;
 
     /**
      * What the tuner measures once a round of training has run (and warmed the code): a short profile of the
@@ -327,6 +431,11 @@ public final class Tuner {
         int[] sizes = profileSizes(plan, microBatchChoices);
         Profiler.Measured prof = Profiler.measure(spec, provider, plan.optimizer(), sizes[0], sizes[1], 1,
                 LIVE_PROFILE_ITERATIONS, LIVE_PROFILE_REPS, LIVE_WARMUP_MAX_S, plan.seed());
+        return new Measurements(prof, links(plan, stats), 0);
+    }
+
+    /** Each link as the round's transfers measured it. */
+    static Map<String, LinkProbe.Estimate> links(Plan plan, List<LinkStats> stats) {
         Map<String, LinkProbe.Estimate> links = new LinkedHashMap<>();
         for (LinkStats st : stats) {
             if (st.busyNs() > 0 && st.messages() > 0) {
@@ -342,7 +451,7 @@ public final class Tuner {
                 links.put(st.name(), new LinkProbe.Estimate(goodput, latency));
             }
         }
-        return new Measurements(prof, links, 0);
+        return links;
     }
 
     /** The configured link of that name ("owner3.up", "owner3.down", "hop1->hop2"), or null. */

@@ -118,6 +118,30 @@ class TunerTest {
         }
     }
     @Test
+    void shouldMixANeighbouringMicroBatchCountIntoEverySecondOwnerAndNoneForOneOwner() {
+        PlanConfig c = config("");
+        Plan plan = Tuner.withAutoStandIns(c).plan(Algorithm.SPLIT);
+        io.mpsl.nn.ModelSpec spec = io.mpsl.nn.zoo.ModelZoo.create("lenet5", train.sampleShape(), train.classes());
+        Tuner.Measurements guess = new Tuner.Measurements(Profiler.estimate(spec, io.mpsl.kernels.Backends.chosen()),
+                Map.of(), 0);
+        TuningProblem problem = Tuner.problem(c, plan, guess, 1, 0, null, 1.0);
+        Candidate two = new PlanSearch(problem).evaluate(1, new int[] {1, 3}, 2);
+        int second = Tuner.secondMicroBatches(problem, two, new int[] {1, 2, 4});
+        assertTrue(second == 1 || second == 4, "a neighbour of 2, got " + second);
+        assertEquals(4, Tuner.secondMicroBatches(problem, new PlanSearch(problem).evaluate(1, new int[] {1, 3}, 1),
+                new int[] {1, 2, 4}) * 2, "1's only neighbour is 2");
+        assertEquals(0, Tuner.secondMicroBatches(problem, two, new int[] {2}), "no other count to time");
+        Plan mixed = Tuner.mixed(plan, 4);
+        for (int p = 0; p < 4; p++) {
+            assertEquals(p % 2 == 0 ? plan.owners().get(p).microBatches() : 4, mixed.owners().get(p).microBatches());
+        }
+        PlanConfig one = c.with(List.of("owners=1"));
+        Plan plan1 = Tuner.withAutoStandIns(one).plan(Algorithm.SPLIT);
+        TuningProblem single = Tuner.problem(one, plan1, guess, 1, 0, null, 1.0);
+        assertEquals(0, Tuner.secondMicroBatches(single, two, new int[] {1, 2, 4}), "one owner: nothing to mix");
+    }
+
+    @Test
     void shouldStartLiveFromSizesThenHandTheChosenRestTheFirstRoundsState() throws InterruptedException {
         PlanConfig c = config("lr: 0.02\nlr_decay: 0.5\nwarmup_rounds: 1\n").with(List.of("rounds=3"));
         assertTrue(Tuner.liveWanted(c));
@@ -130,6 +154,12 @@ class TunerTest {
             assertEquals(1, st, "optimizer steps after the first round");
         }
         assertEquals(1, ls.firstRound().rounds());
+        // every second owner ran the first round at a neighbouring micro-batch count (of [1, 2, 4]), so that the
+        // blocks were timed at two sizes
+        int m1 = ls.initial().microBatches();
+        int m2 = ls.initialSecondMicroBatches();
+        assertTrue(m2 != m1 && Math.abs(Integer.numberOfTrailingZeros(m2) - Integer.numberOfTrailingZeros(m1)) == 1,
+                "second count " + m2 + " beside " + m1);
         // the rest: the chosen plan, one round and one warm-up round fewer, the rate one round on
         assertTrue(!Tuner.wanted(ls.rest()), "the rest's plan is fixed");
         assertEquals(2, ls.rest().integer("rounds"));
