@@ -2,6 +2,7 @@ package io.mpsl.scheduler.tune;
 
 import io.mpsl.kernels.Backend;
 import io.mpsl.kernels.BackendProvider;
+import io.mpsl.kernels.scalar.ScalarBackend;
 import io.mpsl.nn.BlockProfile;
 import io.mpsl.nn.ModelSpec;
 import io.mpsl.nn.OptimizerSpec;
@@ -215,11 +216,13 @@ public final class Profiler {
      * A first guess with no timing at all, from the model's sizes only, for the plan a live run starts with:
      * per sample, forward = 2 ns per byte the block keeps + 0.1 ns per parameter byte, backward twice that
      * (compute grows with the activations a block makes and the weights it applies); per call and optimizer
-     * step as small constants; the runtime's copies at 2 GB/s. The memory figures are exact.
+     * step as small constants; the runtime's copies at 2 GB/s. The memory figures are exact. The layers are laid
+     * out over the scalar backend, which needs no native set-up: the sizes do not depend on the backend, and the
+     * run's own backend is then created (and its library set up) by the training, not counted as tuning.
      */
-    public static Measured estimate(ModelSpec spec, BackendProvider provider) {
+    public static Measured estimate(ModelSpec spec) {
         List<BlockCost> blocks = new ArrayList<>();
-        try (Backend b = provider.create(1)) {
+        try (Backend b = new ScalarBackend()) {
             for (BlockProfile p : spec.build(0, spec.blockCount(), b, false).footprint()) {
                 double perSample = 2e-9 * p.keptBytesPerSample() + 1e-10 * p.parameterBytes();
                 blocks.add(new BlockCost(perSample, 2 * perSample, p.outputBytesPerSample(), p.parameterBytes(),

@@ -97,7 +97,7 @@ public final class TuneGrid {
                     // micro-batch count, as a live run's first round mixes two)
                     PlanConfig first = base.with(List.of("cuts=" + Arrays.toString(mc.cuts[0]),
                             "micro_batches=" + MICRO_BATCHES[0], "local_iterations=" + FIRST_ROUND_ITERATIONS));
-                    List<BlockCost> sizes = Profiler.estimate(spec, Backends.chosen()).blocks();
+                    List<BlockCost> sizes = Profiler.estimate(spec).blocks();
                     LiveProfile firstRound = new LiveProfile(sizes);
                     AdaptiveRun.runRound(Tuner.mixed(AdaptiveRun.roundPlan(first.plan(Algorithm.SPLIT), 0, List.of()),
                             MICRO_BATCHES[1]), data.train(), data.test(), new LocalCluster.Options().evaluate(false),

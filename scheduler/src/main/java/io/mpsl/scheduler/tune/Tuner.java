@@ -303,7 +303,7 @@ public final class Tuner {
         long t0 = System.nanoTime();
         int cores = Runtime.getRuntime().availableProcessors();
         int ipr = iterationsPerRound(plan, train.size());
-        Measurements guess = new Measurements(Profiler.estimate(spec, provider), Map.of(), 0);
+        Measurements guess = new Measurements(Profiler.estimate(spec), Map.of(), 0);
         long te = System.nanoTime();
         TuningProblem guessed = problem(config, plan, guess, ipr, cores, null, 1.0);
         Choice first = search(config, plan, guessed, 0, 0);

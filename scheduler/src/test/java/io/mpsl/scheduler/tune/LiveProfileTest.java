@@ -148,7 +148,7 @@ class LiveProfileTest {
             // which this short round alone would not give it time for (a real run's first round does)
             List<BlockCost> profiled = Profiler.measure(spec, Backends.chosen(), plan.optimizer(), 2, 8, 2, 3,
                     plan.seed()).blocks();
-            LiveProfile live = new LiveProfile(Profiler.estimate(spec, Backends.chosen()).blocks());
+            LiveProfile live = new LiveProfile(Profiler.estimate(spec).blocks());
             AdaptiveRun.runRound(plan, train, test, new LocalCluster.Options().evaluate(false), null,
                     new TrainingState[1], null, live);
             List<BlockCost> inRun = live.blocks();

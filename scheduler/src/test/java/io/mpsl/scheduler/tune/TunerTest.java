@@ -122,7 +122,7 @@ class TunerTest {
         PlanConfig c = config("");
         Plan plan = Tuner.withAutoStandIns(c).plan(Algorithm.SPLIT);
         io.mpsl.nn.ModelSpec spec = io.mpsl.nn.zoo.ModelZoo.create("lenet5", train.sampleShape(), train.classes());
-        Tuner.Measurements guess = new Tuner.Measurements(Profiler.estimate(spec, io.mpsl.kernels.Backends.chosen()),
+        Tuner.Measurements guess = new Tuner.Measurements(Profiler.estimate(spec),
                 Map.of(), 0);
         TuningProblem problem = Tuner.problem(c, plan, guess, 1, 0, null, 1.0);
         Candidate two = new PlanSearch(problem).evaluate(1, new int[] {1, 3}, 2);
