@@ -57,14 +57,18 @@ public interface Backend extends AutoCloseable {
     void conv2dBackwardWeights(Tensor dWeight, Tensor dOut, Tensor in, ConvSpec spec);
 
     /**
-     * out = conv(in, weight) + bias[o] ({@code bias} null: none), the convolution with its bias in one call, so
-     * a backend may add the bias while the output is in cache. By default {@link #conv2dForward(Tensor, Tensor,
-     * Tensor, ConvSpec)} then {@link #biasAdd}.
+     * out = conv(in, weight) + bias[o] ({@code bias} null: none), then max(out, 0) when {@code relu}: the
+     * convolution with its bias and activation in one call, so a backend may apply them while the output is in
+     * cache. By default {@link #conv2dForward(Tensor, Tensor, Tensor, ConvSpec)}, {@link #biasAdd},
+     * {@link #reluForward}.
      */
-    default void conv2dForward(Tensor out, Tensor in, Tensor weight, Tensor bias, ConvSpec spec) {
+    default void conv2dForward(Tensor out, Tensor in, Tensor weight, Tensor bias, boolean relu, ConvSpec spec) {
         conv2dForward(out, in, weight, spec);
         if (bias != null) {
             biasAdd(out, bias, spec.batch(), spec.outChannels(), spec.outH() * spec.outW());
+        }
+        if (relu) {
+            reluForward(out, out);
         }
     }
 

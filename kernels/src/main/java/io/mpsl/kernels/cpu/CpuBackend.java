@@ -143,25 +143,28 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * The pixel-major path adds the bias while it writes the output back, the image-by-image one (an RGB first
-     * layer) after each image's product; the others add it after the convolution.
+     * The pixel-major path adds the bias and applies the ReLU while it writes the output back, the
+     * image-by-image one (an RGB first layer) after each image's product; the others make the separate passes.
      */
     @Override
-    public void conv2dForward(Tensor out, Tensor in, Tensor weight, Tensor bias, ConvSpec spec) {
+    public void conv2dForward(Tensor out, Tensor in, Tensor weight, Tensor bias, boolean relu, ConvSpec spec) {
         boolean pixels = PixelMajorConvolution.applies(spec);
         boolean images = !ShiftedConvolution.applies(spec) && Im2ColConvolution.byImage(spec);
-        if (bias == null || DepthwiseConvolution.applies(spec) || !(pixels || images)) {
-            Backend.super.conv2dForward(out, in, weight, bias, spec);
+        if ((bias == null && !relu) || DepthwiseConvolution.applies(spec) || !(pixels || images)) {
+            Backend.super.conv2dForward(out, in, weight, bias, relu, spec);
             return;
         }
         checkSize(out, spec.outputSize(), "out", spec);
         checkSize(in, spec.inputSize(), "in", spec);
         checkSize(weight, spec.weightSize(), "weight", spec);
-        checkSize(bias, spec.outChannels(), "bias", spec);
+        if (bias != null) {
+            checkSize(bias, spec.outChannels(), "bias", spec);
+        }
+        MemorySegment b = bias == null ? null : bias.segment();
         if (pixels) {
-            pixelMajor.forward(out.segment(), in.segment(), weight.segment(), bias.segment(), spec);
+            pixelMajor.forward(out.segment(), in.segment(), weight.segment(), b, relu, spec);
         } else {
-            im2colConvolution.forwardByImage(out.segment(), in.segment(), weight.segment(), bias.segment(), spec);
+            im2colConvolution.forwardByImage(out.segment(), in.segment(), weight.segment(), b, relu, spec);
         }
     }
 

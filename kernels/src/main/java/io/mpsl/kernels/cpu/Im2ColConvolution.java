@@ -80,7 +80,7 @@ final class Im2ColConvolution implements AutoCloseable {
 
     void forward(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
         if (byImage(s)) {
-            runByImage(ImageJob.FORWARD, out, in, weight, null, s);
+            runByImage(ImageJob.FORWARD, out, in, weight, null, false, s);
             return;
         }
         if (s.groups() == 1) {
@@ -192,7 +192,7 @@ final class Im2ColConvolution implements AutoCloseable {
 
     void backwardWeights(MemorySegment dWeight, MemorySegment dOut, MemorySegment in, ConvSpec s) {
         if (byImage(s)) {
-            runByImage(ImageJob.WEIGHTS, dOut, in, null, null, s);
+            runByImage(ImageJob.WEIGHTS, dOut, in, null, null, false, s);
             int used = Math.min(imagePanels.length, s.batch());
             int size = Math.toIntExact(s.weightSize());
             for (int p = 0; p < used; p++) {
@@ -292,11 +292,13 @@ final class Im2ColConvolution implements AutoCloseable {
     }
 
     /**
-     * out = conv(in, weight) + bias[o] for a convolution that runs {@link #byImage}: each image's bias is added
-     * right after its product, while its output is still in cache.
+     * out = conv(in, weight) + bias[o] ({@code bias} null: none), then max(out, 0) when {@code relu}, for a
+     * convolution that runs {@link #byImage}: each image's bias and ReLU right after its product, while its
+     * output is still in cache.
      */
-    void forwardByImage(MemorySegment out, MemorySegment in, MemorySegment weight, MemorySegment bias, ConvSpec s) {
-        runByImage(ImageJob.FORWARD, out, in, weight, bias, s);
+    void forwardByImage(MemorySegment out, MemorySegment in, MemorySegment weight, MemorySegment bias, boolean relu,
+            ConvSpec s) {
+        runByImage(ImageJob.FORWARD, out, in, weight, bias, relu, s);
     }
 
     /**
@@ -304,10 +306,11 @@ final class Im2ColConvolution implements AutoCloseable {
      * into its own buffer.
      */
     private void runByImage(int mode, MemorySegment target, MemorySegment in, MemorySegment other,
-            MemorySegment bias, ConvSpec s) {
+            MemorySegment bias, boolean relu, ConvSpec s) {
         ImageJob j = imageJob;
         j.mode = mode;
         j.bias = bias;
+        j.relu = relu;
         j.target = target;
         j.in = in;
         j.weight = other;
@@ -357,6 +360,7 @@ final class Im2ColConvolution implements AutoCloseable {
         MemorySegment in;
         MemorySegment weight;
         MemorySegment bias;
+        boolean relu;
         ConvSpec spec;
         final MemorySegment[] panels = new MemorySegment[imagePanels.length];
         final MemorySegment[] sums = new MemorySegment[imagePanels.length];
@@ -382,6 +386,9 @@ final class Im2ColConvolution implements AutoCloseable {
                         for (int ch = 0; ch < o; ch++) {
                             VectorOps.addScalar(target, at + (long) ch * p, p, VectorOps.get(bias, ch));
                         }
+                    }
+                    if (relu) {
+                        VectorOps.relu(target, target, at, at + (long) o * p);
                     }
                 } else {
                     gemm.sgemmPart(part, false, true, o, k, p, 1f, target, at, p, cols, 0, p, n == from ? 0f : 1f,

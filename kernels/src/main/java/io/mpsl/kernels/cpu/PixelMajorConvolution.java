@@ -68,18 +68,20 @@ final class PixelMajorConvolution implements AutoCloseable {
 
     /** out = conv(in, weight); {@code s} must satisfy {@link #applies}. */
     void forward(MemorySegment out, MemorySegment in, MemorySegment weight, ConvSpec s) {
-        forward(out, in, weight, null, s);
+        forward(out, in, weight, null, false, s);
     }
 
     /**
-     * out = conv(in, weight) + bias[o] ({@code bias} null: none), the bias added while the output is written back
-     * from the pixel-major layout; {@code s} must satisfy {@link #applies}.
+     * out = conv(in, weight) + bias[o] ({@code bias} null: none), then max(out, 0) when {@code relu}, both applied
+     * while the output is written back from the pixel-major layout; {@code s} must satisfy {@link #applies}.
      */
-    void forward(MemorySegment out, MemorySegment in, MemorySegment weight, MemorySegment bias, ConvSpec s) {
+    void forward(MemorySegment out, MemorySegment in, MemorySegment weight, MemorySegment bias, boolean relu,
+            ConvSpec s) {
         Job j = job;
         j.geometry(s);
         try {
             j.setBias(bias);
+            j.relu = relu;
             runForward(out, in, sourceSpace.floats((long) j.n * j.inP * j.c), targetSpace, weight, false);
         } finally {
             j.release();
@@ -285,6 +287,8 @@ final class PixelMajorConvolution implements AutoCloseable {
         /** The bias to add to the forward output ({@link #hasBias}), copied once per call. */
         float[] bias = new float[0];
         boolean hasBias;
+        /** Whether the forward output is max(., 0). */
+        boolean relu;
         /** Per image t, the per-channel sums of its dOut at [t * O, (t + 1) * O) ({@link #sumBias}). */
         float[] biasSums = new float[0];
         boolean sumBias;
@@ -314,6 +318,7 @@ final class PixelMajorConvolution implements AutoCloseable {
             nchwIn = null;
             nchwOut = null;
             hasBias = false;
+            relu = false;
             sumBias = false;
         }
 
@@ -408,7 +413,8 @@ final class PixelMajorConvolution implements AutoCloseable {
                     reorder(parts[part], from, to);
                 }
                 case FORWARD -> forwardRows(part, from, to);
-                case FINISH_FORWARD -> fromPixelMajor(parts[part], nchwOut, y, from, to, o, outP, hasBias ? bias : null);
+                case FINISH_FORWARD -> fromPixelMajor(parts[part], nchwOut, y, from, to, o, outP, hasBias ? bias : null,
+                        relu);
                 case PREPARE_WEIGHTS -> {
                     toPixelMajor(parts[part], x, nchwIn, from, to, c, inP, null);
                     toPixelMajor(parts[part], y, nchwOut, from, to, o, outP, sumBias ? biasSums : null);
@@ -465,6 +471,26 @@ final class PixelMajorConvolution implements AutoCloseable {
                                 ((long) q * o + b0 + ol) * c * Float.BYTES, c);
                     }
                 }
+            }
+        }
+
+        /** buf[at + k] = max(buf[at + k] + add[k], 0) for k in [0, ch), the add when not null, the max when relu. */
+        private static void epilogue(float[] buf, int at, int ch, float[] add, boolean relu) {
+            int k = 0;
+            FloatVector zero = FloatVector.zero(VectorOps.SPECIES);
+            for (int end = VectorOps.SPECIES.loopBound(ch); k < end; k += VectorOps.LANES) {
+                FloatVector v = FloatVector.fromArray(VectorOps.SPECIES, buf, at + k);
+                if (add != null) {
+                    v = v.add(FloatVector.fromArray(VectorOps.SPECIES, add, k));
+                }
+                if (relu) {
+                    v = v.max(zero);
+                }
+                v.intoArray(buf, at + k);
+            }
+            for (; k < ch; k++) {
+                float v = add != null ? buf[at + k] + add[k] : buf[at + k];
+                buf[at + k] = relu ? Math.max(v, 0f) : v;
             }
         }
 
@@ -621,13 +647,13 @@ final class PixelMajorConvolution implements AutoCloseable {
         }
 
         /**
-         * dst[(t * ch + k) * plane + p] = src[(p * N + t) * ch + k] (+ add[k] when {@code add} is not null) for
-         * images t in [from, to): the image's pixel rows go to the heap buffer as buf[p * ch + k] (the bias added
-         * to each row there), then the image's (ch, plane) block is written in whole vectors, each one gather:
+         * dst[(t * ch + k) * plane + p] = src[(p * N + t) * ch + k] (+ add[k] when {@code add} is not null; then
+         * max(., 0) when {@code relu}) for images t in [from, to): the image's pixel rows go to the heap buffer as
+         * buf[p * ch + k] (the bias added and the ReLU applied to each row there), then the image's (ch, plane) block is written in whole vectors, each one gather:
          * along p when plane is a multiple of the vector length, over several channels when plane divides it.
          */
         private void fromPixelMajor(Part part, MemorySegment dst, MemorySegment src, int from, int to, int ch,
-                int plane, float[] add) {
+                int plane, float[] add, boolean relu) {
             int lanes = VectorOps.LANES;
             float[] buf = part.buffer(ch * plane);
             boolean alongPixels = plane % lanes == 0;
@@ -638,15 +664,8 @@ final class PixelMajorConvolution implements AutoCloseable {
                 for (int p = 0; p < plane; p++) {
                     MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, ((long) p * n + t) * ch * Float.BYTES, buf,
                             p * ch, ch);
-                    if (add != null) {
-                        int k = 0;
-                        for (int end = VectorOps.SPECIES.loopBound(ch); k < end; k += lanes) {
-                            FloatVector.fromArray(VectorOps.SPECIES, buf, p * ch + k)
-                                    .add(FloatVector.fromArray(VectorOps.SPECIES, add, k)).intoArray(buf, p * ch + k);
-                        }
-                        for (; k < ch; k++) {
-                            buf[p * ch + k] += add[k];
-                        }
+                    if (add != null || relu) {
+                        epilogue(buf, p * ch, ch, add, relu);
                     }
                 }
                 long image = (long) t * ch * plane;

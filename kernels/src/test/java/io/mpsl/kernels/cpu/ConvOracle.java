@@ -76,6 +76,10 @@ final class ConvOracle {
         Tensor bias = t.uniform(s.outChannels());
         Tensor expectedBiased = t.copy(expected);
         oracle.biasAdd(expectedBiased, bias, s.batch(), s.outChannels(), plane);
+        Tensor expectedActivated = t.zeros(outDims);
+        oracle.reluForward(expectedActivated, expectedBiased);
+        Tensor expectedReluOnly = t.zeros(outDims);
+        oracle.reluForward(expectedReluOnly, expected);
         Tensor startBias = t.uniform(s.outChannels());
         Tensor expectedDBias = t.copy(startBias);
         oracle.biasBackward(expectedDBias, dOut, s.batch(), s.outChannels(), plane);
@@ -101,8 +105,14 @@ final class ConvOracle {
 
             // the fused calls: convolution with its bias, and the whole backward with dOut shared
             Tensor biased = t.filled(Float.NaN, outDims);
-            backend.conv2dForward(biased, in, w, bias, s);
+            backend.conv2dForward(biased, in, w, bias, false, s);
             assertClose("forward with bias " + name, biased, expectedBiased, tolerance);
+            Tensor activated = t.filled(Float.NaN, outDims);
+            backend.conv2dForward(activated, in, w, bias, true, s);
+            assertClose("forward with bias and ReLU " + name, activated, expectedActivated, tolerance);
+            Tensor activatedOnly = t.filled(Float.NaN, outDims);
+            backend.conv2dForward(activatedOnly, in, w, null, true, s);
+            assertClose("forward with ReLU, no bias " + name, activatedOnly, expectedReluOnly, tolerance);
             Tensor dWAll = t.copy(start);
             Tensor dBias = t.copy(startBias);
             Tensor dInAll = t.filled(Float.NaN, inDims);

@@ -141,7 +141,7 @@ public final class VggLayerSpeed {
         /** The calls a Conv2d, ReLU, MaxPool2d block makes: the convolution with its bias, its whole backward. */
         void step(CpuBackend be, long[] t, int threads) {
             t[0] = now(threads);
-            be.conv2dForward(out, in, w, bias, s);
+            be.conv2dForward(out, in, w, bias, false, s);
             t[1] = now(threads);
             be.reluForward(relu, out);
             t[2] = now(threads);

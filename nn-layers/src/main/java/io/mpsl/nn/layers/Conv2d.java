@@ -94,7 +94,7 @@ public final class Conv2d implements Layer {
         ConvSpec g = geometry(n);
         Tensor y = ctx.tensor(output);
         ctx.keep(input, x);
-        backend.conv2dForward(y, x, state.value(weight), bias >= 0 ? state.value(bias) : null, g);
+        backend.conv2dForward(y, x, state.value(weight), bias >= 0 ? state.value(bias) : null, false, g);
         return y;
     }
 
