@@ -97,6 +97,7 @@ public final class PipelineSimulator {
     private int[] pStages = new int[8];
     private int[] pMbs = new int[8]; // micro-batches of all its iterations
     private int[] pArrive = new int[8]; // offset of its stages' arrival times: + s * mbs + mb
+    private int[] pIts = new int[8];
     private double[] pDeadline = new double[8];
     private int slots;
     private int[] sRes = new int[8];
@@ -112,6 +113,7 @@ public final class PipelineSimulator {
     private double[] sLinkF = new double[8];
     private double[] sLinkB = new double[8];
     private double[] sDelay = new double[8];
+    private double[] sDeadline = new double[8]; // by when the stage's last backward must end
     private int arrivals;
     private int taskTotal;
     /** Stage orders by (schedule, micro-batches, iterations, stages): one array per stage, shared by participants. */
@@ -157,6 +159,16 @@ public final class PipelineSimulator {
     private int[] finishing = new int[16];
     private int[] firstLeft = new int[0]; // per participant: compute tasks left on its first stage's processor
     private double[] firstWork = new double[0]; // per participant: least wall time of those not started
+    private int[] stageLeft = new int[0]; // per slot: forwards and backwards not finished
+    private double[] stageWork = new double[0]; // per slot: least wall time of those not started
+    private int[] edfSlot = new int[0]; // slots with a stage deadline, by resource, then by deadline
+    private long[] edfSort = new long[0];
+    private int[] edfTmp = new int[0];
+    private int[] edfGroupEnd = new int[0]; // per group of one resource: the end of its slots in edfSlot
+    private int edfGroups;
+    private int sinceCheck;
+    /** Loop iterations between two tests of the stage deadlines. */
+    private static final int CHECK_EVERY = 32;
     private double minWallPerWork; // a compute task's least wall seconds per core-second of work
     private double stopS;
     private double now;
@@ -249,6 +261,7 @@ public final class PipelineSimulator {
             pMbs = Arrays.copyOf(pMbs, n);
             pArrive = Arrays.copyOf(pArrive, n);
             pDeadline = Arrays.copyOf(pDeadline, n);
+            pIts = Arrays.copyOf(pIts, n);
         }
         int mbs = microBatches * iterations;
         pSlot[p] = slots;
@@ -256,6 +269,7 @@ public final class PipelineSimulator {
         pMbs[p] = mbs;
         pArrive[p] = arrivals;
         pDeadline[p] = Double.POSITIVE_INFINITY;
+        pIts[p] = iterations;
         arrivals += stages.length * mbs;
         if (slots + stages.length > sRes.length) {
             int n = Math.max(2 * sRes.length, slots + stages.length);
@@ -272,6 +286,7 @@ public final class PipelineSimulator {
             sLinkF = Arrays.copyOf(sLinkF, n);
             sLinkB = Arrays.copyOf(sLinkB, n);
             sDelay = Arrays.copyOf(sDelay, n);
+            sDeadline = Arrays.copyOf(sDeadline, n);
         }
         int first = stages[0].resource();
         for (int s = 0; s < stages.length; s++) {
@@ -285,6 +300,7 @@ public final class PipelineSimulator {
             sOrder[k] = order[s];
             sOnFirst[k] = c.resource() == first;
             sTail[k] = s == stages.length - 1 && s > 0 && c.resource() == first;
+            sDeadline[k] = Double.POSITIVE_INFINITY;
             taskTotal += order[s].length;
             if (s < stages.length - 1) {
                 LinkCost l = links[s];
@@ -362,6 +378,21 @@ public final class PipelineSimulator {
     }
 
     /**
+     * Stops the simulation, with an infinite makespan, once the last backward of {@code participant} on
+     * {@code stage} cannot end by {@code seconds}: every so many events, the participants with such deadlines
+     * on one resource are tested earliest deadline first, and the simulation stops when, for the first k of
+     * them, the time now plus the least wall time of their forwards and backwards there not yet started
+     * passes the latest of their k deadlines (no order of the resource's work can then meet them all).
+     */
+    public PipelineSimulator stageDeadline(int participant, int stage, double seconds) {
+        if (participant < 0 || participant >= np || stage < 0 || stage >= pStages[participant]) {
+            throw new IllegalArgumentException("no stage " + stage + " of participant " + participant + " among " + np);
+        }
+        sDeadline[pSlot[participant] + stage] = seconds;
+        return this;
+    }
+
+    /**
      * Simulates the iterations. Each event costs O(log tasks): a resource keeps its ready tasks in a heap
      * ordered as the runtime picks them; task ends wait in a heap of times; with shared cores, compute tasks
      * progress in virtual time v (dv/dt = rate) and end when v reaches their start's v plus their work.
@@ -396,6 +427,13 @@ public final class PipelineSimulator {
             if (nextS > stopS) {
                 stopS = earliestStop();
                 if (nextS > stopS) {
+                    stopped = true;
+                    break;
+                }
+            }
+            if (edfGroups > 0 && ++sinceCheck == CHECK_EVERY) {
+                sinceCheck = 0;
+                if (missesStageDeadline(nextS)) {
                     stopped = true;
                     break;
                 }
@@ -533,24 +571,102 @@ public final class PipelineSimulator {
             firstLeft = new int[n];
             firstWork = new double[n];
         }
+        if (stageLeft.length < slots) {
+            int n = Math.max(slots, 2 * stageLeft.length);
+            stageLeft = new int[n];
+            stageWork = new double[n];
+            edfSlot = new int[n];
+            edfSort = new long[n];
+            edfTmp = new int[n];
+            edfGroupEnd = new int[n];
+        }
+        int withDeadline = 0;
         for (int p = 0; p < np; p++) {
             int left = 0;
             double work = 0;
+            int mbs = pMbs[p];
             for (int s = 0; s < pStages[p]; s++) {
                 int k = pSlot[p] + s;
+                // every schedule runs each micro-batch's forward and backward once, and a step per iteration
+                double fb = mbs * (sFwd[k] + sBwd[k]) * sSlow[k] * minWallPerWork;
+                stageLeft[k] = 2 * mbs;
+                stageWork[k] = fb;
                 if (sOnFirst[k]) {
-                    int[] order = sOrder[k];
-                    left += order.length;
-                    for (int code : order) {
-                        int kind = code & 3;
-                        work += (kind == F ? sFwd[k] : kind == B ? sBwd[k] : sStep[k]) * sSlow[k];
-                    }
+                    left += sOrder[k].length;
+                    work += fb + pIts[p] * sStep[k] * sSlow[k] * minWallPerWork;
+                }
+                if (sDeadline[k] < Double.POSITIVE_INFINITY) {
+                    edfSlot[withDeadline++] = k;
                 }
             }
             firstLeft[p] = left;
-            firstWork[p] = work * minWallPerWork;
+            firstWork[p] = work;
         }
+        groupByResourceAndDeadline(withDeadline);
+        sinceCheck = 0;
         stopS = earliestStop();
+    }
+
+    /** Orders the first n slots of edfSlot by resource, then by deadline (its leading 32 bits), and marks the groups. */
+    private void groupByResourceAndDeadline(int n) {
+        // by resource (its id in the high bits, the position in the low ones), then by deadline within each run
+        for (int i = 0; i < n; i++) {
+            int k = edfSlot[i];
+            edfSort[i] = ((long) sRes[k] << 32) | i;
+        }
+        Arrays.sort(edfSort, 0, n);
+        int[] bySlot = edfTmp;
+        for (int i = 0; i < n; i++) {
+            bySlot[i] = edfSlot[(int) edfSort[i]];
+        }
+        edfGroups = 0;
+        int from = 0;
+        while (from < n) {
+            int r = sRes[bySlot[from]];
+            int to = from;
+            while (to < n && sRes[bySlot[to]] == r) {
+                to++;
+            }
+            // within the group: by deadline (its sortable bits, low 32 dropped) and then position; the test
+            // below takes the largest deadline of each prefix, so an order off by rounding stays a valid test
+            for (int i = from; i < to; i++) {
+                long bits = Double.doubleToLongBits(sDeadline[bySlot[i]]);
+                bits ^= (bits >> 63) & Long.MAX_VALUE;
+                edfSort[i] = ((bits >> 32) << 32) | (i - from);
+            }
+            Arrays.sort(edfSort, from, to);
+            for (int i = from; i < to; i++) {
+                edfSlot[i] = bySlot[from + (int) (edfSort[i] & 0xFFFFFFFFL)];
+            }
+            edfGroupEnd[edfGroups++] = to;
+            from = to;
+        }
+    }
+
+    /**
+     * Whether, on some resource, the participants with stage deadlines can no longer all meet them: for the
+     * first k in deadline order, time {@code t} plus their forwards' and backwards' least wall time not yet
+     * started passes the latest of their deadlines.
+     */
+    private boolean missesStageDeadline(double t) {
+        int from = 0;
+        for (int g = 0; g < edfGroups; g++) {
+            int to = edfGroupEnd[g];
+            double work = 0;
+            double latest = Double.NEGATIVE_INFINITY;
+            for (int i = from; i < to; i++) {
+                int k = edfSlot[i];
+                if (stageLeft[k] > 0) {
+                    work += stageWork[k];
+                    latest = Math.max(latest, sDeadline[k]);
+                    if (t + work * (1 - REMAINING_MARGIN) > latest) {
+                        return true;
+                    }
+                }
+            }
+            from = to;
+        }
+        return false;
     }
 
     /**
@@ -614,6 +730,9 @@ public final class PipelineSimulator {
             return;
         }
         int k = tSlot[j];
+        if (kind != S) {
+            stageWork[k] -= work * sSlow[k] * minWallPerWork;
+        }
         if (sOnFirst[k]) {
             firstWork[(int) ((tKey[j] >>> 32) & (MAX_PARTICIPANTS - 1))] -= work * sSlow[k] * minWallPerWork;
         }
@@ -663,6 +782,9 @@ public final class PipelineSimulator {
             default -> {
                 if (sOnFirst[k] && --firstLeft[p] == 0 && pDeadline[p] < Double.POSITIVE_INFINITY) {
                     stopS = earliestStop();
+                }
+                if (kind != S) {
+                    stageLeft[k]--;
                 }
                 queued[k] = false;
                 next[k]++;
