@@ -168,7 +168,7 @@ public final class PipelineSimulator {
     private int edfGroups;
     private int sinceCheck;
     /** Loop iterations between two tests of the stage deadlines. */
-    private static final int CHECK_EVERY = 32;
+    private static final int CHECK_EVERY = 256;
     private double minWallPerWork; // a compute task's least wall seconds per core-second of work
     private double stopS;
     private double now;

@@ -251,9 +251,6 @@ public final class PlanSearch {
                     + " hops; allow more hops, fewer owners or a larger cap");
         }
         feasible.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
-        List<Ranked> simulated = new ArrayList<>();
-        double[] top = new double[alternatives + 1]; // the best predictions so far, ascending
-        java.util.Arrays.fill(top, Double.POSITIVE_INFINITY);
         // first the plans guessed best, so that the limit below is tight early; then in bound order
         List<Ranked> order = new ArrayList<>(feasible);
         order.sort(Comparator.comparingDouble(Ranked::guess).thenComparingInt(Ranked::index));
@@ -268,48 +265,37 @@ public final class PlanSearch {
                 order.add(c);
             }
         }
-        // in batches over the processors: a batch is what is still worth simulating when it starts, each of its
-        // simulations limited by the last runner-up then; the batch's results then update the runners-up in order
+        // every thread takes the next plan still worth simulating and simulates it limited by the last runner-up
+        // then (the runners-up only get better, so a plan stopped at an older limit is no runner-up either)
+        Progress progress = new Progress(order, seeds, alternatives);
         int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS));
         java.util.concurrent.ExecutorService pool = threads > 1
-                ? java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+                ? java.util.concurrent.Executors.newFixedThreadPool(threads - 1, r -> {
                     Thread t = new Thread(r, "plan-search");
                     t.setDaemon(true);
                     return t;
                 })
                 : null;
         try {
-            int next = 0;
-            while (next < order.size()) {
-                List<Ranked> batch = new ArrayList<>();
-                while (next < order.size() && batch.size() < (next < seeds ? seeds : 2 * threads)) {
-                    Ranked c = order.get(next);
-                    if (next >= seeds && c.key() >= top[alternatives]) {
-                        next = order.size(); // neither the best nor a runner-up can come after this
-                        break;
-                    }
-                    batch.add(c);
-                    next++;
-                }
-                Candidate[] done = simulateAll(batch, top[alternatives], pool);
-                for (int b = 0; b < done.length; b++) {
-                    Candidate s = done[b];
-                    simulated.add(new Ranked(s, s.predictedIterationS(), batch.get(b).index(), batch.get(b).guess()));
-                    double v = s.predictedIterationS();
-                    for (int i = 0; i < top.length; i++) {
-                        if (v < top[i]) {
-                            System.arraycopy(top, i, top, i + 1, top.length - i - 1);
-                            top[i] = v;
-                            break;
-                        }
-                    }
-                }
+            List<java.util.concurrent.Future<?>> helpers = new ArrayList<>();
+            for (int t = 1; t < threads; t++) {
+                helpers.add(pool.submit(() -> simulateUntilDone(progress)));
             }
+            simulateUntilDone(progress);
+            for (java.util.concurrent.Future<?> f : helpers) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("plan search interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("simulating a plan failed: " + e.getCause(), e.getCause());
         } finally {
             if (pool != null) {
                 pool.shutdownNow();
             }
         }
+        List<Ranked> simulated = progress.simulated;
         // ties in enumeration order, as simulating every candidate would order them
         simulated.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
         List<Candidate> alt = new ArrayList<>();
@@ -319,30 +305,62 @@ public final class PlanSearch {
         return new Result(simulated.get(0).candidate(), List.copyOf(alt), counts[0], simulated.size(), counts[1]);
     }
 
-    /** Simulates a batch, on the pool's threads when there is one, each limited by {@code limitS}. */
-    private Candidate[] simulateAll(List<Ranked> batch, double limitS, java.util.concurrent.ExecutorService pool) {
-        Candidate[] out = new Candidate[batch.size()];
-        if (pool == null || batch.size() == 1) {
-            for (int b = 0; b < out.length; b++) {
-                out[b] = simulate(batch.get(b).candidate(), limitS);
+    /** Takes plans from {@code progress} and simulates them until none is left worth simulating. */
+    private void simulateUntilDone(Progress progress) {
+        while (true) {
+            Ranked c = progress.take();
+            if (c == null) {
+                return;
             }
-            return out;
+            Candidate s = simulate(c.candidate(), c.guess());
+            progress.record(c, s);
         }
-        List<java.util.concurrent.Future<Candidate>> futures = new ArrayList<>();
-        for (Ranked c : batch) {
-            futures.add(pool.submit(() -> simulate(c.candidate(), limitS)));
+    }
+
+    /**
+     * The search's shared state: the plans in the order they are simulated, the next one, the best predictions so
+     * far (ascending) and what was simulated. take() hands out the next plan with the limit to simulate it by.
+     */
+    private static final class Progress {
+        final List<Ranked> order;
+        final int seeds;
+        final double[] top;
+        final List<Ranked> simulated = new ArrayList<>();
+        int next;
+
+        Progress(List<Ranked> order, int seeds, int alternatives) {
+            this.order = order;
+            this.seeds = seeds;
+            top = new double[alternatives + 1];
+            java.util.Arrays.fill(top, Double.POSITIVE_INFINITY);
         }
-        try {
-            for (int b = 0; b < out.length; b++) {
-                out[b] = futures.get(b).get();
+
+        /** The next plan worth simulating, its guess replaced by the limit to simulate it by; null when done. */
+        synchronized Ranked take() {
+            if (next >= order.size()) {
+                return null;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("plan search interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("simulating a plan failed: " + e.getCause(), e.getCause());
+            Ranked c = order.get(next);
+            double limit = top[top.length - 1];
+            if (next >= seeds && c.key() >= limit) {
+                next = order.size(); // neither the best nor a runner-up can come after this
+                return null;
+            }
+            next++;
+            return new Ranked(c.candidate(), c.key(), c.index(), limit);
         }
-        return out;
+
+        synchronized void record(Ranked c, Candidate s) {
+            double v = s.predictedIterationS();
+            simulated.add(new Ranked(s, v, c.index(), c.guess()));
+            for (int i = 0; i < top.length; i++) {
+                if (v < top[i]) {
+                    System.arraycopy(top, i, top, i + 1, top.length - i - 1);
+                    top[i] = v;
+                    break;
+                }
+            }
+        }
     }
 
     /** The prediction for one given plan: {@code hops}, {@code cuts} and {@code microBatches}. */
