@@ -18,8 +18,17 @@ import java.util.List;
  * owner's weights up, the average, the slowest download) and simulated in that order with
  * {@link PipelineSimulator}, stopping as soon as the next lower bound is no better than the last runner-up:
  * the result is the same as simulating all of them (ties go to the first in enumeration order, as there).
- * A few plans guessed best are simulated first, so that the runner-up is good early; a simulation stops as
- * soon as an owner still computing has passed the time by which it would have to finish to beat it.
+ * The bound visits owners by batch: the terms summed over owners once per batch, the terms taken at their
+ * largest only over the classes of owners that no other class is slower than in every respect (compute factor
+ * times slowdown, each link's time per byte and delay), those taken at their least over the fastest ones.
+ *
+ * <p>A few plans guessed best are simulated first, so that the runner-up is good early. A simulation stops,
+ * as no better than the runner-up, as soon as an owner cannot finish its own processor's remaining work (at
+ * least its work times slowdown) by the time it would have to, or the owners sharing a hop cannot all end
+ * their last backward there in time for their gradients, their owners' backwards and steps and their weights'
+ * upload (an earliest-deadline-first test of the hop's remaining work). Threads take the next plan as they
+ * finish one, each simulating with the runner-up known then (it only gets better, so a plan stopped at an
+ * older one is no runner-up either).
  *
  * <p>A prediction is one round's time divided by its iterations: the simulated iterations back to back
  * (consecutive mini-batches overlap on the pipeline), then the round-end aggregation (owners' parts up to the
@@ -240,8 +249,16 @@ public final class PlanSearch {
         }
     }
 
-    /** Searches every candidate; keeps {@code alternatives} runners-up. */
+    /** Searches every candidate; keeps {@code alternatives} runners-up; simulates on up to 8 of the processors. */
     public Result search(int alternatives) {
+        return search(alternatives, Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS));
+    }
+
+    /** As {@link #search(int)}, simulating on {@code threads} threads (the caller's among them). */
+    public Result search(int alternatives, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
         List<Ranked> feasible = new ArrayList<>();
         int[] counts = new int[2];
         enumerateAll(feasible, counts);
@@ -268,7 +285,6 @@ public final class PlanSearch {
         // every thread takes the next plan still worth simulating and simulates it limited by the last runner-up
         // then (the runners-up only get better, so a plan stopped at an older limit is no runner-up either)
         Progress progress = new Progress(order, seeds, alternatives);
-        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS));
         java.util.concurrent.ExecutorService pool = threads > 1
                 ? java.util.concurrent.Executors.newFixedThreadPool(threads - 1, r -> {
                     Thread t = new Thread(r, "plan-search");
