@@ -537,6 +537,40 @@ public final class PipelineSimulator {
             busy = new double[n];
             lastEnd = new double[n];
         }
+        // every queue as long as the tasks its resource ever gets, the event heap and the finishing list as long as
+        // two per resource: they never grow while simulating (a compiled loop would be thrown away where one grew)
+        Arrays.fill(busy, 0, nr, 0);
+        for (int p = 0; p < np; p++) {
+            for (int s = 0; s < pStages[p]; s++) {
+                int k = pSlot[p] + s;
+                busy[sRes[k]] += sOrder[k].length;
+                if (s < pStages[p] - 1) {
+                    busy[sUp[k]] += pMbs[p];
+                    busy[sDown[k]] += pMbs[p];
+                }
+            }
+        }
+        for (int r = 0; r < nr; r++) {
+            int need = (int) busy[r] + 1;
+            if (rqId[r].length < need) {
+                rqReady[r] = new double[need];
+                rqKey[r] = new long[need];
+                rqId[r] = new int[need];
+            }
+            if (pend[r].length < need) {
+                pend[r] = new int[need];
+            }
+        }
+        if (evTime.length < 2 * nr + 16) {
+            evTime = new double[2 * nr + 16];
+            evId = new int[2 * nr + 16];
+        }
+        if (finishing.length < 2 * nr + 16) {
+            finishing = new int[2 * nr + 16];
+        }
+        if (active.length < nr + 16) {
+            active = new int[nr + 16];
+        }
         Arrays.fill(running, 0, nr, -1);
         Arrays.fill(rqSize, 0, nr, 0);
         Arrays.fill(pendSize, 0, nr, 0);
