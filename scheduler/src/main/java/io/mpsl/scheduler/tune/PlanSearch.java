@@ -129,7 +129,9 @@ public final class PlanSearch {
         for (int c = 0; c < classFactor.length; c++) {
             classFactor[c] = factors.get(c);
         }
-        int maxStages = problem.maxHops() + 2;
+        // evaluate() takes any plan of the model, also one with more hops than searched: at most blocks - 1 hops
+        int hopsAtMost = Math.max(problem.maxHops(), problem.blocks().size());
+        int maxStages = hopsAtMost + 2;
         int nc = classSpec.length;
         classBatch = new int[nc];
         classSlowdown = new double[nc];
@@ -211,13 +213,13 @@ public final class PlanSearch {
         scratchHopToCoordinator = new double[maxStages];
         this.rt = problem.runtime();
         choices = problem.microBatchChoices();
-        names = new String[3 * np + 3 * (problem.maxHops() + 1)];
+        names = new String[3 * np + 3 * (hopsAtMost + 1)];
         for (int p = 0; p < np; p++) {
             names[3 * p] = "owner" + p;
             names[3 * p + 1] = "owner" + p + ".up";
             names[3 * p + 2] = "owner" + p + ".down";
         }
-        for (int h = 1; h <= problem.maxHops(); h++) {
+        for (int h = 1; h <= hopsAtMost; h++) {
             names[3 * np + 3 * h] = "hop" + h;
             names[3 * np + 3 * h + 1] = "hop" + h + "->hop" + (h + 1);
             names[3 * np + 3 * h + 2] = "hop" + (h + 1) + "->hop" + h;
@@ -231,7 +233,8 @@ public final class PlanSearch {
         params = new long[n + 1];
         acts = new long[n + 1];
         outputBytes = new double[n];
-        windowTable = new int[choices.length * (problem.maxHops() + 3) * (problem.maxHops() + 3)];
+        windowWidth = hopsAtMost + 3;
+        windowTable = new int[choices.length * windowWidth * windowWidth];
         maxMicroOf = new int[choices.length];
         for (int i = 0; i < choices.length; i++) {
             maxMicroOf[i] = maxMicro(choices[i]);
@@ -812,7 +815,7 @@ public final class PlanSearch {
     }
 
     private int window(int m, int stages, int stage) {
-        int width = problem.maxHops() + 3;
+        int width = windowWidth;
         for (int i = 0; i < choices.length; i++) {
             if (choices[i] == m) {
                 int at = (i * width + stages) * width + stage;
@@ -843,6 +846,7 @@ public final class PlanSearch {
     private final java.util.Map<Long, Integer> windows = new java.util.HashMap<>();
     /** Windows of the searched micro-batch counts: (choice * width + stages) * width + stage, 0 = not yet known. */
     private final int[] windowTable;
+    private final int windowWidth;
 
     /** The micro-batch counts searched, and the largest micro-batch (samples) of any owner with each. */
     private final int[] choices;
