@@ -4,7 +4,9 @@ import io.mpsl.scheduler.schedule.Instruction;
 import io.mpsl.scheduler.schedule.ScheduleKind;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Predicts training iterations of a split-learning plan by simulating its task graph event by event: for every
@@ -17,8 +19,12 @@ import java.util.List;
  *
  * <p>Processors may share a fixed number of CPU cores ({@link #cores(int)}; 0 = every processor has its
  * own): then all compute tasks running at once progress at rate min(1, cores / running), as the operating
- * system time-slices threads (with other programs' runnable threads counted in, see {@link #background}). A stage with slowdown s (an emulated slower device) takes s times its
- * wall time as the runtime pads it: the padding holds the processor but no core.
+ * system time-slices threads (with other programs' runnable threads counted in, see {@link #background}). A
+ * stage with slowdown s (an emulated slower device) takes s times its wall time as the runtime pads it: the
+ * padding holds the processor but no core.
+ *
+ * <p>A simulator can be {@link #reset()} and filled again: its buffers are kept, so that a search simulating
+ * thousands of plans allocates next to nothing per plan. One simulator runs one simulation at a time.
  */
 public final class PipelineSimulator {
 
@@ -48,7 +54,8 @@ public final class PipelineSimulator {
     /**
      * The predicted iterations: makespan, each resource's busy time and when it was last busy, when each
      * participant's stages last finished an optimizer step (0 if never), every task (empty unless recorded).
-     * A simulation stopped at its {@link #horizon(double)} has an infinite makespan.
+     * A simulation stopped at its {@link #horizon(double)} or a {@link #deadline(int, double)} has an infinite
+     * makespan.
      */
     public record Result(double makespanS, double[] busyS, double[] lastEndS, double[][] lastStepEndS,
             List<Task> tasks) {
@@ -63,19 +70,8 @@ public final class PipelineSimulator {
     }
 
     private static final double EPS = 1e-12;
-
-    private final List<String> resources = new ArrayList<>();
-    private final List<Participant> participants = new ArrayList<>();
-    private int cores;
-    private double background;
-    private boolean recordTasks = true;
-    private double horizonS = Double.POSITIVE_INFINITY;
-    private double[] deadlineS = new double[0];
-
-    /** order[s][i]: the i-th compute step of stage s, coded as (microBatch + 1) * 4 + kind (F, B, S). */
-    private record Participant(int microBatches, int iterations, StageCost[] stages, LinkCost[] links,
-            int[][] order) {
-    }
+    /** A participant's remaining work counts for a deadline shrunk by this share, against rounding. */
+    private static final double REMAINING_MARGIN = 1e-9;
 
     private static final int F = 0;
     private static final int B = 1;
@@ -83,6 +79,101 @@ public final class PipelineSimulator {
     private static final int ACT = 3;
     private static final int GRAD = 4;
     private static final char[] KIND_CHAR = {'F', 'B', 'S', 'a', 'g'};
+    /** Bits of a task's order key: priority (62), participant (32..61), micro-batch + 1 (12..31), stage. */
+    private static final int MAX_PARTICIPANTS = 1 << 30;
+    private static final int MAX_MICRO_BATCHES = (1 << 20) - 2;
+    private static final int MAX_STAGES = 4095;
+
+    // configuration
+    private final List<String> resources = new ArrayList<>();
+    private int cores;
+    private double background;
+    private boolean recordTasks = true;
+    private double horizonS = Double.POSITIVE_INFINITY;
+
+    // participants, flattened: participant p's stage s is slot pSlot[p] + s
+    private int np;
+    private int[] pSlot = new int[8];
+    private int[] pStages = new int[8];
+    private int[] pMbs = new int[8]; // micro-batches of all its iterations
+    private int[] pArrive = new int[8]; // offset of its stages' arrival times: + s * mbs + mb
+    private int[] pIts = new int[8];
+    private double[] pDeadline = new double[8];
+    private int slots;
+    private int[] sRes = new int[8];
+    private double[] sFwd = new double[8];
+    private double[] sBwd = new double[8];
+    private double[] sStep = new double[8];
+    private double[] sSlow = new double[8];
+    private int[][] sOrder = new int[8][];
+    private boolean[] sTail = new boolean[8]; // an owner's tail: a last stage on the first stage's processor
+    private boolean[] sOnFirst = new boolean[8]; // on the participant's first stage's processor
+    private int[] sUp = new int[8]; // the link after the stage
+    private int[] sDown = new int[8];
+    private double[] sLinkF = new double[8];
+    private double[] sLinkB = new double[8];
+    private double[] sDelay = new double[8];
+    private double[] sDeadline = new double[8]; // by when the stage's last backward must end
+    private int arrivals;
+    private int taskTotal;
+    /** Stage orders by (schedule, micro-batches, iterations, stages): one array per stage, shared by participants. */
+    private final Map<Long, int[][]> stepCache = new HashMap<>();
+
+    // simulation state, kept between simulations
+    private int nr;
+    private int[] next = new int[0];
+    private boolean[] queued = new boolean[0];
+    private double[] stageFree = new double[0];
+    private double[] lastStep = new double[0];
+    private double[] act = new double[0];
+    private double[] grad = new double[0];
+    private int[] running = new int[0];
+    private double[][] rqReady = new double[0][]; // per resource: a heap of ready tasks, keys inline
+    private long[][] rqKey = new long[0][];
+    private int[][] rqId = new int[0][];
+    private int[] rqSize = new int[0];
+    private int[][] pend = new int[0][]; // per resource: tasks whose input arrives later
+    private int[] pendSize = new int[0];
+    private boolean[] dirty = new boolean[0];
+    private int[] dirtyList = new int[0];
+    private int dirtyCount;
+    private double[] busy = new double[0];
+    private double[] lastEnd = new double[0];
+    private int count;
+    private int[] tSlot = new int[0];
+    private int[] tMb = new int[0];
+    private byte[] tKind = new byte[0];
+    private int[] tRes = new int[0];
+    private long[] tKey = new long[0]; // the order among ready tasks after the ready time, priority first
+    private double[] tReady = new double[0];
+    private double[] tWork = new double[0]; // core-seconds of work (compute) or the fixed duration (link)
+    private double[] tStart = new double[0];
+    private double[] tEnd = new double[0];
+    private double[] tVEnd = new double[0]; // virtual time at which the compute phase ends (shared cores)
+    private double[] evTime = new double[64]; // task ends (id >= 0) and wake-ups of resource r (id = -1 - r)
+    private int[] evId = new int[64];
+    private int evSize;
+    private int[] active = new int[16]; // compute tasks in their compute phase under shared cores, by tVEnd
+    private int activeSize;
+    private double virtualS;
+    private int[] finishing = new int[16];
+    private int[] firstLeft = new int[0]; // per participant: compute tasks left on its first stage's processor
+    private double[] firstWork = new double[0]; // per participant: least wall time of those not started
+    private int[] stageLeft = new int[0]; // per slot: forwards and backwards not finished
+    private double[] stageWork = new double[0]; // per slot: least wall time of those not started
+    private int[] edfSlot = new int[0]; // slots with a stage deadline, by resource, then by deadline
+    private long[] edfSort = new long[0];
+    private int[] edfTmp = new int[0];
+    private int[] edfGroupEnd = new int[0]; // per group of one resource: the end of its slots in edfSlot
+    private int edfGroups;
+    private int sinceCheck;
+    /** Loop iterations between two tests of the stage deadlines. */
+    private static final int CHECK_EVERY = 256;
+    private double minWallPerWork; // a compute task's least wall seconds per core-second of work
+    private double stopS;
+    private double now;
+    private double makespan;
+    private final List<Task> done = new ArrayList<>();
 
     /** Declares a serial resource and returns its id. */
     public int resource(String name) {
@@ -92,6 +183,23 @@ public final class PipelineSimulator {
 
     public List<String> resourceNames() {
         return List.copyOf(resources);
+    }
+
+    /**
+     * Forgets every resource, participant, horizon and deadline and the settings (cores, background, task
+     * recording) as a new simulator has them; keeps the buffers, so that the next simulations allocate little.
+     */
+    public PipelineSimulator reset() {
+        resources.clear();
+        np = 0;
+        slots = 0;
+        arrivals = 0;
+        taskTotal = 0;
+        cores = 0;
+        background = 0;
+        recordTasks = true;
+        horizonS = Double.POSITIVE_INFINITY;
+        return this;
     }
 
     /** CPU cores shared by every compute task (0 = each processor has its own core). */
@@ -134,39 +242,108 @@ public final class PipelineSimulator {
         if (iterations < 1) {
             throw new IllegalArgumentException("iterations must be >= 1, got " + iterations);
         }
-        int[][] order = new int[stages.length][];
-        for (int s = 0; s < stages.length; s++) {
-            order[s] = steps(schedule, microBatches, iterations, stages.length, s);
+        if (stages.length < 1 || stages.length > MAX_STAGES) {
+            throw new IllegalArgumentException("a participant needs 1.." + MAX_STAGES + " stages, got " + stages.length);
         }
-        participants.add(new Participant(microBatches, iterations, stages.clone(), links.clone(), order));
+        if ((long) microBatches * iterations > MAX_MICRO_BATCHES || microBatches < 1) {
+            throw new IllegalArgumentException("micro-batches times iterations must be 1.." + MAX_MICRO_BATCHES + ", got "
+                    + microBatches + " x " + iterations);
+        }
+        if (np == MAX_PARTICIPANTS) {
+            throw new IllegalArgumentException("at most " + MAX_PARTICIPANTS + " participants");
+        }
+        int[][] order = steps(schedule, microBatches, iterations, stages.length);
+        int p = np++;
+        if (p == pSlot.length) {
+            int n = 2 * p;
+            pSlot = Arrays.copyOf(pSlot, n);
+            pStages = Arrays.copyOf(pStages, n);
+            pMbs = Arrays.copyOf(pMbs, n);
+            pArrive = Arrays.copyOf(pArrive, n);
+            pDeadline = Arrays.copyOf(pDeadline, n);
+            pIts = Arrays.copyOf(pIts, n);
+        }
+        int mbs = microBatches * iterations;
+        pSlot[p] = slots;
+        pStages[p] = stages.length;
+        pMbs[p] = mbs;
+        pArrive[p] = arrivals;
+        pDeadline[p] = Double.POSITIVE_INFINITY;
+        pIts[p] = iterations;
+        arrivals += stages.length * mbs;
+        if (slots + stages.length > sRes.length) {
+            int n = Math.max(2 * sRes.length, slots + stages.length);
+            sRes = Arrays.copyOf(sRes, n);
+            sFwd = Arrays.copyOf(sFwd, n);
+            sBwd = Arrays.copyOf(sBwd, n);
+            sStep = Arrays.copyOf(sStep, n);
+            sSlow = Arrays.copyOf(sSlow, n);
+            sOrder = Arrays.copyOf(sOrder, n);
+            sTail = Arrays.copyOf(sTail, n);
+            sOnFirst = Arrays.copyOf(sOnFirst, n);
+            sUp = Arrays.copyOf(sUp, n);
+            sDown = Arrays.copyOf(sDown, n);
+            sLinkF = Arrays.copyOf(sLinkF, n);
+            sLinkB = Arrays.copyOf(sLinkB, n);
+            sDelay = Arrays.copyOf(sDelay, n);
+            sDeadline = Arrays.copyOf(sDeadline, n);
+        }
+        int first = stages[0].resource();
+        for (int s = 0; s < stages.length; s++) {
+            int k = slots + s;
+            StageCost c = stages[s];
+            sRes[k] = c.resource();
+            sFwd[k] = c.forwardS();
+            sBwd[k] = c.backwardS();
+            sStep[k] = c.stepS();
+            sSlow[k] = c.slowdown();
+            sOrder[k] = order[s];
+            sOnFirst[k] = c.resource() == first;
+            sTail[k] = s == stages.length - 1 && s > 0 && c.resource() == first;
+            sDeadline[k] = Double.POSITIVE_INFINITY;
+            taskTotal += order[s].length;
+            if (s < stages.length - 1) {
+                LinkCost l = links[s];
+                sUp[k] = l.upResource();
+                sDown[k] = l.downResource();
+                sLinkF[k] = l.forwardS();
+                sLinkB[k] = l.backwardS();
+                sDelay[k] = l.delayS();
+            }
+        }
+        slots += stages.length;
+        taskTotal += 2 * (stages.length - 1) * mbs;
         return this;
     }
 
-    /** Stage s's compute steps, coded as in {@link Participant}; participants alike share one array. */
-    private int[] steps(ScheduleKind schedule, int microBatches, int iterations, int stages, int s) {
-        List<Object> key = List.of(schedule, microBatches, iterations, stages, s);
-        int[] cached = stepCache.get(key);
+    /** Every stage's compute steps, coded as (microBatch + 1) * 4 + kind (F, B, S); participants alike share them. */
+    private int[][] steps(ScheduleKind schedule, int microBatches, int iterations, int stages) {
+        long key = ((((long) schedule.ordinal() * (MAX_MICRO_BATCHES + 2L) + microBatches) * (MAX_MICRO_BATCHES + 2L)
+                + iterations) << 12) | stages;
+        int[][] cached = stepCache.get(key);
         if (cached != null) {
             return cached;
         }
-        List<Instruction> one = schedule.steps(microBatches, stages, s);
-        int[] all = new int[one.size() * iterations];
-        int k = 0;
-        for (int it = 0; it < iterations; it++) {
-            int off = it * microBatches;
-            for (Instruction in : one) {
-                all[k++] = switch (in) {
-                    case Instruction.Forward f -> (f.microBatch() + off + 1) * 4 + F;
-                    case Instruction.Backward bw -> (bw.microBatch() + off + 1) * 4 + B;
-                    case Instruction.OptimizerStep st -> S;
-                };
+        int[][] orders = new int[stages][];
+        for (int s = 0; s < stages; s++) {
+            List<Instruction> one = schedule.steps(microBatches, stages, s);
+            int[] all = new int[one.size() * iterations];
+            int k = 0;
+            for (int it = 0; it < iterations; it++) {
+                int off = it * microBatches;
+                for (Instruction in : one) {
+                    all[k++] = switch (in) {
+                        case Instruction.Forward f -> (f.microBatch() + off + 1) * 4 + F;
+                        case Instruction.Backward bw -> (bw.microBatch() + off + 1) * 4 + B;
+                        case Instruction.OptimizerStep st -> S;
+                    };
+                }
             }
+            orders[s] = all;
         }
-        stepCache.put(key, all);
-        return all;
+        stepCache.put(key, orders);
+        return orders;
     }
-
-    private final java.util.Map<List<Object>, int[]> stepCache = new java.util.HashMap<>();
 
     /** Whether {@link #simulate()} lists every task in its result (default true; off saves time and memory). */
     public PipelineSimulator recordTasks(boolean on) {
@@ -187,20 +364,31 @@ public final class PipelineSimulator {
     }
 
     /**
-     * Stops the simulation once simulated time passes {@code seconds} while {@code participant} still has
-     * compute tasks to run on its first stage's processor (an owner that cannot be done by then): the result
-     * then has an infinite makespan.
+     * Stops the simulation, with an infinite makespan, once {@code participant} cannot finish the compute it
+     * still has to run on its first stage's processor by {@code seconds}: once simulated time plus the least
+     * wall time of its tasks there that have not started (work times slowdown, at the fastest rate a task can
+     * run) passes {@code seconds}, less a hair (1e-9 of that remaining time) for rounding.
      */
     public PipelineSimulator deadline(int participant, double seconds) {
-        if (participant < 0 || participant >= participants.size()) {
-            throw new IllegalArgumentException("no participant " + participant + " among " + participants.size());
+        if (participant < 0 || participant >= np) {
+            throw new IllegalArgumentException("no participant " + participant + " among " + np);
         }
-        if (deadlineS.length < participants.size()) {
-            int old = deadlineS.length;
-            deadlineS = Arrays.copyOf(deadlineS, participants.size());
-            Arrays.fill(deadlineS, old, deadlineS.length, Double.POSITIVE_INFINITY);
+        pDeadline[participant] = seconds;
+        return this;
+    }
+
+    /**
+     * Stops the simulation, with an infinite makespan, once the last backward of {@code participant} on
+     * {@code stage} cannot end by {@code seconds}: every so many events, the participants with such deadlines
+     * on one resource are tested earliest deadline first, and the simulation stops when, for the first k of
+     * them, the time now plus the least wall time of their forwards and backwards there not yet started
+     * passes the latest of their k deadlines (no order of the resource's work can then meet them all).
+     */
+    public PipelineSimulator stageDeadline(int participant, int stage, double seconds) {
+        if (participant < 0 || participant >= np || stage < 0 || stage >= pStages[participant]) {
+            throw new IllegalArgumentException("no stage " + stage + " of participant " + participant + " among " + np);
         }
-        deadlineS[participant] = seconds;
+        sDeadline[pSlot[participant] + stage] = seconds;
         return this;
     }
 
@@ -210,509 +398,660 @@ public final class PipelineSimulator {
      * progress in virtual time v (dv/dt = rate) and end when v reaches their start's v plus their work.
      */
     public Result simulate() {
-        return new Engine().run();
-    }
-
-    /** One simulation's state, in primitive arrays indexed by task id. */
-    private final class Engine {
-        final int np = participants.size();
-        final int nr = resources.size();
-        // tasks
-        int count;
-        int[] jp;
-        int[] js;
-        int[] jmb;
-        int[] jkind;
-        int[] jres;
-        int[] jprio; // 0 runs before 1 whenever both are ready
-        double[] jready;
-        double[] jwork; // core-seconds of work (compute) or the fixed duration (link)
-        double[] jslow;
-        double[] jstart;
-        double[] jend;
-        double[] jvEnd; // virtual time at which the compute phase ends (shared cores)
-        // resources
-        final int[] running;
-        final int[][] ready; // per resource: a heap of ready task ids
-        final int[] readySize;
-        final int[][] pending; // per resource: tasks whose input arrives later
-        final int[] pendingSize;
-        final boolean[] dirty;
-        final int[] dirtyList;
-        int dirtyCount;
-        // events: task ends (id >= 0) and wake-ups of a resource r (id = -1 - r)
-        double[] evTime = new double[64];
-        int[] evId = new int[64];
-        int evSize;
-        // compute tasks in their compute phase under shared cores, a heap by jvEnd
-        int[] active = new int[16];
-        int activeSize;
-        double virtualS;
-        // participants
-        final int[][] next = new int[np][];
-        final boolean[][] queued = new boolean[np][];
-        final double[][] stageFree = new double[np][];
-        final double[][][] actArrive = new double[np][][];
-        final double[][][] gradArrive = new double[np][][];
-        final double[][] lastStep = new double[np][];
-        final double[] busy;
-        final double[] lastEnd;
-        final List<Task> done = new ArrayList<>();
-        final int[] firstLeft; // per participant: compute tasks left on its first stage's processor
-        double stopS; // the horizon, or the earliest deadline of a participant not done on its first processor
-        double now;
-        double makespan;
-        int[] finishing = new int[16];
-
-        Engine() {
-            int total = 0;
-            for (int p = 0; p < np; p++) {
-                Participant q = participants.get(p);
-                int ns = q.stages.length;
-                int mbs = q.microBatches * q.iterations;
-                next[p] = new int[ns];
-                queued[p] = new boolean[ns];
-                stageFree[p] = new double[ns];
-                lastStep[p] = new double[ns];
-                actArrive[p] = new double[ns][mbs];
-                gradArrive[p] = new double[ns][mbs];
-                for (int s = 0; s < ns; s++) {
-                    Arrays.fill(actArrive[p][s], Double.NaN);
-                    Arrays.fill(gradArrive[p][s], Double.NaN);
-                    total += q.order[s].length;
-                }
-                total += 2 * (ns - 1) * mbs;
+        prepare();
+        for (int p = 0; p < np; p++) {
+            for (int s = 0; s < pStages[p]; s++) {
+                offerCompute(p, s);
             }
-            firstLeft = new int[np];
-            for (int p = 0; p < np; p++) {
-                Participant q = participants.get(p);
-                for (int s = 0; s < q.stages.length; s++) {
-                    if (q.stages[s].resource == q.stages[0].resource) {
-                        firstLeft[p] += q.order[s].length;
-                    }
-                }
-            }
-            stopS = earliestStop();
-            int cap = Math.max(total, 1);
-            jp = new int[cap];
-            js = new int[cap];
-            jmb = new int[cap];
-            jkind = new int[cap];
-            jres = new int[cap];
-            jprio = new int[cap];
-            jready = new double[cap];
-            jwork = new double[cap];
-            jslow = new double[cap];
-            jstart = new double[cap];
-            jend = new double[cap];
-            jvEnd = new double[cap];
-            running = new int[nr];
-            Arrays.fill(running, -1);
-            ready = new int[nr][8];
-            readySize = new int[nr];
-            pending = new int[nr][4];
-            pendingSize = new int[nr];
-            dirty = new boolean[nr];
-            dirtyList = new int[nr];
-            busy = new double[nr];
-            lastEnd = new double[nr];
         }
-
-        Result run() {
-            for (int p = 0; p < np; p++) {
-                for (int s = 0; s < participants.get(p).stages.length; s++) {
-                    offerCompute(p, s);
+        boolean stopped = false;
+        while (true) {
+            // start what can start now on the resources whose state changed
+            for (int i = 0; i < dirtyCount; i++) {
+                int r = dirtyList[i];
+                dirty[r] = false;
+                if (running[r] < 0) {
+                    startNext(r);
                 }
             }
-            boolean stopped = false;
-            while (true) {
-                // start what can start now on the resources whose state changed
-                for (int i = 0; i < dirtyCount; i++) {
-                    int r = dirtyList[i];
-                    dirty[r] = false;
-                    if (running[r] < 0) {
-                        startNext(r);
-                    }
-                }
-                dirtyCount = 0;
-                // the next event: a task's (phase) end, or a waiting task becoming ready on a free resource
-                double rate = cores > 0 ? Math.min(1.0, cores / (background + activeSize)) : 1.0;
-                double nextS = evSize > 0 ? evTime[0] : Double.POSITIVE_INFINITY;
-                if (activeSize > 0) {
-                    nextS = Math.min(nextS, now + (jvEnd[active[0]] - virtualS) / rate);
-                }
-                if (nextS == Double.POSITIVE_INFINITY) {
-                    break;
-                }
+            dirtyCount = 0;
+            // the next event: a task's (phase) end, or a waiting task becoming ready on a free resource
+            double rate = cores > 0 ? Math.min(1.0, cores / (background + activeSize)) : 1.0;
+            double nextS = evSize > 0 ? evTime[0] : Double.POSITIVE_INFINITY;
+            if (activeSize > 0) {
+                nextS = Math.min(nextS, now + (tVEnd[active[0]] - virtualS) / rate);
+            }
+            if (nextS == Double.POSITIVE_INFINITY) {
+                break;
+            }
+            if (nextS > stopS) {
+                stopS = earliestStop();
                 if (nextS > stopS) {
                     stopped = true;
                     break;
                 }
-                double dt = nextS - now;
-                now = nextS;
-                virtualS += dt * rate;
-                double tol = EPS * Math.max(1, now);
-                int nf = 0;
-                while (activeSize > 0 && jvEnd[active[0]] - virtualS <= tol) {
-                    int j = popActive();
-                    double end = jstart[j] + (now - jstart[j]) * jslow[j];
-                    jend[j] = end;
-                    if (end <= now + tol) {
-                        nf = addFinishing(nf, j);
-                    } else {
-                        pushEvent(end, j);
-                    }
-                }
-                while (evSize > 0 && evTime[0] <= now + tol) {
-                    int id = evId[0];
-                    popEvent();
-                    if (id >= 0) {
-                        nf = addFinishing(nf, id);
-                    } else {
-                        markDirty(-1 - id);
-                    }
-                }
-                // finish in resource order, as the tasks list shows them
-                for (int i = 1; i < nf; i++) {
-                    int j = finishing[i];
-                    int k = i - 1;
-                    while (k >= 0 && jres[finishing[k]] > jres[j]) {
-                        finishing[k + 1] = finishing[k];
-                        k--;
-                    }
-                    finishing[k + 1] = j;
-                }
-                for (int i = 0; i < nf; i++) {
-                    finish(finishing[i]);
+            }
+            if (edfGroups > 0 && ++sinceCheck == CHECK_EVERY) {
+                sinceCheck = 0;
+                if (missesStageDeadline(nextS)) {
+                    stopped = true;
+                    break;
                 }
             }
-            if (!stopped) {
-                for (int p = 0; p < np; p++) {
-                    for (int s = 0; s < next[p].length; s++) {
-                        if (next[p][s] != participants.get(p).order[s].length) {
-                            throw new IllegalStateException("schedule deadlocked at participant " + p + " stage " + s);
-                        }
-                    }
-                }
-            }
-            return new Result(stopped ? Double.POSITIVE_INFINITY : makespan, busy, lastEnd, lastStep,
-                    recordTasks ? List.copyOf(done) : List.of());
-        }
-
-        private double earliestStop() {
-            double t = horizonS;
-            for (int p = 0; p < deadlineS.length; p++) {
-                if (firstLeft[p] > 0) {
-                    t = Math.min(t, deadlineS[p]);
-                }
-            }
-            return t;
-        }
-
-        private int addFinishing(int nf, int j) {
-            if (nf == finishing.length) {
-                finishing = Arrays.copyOf(finishing, 2 * nf);
-            }
-            finishing[nf] = j;
-            return nf + 1;
-        }
-
-        private void markDirty(int r) {
-            if (!dirty[r]) {
-                dirty[r] = true;
-                dirtyList[dirtyCount++] = r;
-            }
-        }
-
-        /** Starts, on free resource r, the first of its ready tasks; or asks to be woken when one gets ready. */
-        private void startNext(int r) {
-            int[] pend = pending[r];
-            double wake = Double.POSITIVE_INFINITY;
-            for (int i = 0; i < pendingSize[r]; ) {
-                int j = pend[i];
-                if (jready[j] <= now + EPS) {
-                    pend[i] = pend[--pendingSize[r]];
-                    pushReady(r, j);
+            double dt = nextS - now;
+            now = nextS;
+            virtualS += dt * rate;
+            double tol = EPS * Math.max(1, now);
+            int nf = 0;
+            while (activeSize > 0 && tVEnd[active[0]] - virtualS <= tol) {
+                int j = popActive();
+                double end = tStart[j] + (now - tStart[j]) * sSlow[tSlot[j]];
+                tEnd[j] = end;
+                if (end <= now + tol) {
+                    nf = addFinishing(nf, j);
                 } else {
-                    wake = Math.min(wake, jready[j]);
-                    i++;
+                    pushEvent(end, j);
                 }
             }
-            if (readySize[r] == 0) {
-                if (wake < Double.POSITIVE_INFINITY) {
-                    pushEvent(wake, -1 - r);
+            while (evSize > 0 && evTime[0] <= now + tol) {
+                int id = evId[0];
+                popEvent();
+                if (id >= 0) {
+                    nf = addFinishing(nf, id);
+                } else {
+                    markDirty(-1 - id);
                 }
-                return;
             }
-            int j = popReady(r);
-            running[r] = j;
-            jstart[j] = now;
-            if (jkind[j] >= ACT) {
-                jend[j] = now + jwork[j];
-                pushEvent(jend[j], j);
-            } else if (jwork[j] <= 0) {
-                jend[j] = now;
-                pushEvent(now, j);
-            } else if (cores == 0) {
-                double cpuEnd = now + jwork[j];
-                jend[j] = now + (cpuEnd - now) * jslow[j];
-                pushEvent(jend[j], j);
-            } else {
-                jvEnd[j] = virtualS + jwork[j];
-                pushActive(j);
+            // finish in resource order, as the tasks list shows them
+            for (int i = 1; i < nf; i++) {
+                int j = finishing[i];
+                int k = i - 1;
+                while (k >= 0 && tRes[finishing[k]] > tRes[j]) {
+                    finishing[k + 1] = finishing[k];
+                    k--;
+                }
+                finishing[k + 1] = j;
+            }
+            for (int i = 0; i < nf; i++) {
+                finish(finishing[i]);
             }
         }
-
-        private void finish(int j) {
-            double end = jend[j];
-            int r = jres[j];
-            running[r] = -1;
-            markDirty(r);
-            busy[r] += end - jstart[j];
-            lastEnd[r] = Math.max(lastEnd[r], end);
-            makespan = Math.max(makespan, end);
-            int p = jp[j];
-            int s = js[j];
-            int mb = jmb[j];
-            if (recordTasks) {
-                done.add(new Task(p, s, mb, KIND_CHAR[jkind[j]], r, jstart[j], end));
-            }
-            Participant q = participants.get(p);
-            switch (jkind[j]) {
-                case ACT -> {
-                    actArrive[p][s + 1][mb] = end + q.links[s].delayS;
-                    offerCompute(p, s + 1);
-                }
-                case GRAD -> {
-                    gradArrive[p][s - 1][mb] = end + q.links[s - 1].delayS;
-                    offerCompute(p, s - 1);
-                }
-                default -> {
-                    if (q.stages[s].resource == q.stages[0].resource && --firstLeft[p] == 0 && p < deadlineS.length) {
-                        stopS = earliestStop();
+        if (!stopped) {
+            for (int p = 0; p < np; p++) {
+                for (int s = 0; s < pStages[p]; s++) {
+                    if (next[pSlot[p] + s] != sOrder[pSlot[p] + s].length) {
+                        throw new IllegalStateException("schedule deadlocked at participant " + p + " stage " + s);
                     }
-                    queued[p][s] = false;
-                    next[p][s]++;
-                    stageFree[p][s] = end;
-                    if (jkind[j] == S) {
-                        lastStep[p][s] = Math.max(lastStep[p][s], end);
-                    } else if (jkind[j] == F && s + 1 < q.stages.length) {
-                        LinkCost l = q.links[s];
-                        add(p, s, mb, ACT, l.upResource, end, 1, l.forwardS, 1);
-                    } else if (jkind[j] == B && s > 0) {
-                        LinkCost l = q.links[s - 1];
-                        add(p, s, mb, GRAD, l.downResource, end, 1, l.backwardS, 1);
-                    }
-                    offerCompute(p, s);
                 }
             }
         }
-
-        /** Queues the next compute step of (p, s) if its input has arrived and it is not already queued. */
-        private void offerCompute(int p, int s) {
-            Participant q = participants.get(p);
-            int[] order = q.order[s];
-            int i = next[p][s];
-            if (i >= order.length || queued[p][s]) {
-                return;
-            }
-            StageCost cost = q.stages[s];
-            boolean last = s == q.stages.length - 1;
-            // an owner's tail (a last stage sharing the first stage's processor) goes first, as a loss stage's
-            // backward and every optimizer step do on a hop
-            boolean tail = last && s > 0 && q.stages[0].resource == cost.resource;
-            int code = order[i];
-            int kind = code & 3;
-            int mb = (code >> 2) - 1;
-            double readyS = stageFree[p][s];
-            if (kind == F) {
-                if (s > 0) {
-                    double a = actArrive[p][s][mb];
-                    if (Double.isNaN(a)) {
-                        return;
-                    }
-                    readyS = Math.max(readyS, a);
-                }
-                add(p, s, mb, F, cost.resource, readyS, tail ? 0 : 1, cost.forwardS, cost.slowdown);
-            } else if (kind == B) {
-                if (!last) {
-                    double g = gradArrive[p][s][mb];
-                    if (Double.isNaN(g)) {
-                        return;
-                    }
-                    readyS = Math.max(readyS, g);
-                }
-                add(p, s, mb, B, cost.resource, readyS, last ? 0 : 1, cost.backwardS, cost.slowdown);
-            } else {
-                add(p, s, -1, S, cost.resource, readyS, 0, cost.stepS, cost.slowdown);
-            }
-            queued[p][s] = true;
+        double[][] steps = new double[np][];
+        for (int p = 0; p < np; p++) {
+            steps[p] = Arrays.copyOfRange(lastStep, pSlot[p], pSlot[p] + pStages[p]);
         }
+        List<Task> tasks = recordTasks ? List.copyOf(done) : List.of();
+        done.clear();
+        return new Result(stopped ? Double.POSITIVE_INFINITY : makespan, Arrays.copyOf(busy, nr),
+                Arrays.copyOf(lastEnd, nr), steps, tasks);
+    }
 
-        private void add(int p, int s, int mb, int kind, int r, double readyS, int prio, double work, double slow) {
-            int j = count++;
-            jp[j] = p;
-            js[j] = s;
-            jmb[j] = mb;
-            jkind[j] = kind;
-            jres[j] = r;
-            jready[j] = readyS;
-            jprio[j] = prio;
-            jwork[j] = work;
-            jslow[j] = slow;
-            if (readyS <= now + EPS) {
+    /** Sizes the buffers for the declared plan and clears them. */
+    private void prepare() {
+        nr = resources.size();
+        if (next.length < slots) {
+            int n = Math.max(slots, 2 * next.length);
+            next = new int[n];
+            queued = new boolean[n];
+            stageFree = new double[n];
+            lastStep = new double[n];
+        }
+        Arrays.fill(next, 0, slots, 0);
+        Arrays.fill(queued, 0, slots, false);
+        Arrays.fill(stageFree, 0, slots, 0);
+        Arrays.fill(lastStep, 0, slots, 0);
+        if (act.length < arrivals) {
+            int n = Math.max(arrivals, 2 * act.length);
+            act = new double[n];
+            grad = new double[n];
+        }
+        Arrays.fill(act, 0, arrivals, Double.NaN);
+        Arrays.fill(grad, 0, arrivals, Double.NaN);
+        if (running.length < nr) {
+            int n = Math.max(nr, 2 * running.length);
+            int old = rqReady.length;
+            running = new int[n];
+            rqReady = Arrays.copyOf(rqReady, n);
+            rqKey = Arrays.copyOf(rqKey, n);
+            rqId = Arrays.copyOf(rqId, n);
+            pend = Arrays.copyOf(pend, n);
+            for (int r = old; r < n; r++) {
+                rqReady[r] = new double[8];
+                rqKey[r] = new long[8];
+                rqId[r] = new int[8];
+                pend[r] = new int[4];
+            }
+            rqSize = new int[n];
+            pendSize = new int[n];
+            dirty = new boolean[n];
+            dirtyList = new int[n];
+            busy = new double[n];
+            lastEnd = new double[n];
+        }
+        // every queue as long as the tasks its resource ever gets, the event heap and the finishing list as long as
+        // two per resource: they never grow while simulating (a compiled loop would be thrown away where one grew)
+        Arrays.fill(busy, 0, nr, 0);
+        for (int p = 0; p < np; p++) {
+            for (int s = 0; s < pStages[p]; s++) {
+                int k = pSlot[p] + s;
+                busy[sRes[k]] += sOrder[k].length;
+                if (s < pStages[p] - 1) {
+                    busy[sUp[k]] += pMbs[p];
+                    busy[sDown[k]] += pMbs[p];
+                }
+            }
+        }
+        for (int r = 0; r < nr; r++) {
+            int need = (int) busy[r] + 1;
+            if (rqId[r].length < need) {
+                rqReady[r] = new double[need];
+                rqKey[r] = new long[need];
+                rqId[r] = new int[need];
+            }
+            if (pend[r].length < need) {
+                pend[r] = new int[need];
+            }
+        }
+        if (evTime.length < 2 * nr + 16) {
+            evTime = new double[2 * nr + 16];
+            evId = new int[2 * nr + 16];
+        }
+        if (finishing.length < 2 * nr + 16) {
+            finishing = new int[2 * nr + 16];
+        }
+        if (active.length < nr + 16) {
+            active = new int[nr + 16];
+        }
+        Arrays.fill(running, 0, nr, -1);
+        Arrays.fill(rqSize, 0, nr, 0);
+        Arrays.fill(pendSize, 0, nr, 0);
+        Arrays.fill(dirty, 0, nr, false);
+        Arrays.fill(busy, 0, nr, 0);
+        Arrays.fill(lastEnd, 0, nr, 0);
+        dirtyCount = 0;
+        int cap = Math.max(taskTotal, 1);
+        if (tSlot.length < cap) {
+            int n = Math.max(cap, tSlot.length + tSlot.length / 2);
+            tSlot = new int[n];
+            tMb = new int[n];
+            tKind = new byte[n];
+            tRes = new int[n];
+            tKey = new long[n];
+            tReady = new double[n];
+            tWork = new double[n];
+            tStart = new double[n];
+            tEnd = new double[n];
+            tVEnd = new double[n];
+        }
+        count = 0;
+        evSize = 0;
+        activeSize = 0;
+        virtualS = 0;
+        now = 0;
+        makespan = 0;
+        done.clear();
+        minWallPerWork = cores > 0 ? 1 / Math.min(1.0, cores / (background + 1)) : 1.0;
+        if (firstLeft.length < np) {
+            int n = Math.max(np, 2 * firstLeft.length);
+            firstLeft = new int[n];
+            firstWork = new double[n];
+        }
+        if (stageLeft.length < slots) {
+            int n = Math.max(slots, 2 * stageLeft.length);
+            stageLeft = new int[n];
+            stageWork = new double[n];
+            edfSlot = new int[n];
+            edfSort = new long[n];
+            edfTmp = new int[n];
+            edfGroupEnd = new int[n];
+        }
+        int withDeadline = 0;
+        for (int p = 0; p < np; p++) {
+            int left = 0;
+            double work = 0;
+            int mbs = pMbs[p];
+            for (int s = 0; s < pStages[p]; s++) {
+                int k = pSlot[p] + s;
+                // every schedule runs each micro-batch's forward and backward once, and a step per iteration
+                double fb = mbs * (sFwd[k] + sBwd[k]) * sSlow[k] * minWallPerWork;
+                stageLeft[k] = 2 * mbs;
+                stageWork[k] = fb;
+                if (sOnFirst[k]) {
+                    left += sOrder[k].length;
+                    work += fb + pIts[p] * sStep[k] * sSlow[k] * minWallPerWork;
+                }
+                if (sDeadline[k] < Double.POSITIVE_INFINITY) {
+                    edfSlot[withDeadline++] = k;
+                }
+            }
+            firstLeft[p] = left;
+            firstWork[p] = work;
+        }
+        groupByResourceAndDeadline(withDeadline);
+        sinceCheck = 0;
+        stopS = earliestStop();
+    }
+
+    /** Orders the first n slots of edfSlot by resource, then by deadline (its leading 32 bits), and marks the groups. */
+    private void groupByResourceAndDeadline(int n) {
+        // by resource (its id in the high bits, the position in the low ones), then by deadline within each run
+        for (int i = 0; i < n; i++) {
+            int k = edfSlot[i];
+            edfSort[i] = ((long) sRes[k] << 32) | i;
+        }
+        Arrays.sort(edfSort, 0, n);
+        int[] bySlot = edfTmp;
+        for (int i = 0; i < n; i++) {
+            bySlot[i] = edfSlot[(int) edfSort[i]];
+        }
+        edfGroups = 0;
+        int from = 0;
+        while (from < n) {
+            int r = sRes[bySlot[from]];
+            int to = from;
+            while (to < n && sRes[bySlot[to]] == r) {
+                to++;
+            }
+            // within the group: by deadline (its sortable bits, low 32 dropped) and then position; the test
+            // below takes the largest deadline of each prefix, so an order off by rounding stays a valid test
+            for (int i = from; i < to; i++) {
+                long bits = Double.doubleToLongBits(sDeadline[bySlot[i]]);
+                bits ^= (bits >> 63) & Long.MAX_VALUE;
+                edfSort[i] = ((bits >> 32) << 32) | (i - from);
+            }
+            Arrays.sort(edfSort, from, to);
+            for (int i = from; i < to; i++) {
+                edfSlot[i] = bySlot[from + (int) (edfSort[i] & 0xFFFFFFFFL)];
+            }
+            edfGroupEnd[edfGroups++] = to;
+            from = to;
+        }
+    }
+
+    /**
+     * Whether, on some resource, the participants with stage deadlines can no longer all meet them: for the
+     * first k in deadline order, time {@code t} plus their forwards' and backwards' least wall time not yet
+     * started passes the latest of their deadlines.
+     */
+    private boolean missesStageDeadline(double t) {
+        int from = 0;
+        for (int g = 0; g < edfGroups; g++) {
+            int to = edfGroupEnd[g];
+            double work = 0;
+            double latest = Double.NEGATIVE_INFINITY;
+            for (int i = from; i < to; i++) {
+                int k = edfSlot[i];
+                if (stageLeft[k] > 0) {
+                    work += stageWork[k];
+                    latest = Math.max(latest, sDeadline[k]);
+                    if (t + work * (1 - REMAINING_MARGIN) > latest) {
+                        return true;
+                    }
+                }
+            }
+            from = to;
+        }
+        return false;
+    }
+
+    /**
+     * The earliest time at which some participant with a deadline can no longer meet it (or the horizon): its
+     * deadline less the least time its compute not yet started on its first processor takes.
+     */
+    private double earliestStop() {
+        double t = horizonS;
+        for (int p = 0; p < np; p++) {
+            if (firstLeft[p] > 0 && pDeadline[p] < Double.POSITIVE_INFINITY) {
+                t = Math.min(t, pDeadline[p] - firstWork[p] * (1 - REMAINING_MARGIN));
+            }
+        }
+        return t;
+    }
+
+    private int addFinishing(int nf, int j) {
+        if (nf == finishing.length) {
+            finishing = Arrays.copyOf(finishing, 2 * nf);
+        }
+        finishing[nf] = j;
+        return nf + 1;
+    }
+
+    private void markDirty(int r) {
+        if (!dirty[r]) {
+            dirty[r] = true;
+            dirtyList[dirtyCount++] = r;
+        }
+    }
+
+    /** Starts, on free resource r, the first of its ready tasks; or asks to be woken when one gets ready. */
+    private void startNext(int r) {
+        int[] pd = pend[r];
+        double wake = Double.POSITIVE_INFINITY;
+        double readyBy = now + EPS;
+        for (int i = 0; i < pendSize[r]; ) {
+            int j = pd[i];
+            if (tReady[j] <= readyBy) {
+                pd[i] = pd[--pendSize[r]];
                 pushReady(r, j);
             } else {
-                if (pendingSize[r] == pending[r].length) {
-                    pending[r] = Arrays.copyOf(pending[r], 2 * pendingSize[r]);
-                }
-                pending[r][pendingSize[r]++] = j;
-            }
-            if (running[r] < 0) {
-                markDirty(r);
+                wake = Math.min(wake, tReady[j]);
+                i++;
             }
         }
+        if (rqSize[r] == 0) {
+            if (wake < Double.POSITIVE_INFINITY) {
+                pushEvent(wake, -1 - r);
+            }
+            return;
+        }
+        int j = popReady(r);
+        running[r] = j;
+        tStart[j] = now;
+        double work = tWork[j];
+        int kind = tKind[j];
+        if (kind >= ACT) {
+            tEnd[j] = now + work;
+            pushEvent(tEnd[j], j);
+            return;
+        }
+        int k = tSlot[j];
+        if (kind != S) {
+            stageWork[k] -= work * sSlow[k] * minWallPerWork;
+        }
+        if (sOnFirst[k]) {
+            firstWork[(int) ((tKey[j] >>> 32) & (MAX_PARTICIPANTS - 1))] -= work * sSlow[k] * minWallPerWork;
+        }
+        if (work <= 0) {
+            tEnd[j] = now;
+            pushEvent(now, j);
+        } else if (cores == 0) {
+            double cpuEnd = now + work;
+            tEnd[j] = now + (cpuEnd - now) * sSlow[k];
+            pushEvent(tEnd[j], j);
+        } else {
+            tVEnd[j] = virtualS + work;
+            pushActive(j);
+        }
+    }
 
-        /** Whether task a runs before task b when both are ready on one resource. */
-        private boolean before(int a, int b) {
-            if (jprio[a] != jprio[b]) {
-                return jprio[a] < jprio[b];
-            }
-            if (jready[a] != jready[b]) {
-                return jready[a] < jready[b];
-            }
-            if (jp[a] != jp[b]) {
-                return jp[a] < jp[b];
-            }
-            if (jmb[a] != jmb[b]) {
-                return jmb[a] < jmb[b];
-            }
-            return js[a] > js[b];
+    private void finish(int j) {
+        double end = tEnd[j];
+        int r = tRes[j];
+        running[r] = -1;
+        markDirty(r);
+        busy[r] += end - tStart[j];
+        if (end > lastEnd[r]) {
+            lastEnd[r] = end;
         }
+        if (end > makespan) {
+            makespan = end;
+        }
+        int k = tSlot[j];
+        int mb = tMb[j];
+        int kind = tKind[j];
+        long key = tKey[j];
+        int p = (int) ((key >>> 32) & (MAX_PARTICIPANTS - 1));
+        int s = k - pSlot[p];
+        if (recordTasks) {
+            done.add(new Task(p, s, mb, KIND_CHAR[kind], r, tStart[j], end));
+        }
+        switch (kind) {
+            case ACT -> {
+                act[pArrive[p] + (s + 1) * pMbs[p] + mb] = end + sDelay[k];
+                offerCompute(p, s + 1);
+            }
+            case GRAD -> {
+                grad[pArrive[p] + (s - 1) * pMbs[p] + mb] = end + sDelay[k - 1];
+                offerCompute(p, s - 1);
+            }
+            default -> {
+                if (sOnFirst[k] && --firstLeft[p] == 0 && pDeadline[p] < Double.POSITIVE_INFINITY) {
+                    stopS = earliestStop();
+                }
+                if (kind != S) {
+                    stageLeft[k]--;
+                }
+                queued[k] = false;
+                next[k]++;
+                stageFree[k] = end;
+                if (kind == S) {
+                    if (end > lastStep[k]) {
+                        lastStep[k] = end;
+                    }
+                } else if (kind == F && s + 1 < pStages[p]) {
+                    add(p, k, s, mb, ACT, sUp[k], end, 1, sLinkF[k]);
+                } else if (kind == B && s > 0) {
+                    add(p, k, s, mb, GRAD, sDown[k - 1], end, 1, sLinkB[k - 1]);
+                }
+                offerCompute(p, s);
+            }
+        }
+    }
 
-        private void pushReady(int r, int j) {
-            int n = readySize[r]++;
-            if (n == ready[r].length) {
-                ready[r] = Arrays.copyOf(ready[r], 2 * n);
-            }
-            int[] h = ready[r];
-            while (n > 0) {
-                int parent = (n - 1) >> 1;
-                if (!before(j, h[parent])) {
-                    break;
-                }
-                h[n] = h[parent];
-                n = parent;
-            }
-            h[n] = j;
+    /** Queues the next compute step of (p, s) if its input has arrived and it is not already queued. */
+    private void offerCompute(int p, int s) {
+        int k = pSlot[p] + s;
+        int[] order = sOrder[k];
+        int i = next[k];
+        if (i >= order.length || queued[k]) {
+            return;
         }
+        boolean last = s == pStages[p] - 1;
+        int code = order[i];
+        int kind = code & 3;
+        int mb = (code >> 2) - 1;
+        double readyS = stageFree[k];
+        if (kind == F) {
+            if (s > 0) {
+                double a = act[pArrive[p] + s * pMbs[p] + mb];
+                if (Double.isNaN(a)) {
+                    return;
+                }
+                readyS = Math.max(readyS, a);
+            }
+            // an owner's tail (a last stage sharing the first stage's processor) goes first, as a loss stage's
+            // backward and every optimizer step do on a hop
+            add(p, k, s, mb, F, sRes[k], readyS, sTail[k] ? 0 : 1, sFwd[k]);
+        } else if (kind == B) {
+            if (!last) {
+                double g = grad[pArrive[p] + s * pMbs[p] + mb];
+                if (Double.isNaN(g)) {
+                    return;
+                }
+                readyS = Math.max(readyS, g);
+            }
+            add(p, k, s, mb, B, sRes[k], readyS, last ? 0 : 1, sBwd[k]);
+        } else {
+            add(p, k, s, -1, S, sRes[k], readyS, 0, sStep[k]);
+        }
+        queued[k] = true;
+    }
 
-        private int popReady(int r) {
-            int[] h = ready[r];
-            int top = h[0];
-            int n = --readySize[r];
-            int x = h[n];
-            int i = 0;
-            while (true) {
-                int c = 2 * i + 1;
-                if (c >= n) {
-                    break;
-                }
-                if (c + 1 < n && before(h[c + 1], h[c])) {
-                    c++;
-                }
-                if (!before(h[c], x)) {
-                    break;
-                }
-                h[i] = h[c];
-                i = c;
+    private void add(int p, int k, int s, int mb, int kind, int r, double readyS, int prio, double work) {
+        int j = count++;
+        tSlot[j] = k;
+        tMb[j] = mb;
+        tKind[j] = (byte) kind;
+        tRes[j] = r;
+        tReady[j] = readyS;
+        tKey[j] = ((long) prio << 62) | ((long) p << 32) | ((long) (mb + 1) << 12) | (MAX_STAGES - s);
+        tWork[j] = work;
+        if (readyS <= now + EPS) {
+            pushReady(r, j);
+        } else {
+            if (pendSize[r] == pend[r].length) {
+                pend[r] = Arrays.copyOf(pend[r], 2 * pendSize[r]);
             }
-            h[i] = x;
-            return top;
+            pend[r][pendSize[r]++] = j;
         }
+        if (running[r] < 0) {
+            markDirty(r);
+        }
+    }
 
-        private void pushEvent(double t, int id) {
-            int n = evSize++;
-            if (n == evTime.length) {
-                evTime = Arrays.copyOf(evTime, 2 * n);
-                evId = Arrays.copyOf(evId, 2 * n);
-            }
-            while (n > 0) {
-                int parent = (n - 1) >> 1;
-                if (evTime[parent] <= t) {
-                    break;
-                }
-                evTime[n] = evTime[parent];
-                evId[n] = evId[parent];
-                n = parent;
-            }
-            evTime[n] = t;
-            evId[n] = id;
+    /**
+     * Whether a ready task (ready time ra, key ka) runs before another (rb, kb): the lower priority first, then
+     * the earlier ready, then the lower participant, the lower micro-batch, the later stage (all in the key).
+     */
+    private static boolean before(double ra, long ka, double rb, long kb) {
+        if ((ka >>> 62) != (kb >>> 62)) {
+            return ka < kb;
         }
+        if (ra != rb) {
+            return ra < rb;
+        }
+        return ka < kb;
+    }
 
-        private void popEvent() {
-            int n = --evSize;
-            double t = evTime[n];
-            int id = evId[n];
-            int i = 0;
-            while (true) {
-                int c = 2 * i + 1;
-                if (c >= n) {
-                    break;
-                }
-                if (c + 1 < n && evTime[c + 1] < evTime[c]) {
-                    c++;
-                }
-                if (evTime[c] >= t) {
-                    break;
-                }
-                evTime[i] = evTime[c];
-                evId[i] = evId[c];
-                i = c;
-            }
-            evTime[i] = t;
-            evId[i] = id;
+    private void pushReady(int r, int j) {
+        int n = rqSize[r]++;
+        if (n == rqId[r].length) {
+            rqReady[r] = Arrays.copyOf(rqReady[r], 2 * n);
+            rqKey[r] = Arrays.copyOf(rqKey[r], 2 * n);
+            rqId[r] = Arrays.copyOf(rqId[r], 2 * n);
         }
+        double[] hr = rqReady[r];
+        long[] hk = rqKey[r];
+        int[] hi = rqId[r];
+        double ready = tReady[j];
+        long key = tKey[j];
+        while (n > 0) {
+            int parent = (n - 1) >> 1;
+            if (!before(ready, key, hr[parent], hk[parent])) {
+                break;
+            }
+            hr[n] = hr[parent];
+            hk[n] = hk[parent];
+            hi[n] = hi[parent];
+            n = parent;
+        }
+        hr[n] = ready;
+        hk[n] = key;
+        hi[n] = j;
+    }
 
-        private void pushActive(int j) {
-            int n = activeSize++;
-            if (n == active.length) {
-                active = Arrays.copyOf(active, 2 * n);
+    private int popReady(int r) {
+        double[] hr = rqReady[r];
+        long[] hk = rqKey[r];
+        int[] hi = rqId[r];
+        int top = hi[0];
+        int n = --rqSize[r];
+        double xr = hr[n];
+        long xk = hk[n];
+        int xi = hi[n];
+        int i = 0;
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= n) {
+                break;
             }
-            double v = jvEnd[j];
-            while (n > 0) {
-                int parent = (n - 1) >> 1;
-                if (jvEnd[active[parent]] <= v) {
-                    break;
-                }
-                active[n] = active[parent];
-                n = parent;
+            if (c + 1 < n && before(hr[c + 1], hk[c + 1], hr[c], hk[c])) {
+                c++;
             }
-            active[n] = j;
+            if (!before(hr[c], hk[c], xr, xk)) {
+                break;
+            }
+            hr[i] = hr[c];
+            hk[i] = hk[c];
+            hi[i] = hi[c];
+            i = c;
         }
+        hr[i] = xr;
+        hk[i] = xk;
+        hi[i] = xi;
+        return top;
+    }
 
-        private int popActive() {
-            int top = active[0];
-            int n = --activeSize;
-            int x = active[n];
-            double v = jvEnd[x];
-            int i = 0;
-            while (true) {
-                int c = 2 * i + 1;
-                if (c >= n) {
-                    break;
-                }
-                if (c + 1 < n && jvEnd[active[c + 1]] < jvEnd[active[c]]) {
-                    c++;
-                }
-                if (jvEnd[active[c]] >= v) {
-                    break;
-                }
-                active[i] = active[c];
-                i = c;
-            }
-            active[i] = x;
-            return top;
+    private void pushEvent(double t, int id) {
+        int n = evSize++;
+        if (n == evTime.length) {
+            evTime = Arrays.copyOf(evTime, 2 * n);
+            evId = Arrays.copyOf(evId, 2 * n);
         }
+        while (n > 0) {
+            int parent = (n - 1) >> 1;
+            if (evTime[parent] <= t) {
+                break;
+            }
+            evTime[n] = evTime[parent];
+            evId[n] = evId[parent];
+            n = parent;
+        }
+        evTime[n] = t;
+        evId[n] = id;
+    }
+
+    private void popEvent() {
+        int n = --evSize;
+        double t = evTime[n];
+        int id = evId[n];
+        int i = 0;
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= n) {
+                break;
+            }
+            if (c + 1 < n && evTime[c + 1] < evTime[c]) {
+                c++;
+            }
+            if (evTime[c] >= t) {
+                break;
+            }
+            evTime[i] = evTime[c];
+            evId[i] = evId[c];
+            i = c;
+        }
+        evTime[i] = t;
+        evId[i] = id;
+    }
+
+    private void pushActive(int j) {
+        int n = activeSize++;
+        if (n == active.length) {
+            active = Arrays.copyOf(active, 2 * n);
+        }
+        double v = tVEnd[j];
+        while (n > 0) {
+            int parent = (n - 1) >> 1;
+            if (tVEnd[active[parent]] <= v) {
+                break;
+            }
+            active[n] = active[parent];
+            n = parent;
+        }
+        active[n] = j;
+    }
+
+    private int popActive() {
+        int top = active[0];
+        int n = --activeSize;
+        int x = active[n];
+        double v = tVEnd[x];
+        int i = 0;
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= n) {
+                break;
+            }
+            if (c + 1 < n && tVEnd[active[c + 1]] < tVEnd[active[c]]) {
+                c++;
+            }
+            if (tVEnd[active[c]] >= v) {
+                break;
+            }
+            active[i] = active[c];
+            i = c;
+        }
+        active[i] = x;
+        return top;
     }
 }

@@ -18,8 +18,17 @@ import java.util.List;
  * owner's weights up, the average, the slowest download) and simulated in that order with
  * {@link PipelineSimulator}, stopping as soon as the next lower bound is no better than the last runner-up:
  * the result is the same as simulating all of them (ties go to the first in enumeration order, as there).
- * A few plans guessed best are simulated first, so that the runner-up is good early; a simulation stops as
- * soon as an owner still computing has passed the time by which it would have to finish to beat it.
+ * The bound visits owners by batch: the terms summed over owners once per batch, the terms taken at their
+ * largest only over the classes of owners that no other class is slower than in every respect (compute factor
+ * times slowdown, each link's time per byte and delay), those taken at their least over the fastest ones.
+ *
+ * <p>A few plans guessed best are simulated first, so that the runner-up is good early. A simulation stops,
+ * as no better than the runner-up, as soon as an owner cannot finish its own processor's remaining work (at
+ * least its work times slowdown) by the time it would have to, or the owners sharing a hop cannot all end
+ * their last backward there in time for their gradients, their owners' backwards and steps and their weights'
+ * upload (an earliest-deadline-first test of the hop's remaining work). Threads take the next plan as they
+ * finish one, each simulating with the runner-up known then (it only gets better, so a plan stopped at an
+ * older one is no runner-up either).
  *
  * <p>A prediction is one round's time divided by its iterations: the simulated iterations back to back
  * (consecutive mini-batches overlap on the pipeline), then the round-end aggregation (owners' parts up to the
@@ -57,16 +66,42 @@ public final class PlanSearch {
     private final OwnerSpec[] classSpec;
     private final double[] classFactor;
     private final long totalBatch;
-    // per class, the current candidate's per-stage terms that are summed over owners
-    private final double[][] classHop;
-    private final double[][] classCpu;
-    private final double[][] classLink;
-    private final double[][] classWork;
-    // the current class's per-stage forward, backward, activation and gradient terms, computed once
+    // per class: batch, slowdown, owners in it, seconds per byte and delay of its uplink and downlink
+    private final int[] classBatch;
+    private final double[] classSlowdown;
+    private final int[] classCount;
+    private final double[] classUpSpb;
+    private final double[] classDownSpb;
+    private final double[] classUpDelayS;
+    private final double[] classDownDelayS;
+    private final double hopSpb;
+    private final double hopDelayS;
+    private final double[] outputBytes; // per block, per sample
+    // owners by batch: the batch, owners and sum of their compute factors, and the classes that bound the terms
+    // taken at their largest (slowest: no other class of the batch is slower in every respect) or at their least
+    private final int[] groupBatch;
+    private final double[] groupCount;
+    private final double[] groupFactorSum;
+    private final int[][] groupSlowest;
+    private final int[][] groupFastest;
     private final double[] scratchF;
     private final double[] scratchB;
     private final double[] scratchA;
     private final double[] scratchG;
+    // the current candidate's per-stage and per-hop terms (bounds are computed on one thread)
+    private final double[] scratchFCall;
+    private final double[] scratchFSample;
+    private final double[] scratchBCall;
+    private final double[] scratchBSample;
+    private final double[] scratchStep;
+    private final double[] scratchOut;
+    private final boolean[] scratchOwned;
+    private final double[] scratchHopBusy;
+    private final double[] scratchHopLinkBusy;
+    private final double[] scratchHopFill;
+    private final double[] scratchHopDrain;
+    private final double[] scratchHopWork;
+    private final double[] scratchHopToCoordinator;
 
     public PlanSearch(TuningProblem problem) {
         this.problem = problem;
@@ -94,16 +129,101 @@ public final class PlanSearch {
         for (int c = 0; c < classFactor.length; c++) {
             classFactor[c] = factors.get(c);
         }
-        int maxStages = problem.maxHops() + 2;
-        classHop = new double[classSpec.length][maxStages];
-        classCpu = new double[classSpec.length][maxStages];
-        classLink = new double[classSpec.length][2 * maxStages];
-        classWork = new double[classSpec.length][maxStages];
+        // evaluate() takes any plan of the model, also one with more hops than searched: at most blocks - 1 hops
+        int hopsAtMost = Math.max(problem.maxHops(), problem.blocks().size());
+        int maxStages = hopsAtMost + 2;
+        int nc = classSpec.length;
+        classBatch = new int[nc];
+        classSlowdown = new double[nc];
+        classCount = new int[nc];
+        classUpSpb = new double[nc];
+        classDownSpb = new double[nc];
+        classUpDelayS = new double[nc];
+        classDownDelayS = new double[nc];
+        for (int c = 0; c < nc; c++) {
+            OwnerSpec o = classSpec[c];
+            classBatch[c] = o.batch();
+            classSlowdown[c] = o.slowdown();
+            classUpSpb[c] = secondsPerByte(o.uplink());
+            classDownSpb[c] = secondsPerByte(o.downlink());
+            classUpDelayS[c] = o.uplink().delayNs() / 1e9;
+            classDownDelayS[c] = o.downlink().delayNs() / 1e9;
+        }
+        for (int c : ownerClass) {
+            classCount[c]++;
+        }
+        List<Integer> batchValues = new ArrayList<>();
+        for (int c = 0; c < nc; c++) {
+            if (!batchValues.contains(classBatch[c])) {
+                batchValues.add(classBatch[c]);
+            }
+        }
+        int ng = batchValues.size();
+        groupBatch = new int[ng];
+        groupCount = new double[ng];
+        groupFactorSum = new double[ng];
+        groupSlowest = new int[ng][];
+        groupFastest = new int[ng][];
+        for (int g = 0; g < ng; g++) {
+            groupBatch[g] = batchValues.get(g);
+            List<Integer> slowest = new ArrayList<>();
+            List<Integer> fastest = new ArrayList<>();
+            for (int c = 0; c < nc; c++) {
+                if (classBatch[c] != groupBatch[g]) {
+                    continue;
+                }
+                groupCount[g] += classCount[c];
+                groupFactorSum[g] += classCount[c] * classFactor[c];
+                boolean dominated = false;
+                boolean dominates = false;
+                for (int d = 0; d < nc; d++) {
+                    if (d != c && classBatch[d] == groupBatch[g]) {
+                        dominated |= slower(d, c);
+                        dominates |= slower(c, d);
+                    }
+                }
+                if (!dominated) {
+                    slowest.add(c);
+                }
+                if (!dominates) {
+                    fastest.add(c);
+                }
+            }
+            groupSlowest[g] = slowest.stream().mapToInt(Integer::intValue).toArray();
+            groupFastest[g] = fastest.stream().mapToInt(Integer::intValue).toArray();
+        }
         scratchF = new double[maxStages];
         scratchB = new double[maxStages];
         scratchA = new double[maxStages];
         scratchG = new double[maxStages];
+        hopSpb = secondsPerByte(problem.hopLink());
+        hopDelayS = problem.hopLink().delayNs() / 1e9;
+        scratchFCall = new double[maxStages];
+        scratchFSample = new double[maxStages];
+        scratchBCall = new double[maxStages];
+        scratchBSample = new double[maxStages];
+        scratchStep = new double[maxStages];
+        scratchOut = new double[maxStages];
+        scratchOwned = new boolean[maxStages];
+        scratchHopBusy = new double[maxStages];
+        scratchHopLinkBusy = new double[2 * maxStages];
+        scratchHopFill = new double[maxStages];
+        scratchHopDrain = new double[maxStages];
+        scratchHopWork = new double[maxStages];
+        scratchHopToCoordinator = new double[maxStages];
         this.rt = problem.runtime();
+        choices = problem.microBatchChoices();
+        names = new String[3 * np + 3 * (hopsAtMost + 1)];
+        for (int p = 0; p < np; p++) {
+            names[3 * p] = "owner" + p;
+            names[3 * p + 1] = "owner" + p + ".up";
+            names[3 * p + 2] = "owner" + p + ".down";
+        }
+        for (int h = 1; h <= hopsAtMost; h++) {
+            names[3 * np + 3 * h] = "hop" + h;
+            names[3 * np + 3 * h + 1] = "hop" + h + "->hop" + (h + 1);
+            names[3 * np + 3 * h + 2] = "hop" + (h + 1) + "->hop" + h;
+        }
         this.n = problem.blocks().size();
         fwd = new double[n + 1];
         bwd = new double[n + 1];
@@ -112,6 +232,13 @@ public final class PlanSearch {
         step = new double[n + 1];
         params = new long[n + 1];
         acts = new long[n + 1];
+        outputBytes = new double[n];
+        windowWidth = hopsAtMost + 3;
+        windowTable = new int[choices.length * windowWidth * windowWidth];
+        maxMicroOf = new int[choices.length];
+        for (int i = 0; i < choices.length; i++) {
+            maxMicroOf[i] = maxMicro(choices[i]);
+        }
         for (int i = 0; i < n; i++) {
             BlockCost b = problem.blocks().get(i);
             fwd[i + 1] = fwd[i] + b.forwardS();
@@ -121,11 +248,20 @@ public final class PlanSearch {
             step[i + 1] = step[i] + b.stepS();
             params[i + 1] = params[i] + b.parameterBytes();
             acts[i + 1] = acts[i] + b.activationBytes();
+            outputBytes[i] = b.outputBytes();
         }
     }
 
-    /** Searches every candidate; keeps {@code alternatives} runners-up. */
+    /** Searches every candidate; keeps {@code alternatives} runners-up; simulates on up to 8 of the processors. */
     public Result search(int alternatives) {
+        return search(alternatives, Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS));
+    }
+
+    /** As {@link #search(int)}, simulating on {@code threads} threads (the caller's among them). */
+    public Result search(int alternatives, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
         List<Ranked> feasible = new ArrayList<>();
         int[] counts = new int[2];
         enumerateAll(feasible, counts);
@@ -135,9 +271,6 @@ public final class PlanSearch {
                     + " hops; allow more hops, fewer owners or a larger cap");
         }
         feasible.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
-        List<Ranked> simulated = new ArrayList<>();
-        double[] top = new double[alternatives + 1]; // the best predictions so far, ascending
-        java.util.Arrays.fill(top, Double.POSITIVE_INFINITY);
         // first the plans guessed best, so that the limit below is tight early; then in bound order
         List<Ranked> order = new ArrayList<>(feasible);
         order.sort(Comparator.comparingDouble(Ranked::guess).thenComparingInt(Ranked::index));
@@ -152,48 +285,36 @@ public final class PlanSearch {
                 order.add(c);
             }
         }
-        // in batches over the processors: a batch is what is still worth simulating when it starts, each of its
-        // simulations limited by the last runner-up then; the batch's results then update the runners-up in order
-        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), MAX_THREADS));
+        // every thread takes the next plan still worth simulating and simulates it limited by the last runner-up
+        // then (the runners-up only get better, so a plan stopped at an older limit is no runner-up either)
+        Progress progress = new Progress(order, seeds, alternatives);
         java.util.concurrent.ExecutorService pool = threads > 1
-                ? java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+                ? java.util.concurrent.Executors.newFixedThreadPool(threads - 1, r -> {
                     Thread t = new Thread(r, "plan-search");
                     t.setDaemon(true);
                     return t;
                 })
                 : null;
         try {
-            int next = 0;
-            while (next < order.size()) {
-                List<Ranked> batch = new ArrayList<>();
-                while (next < order.size() && batch.size() < (next < seeds ? seeds : 2 * threads)) {
-                    Ranked c = order.get(next);
-                    if (next >= seeds && c.key() >= top[alternatives]) {
-                        next = order.size(); // neither the best nor a runner-up can come after this
-                        break;
-                    }
-                    batch.add(c);
-                    next++;
-                }
-                Candidate[] done = simulateAll(batch, top[alternatives], pool);
-                for (int b = 0; b < done.length; b++) {
-                    Candidate s = done[b];
-                    simulated.add(new Ranked(s, s.predictedIterationS(), batch.get(b).index(), batch.get(b).guess()));
-                    double v = s.predictedIterationS();
-                    for (int i = 0; i < top.length; i++) {
-                        if (v < top[i]) {
-                            System.arraycopy(top, i, top, i + 1, top.length - i - 1);
-                            top[i] = v;
-                            break;
-                        }
-                    }
-                }
+            List<java.util.concurrent.Future<?>> helpers = new ArrayList<>();
+            for (int t = 1; t < threads; t++) {
+                helpers.add(pool.submit(() -> simulateUntilDone(progress)));
             }
+            simulateUntilDone(progress);
+            for (java.util.concurrent.Future<?> f : helpers) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("plan search interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("simulating a plan failed: " + e.getCause(), e.getCause());
         } finally {
             if (pool != null) {
                 pool.shutdownNow();
             }
         }
+        List<Ranked> simulated = progress.simulated;
         // ties in enumeration order, as simulating every candidate would order them
         simulated.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
         List<Candidate> alt = new ArrayList<>();
@@ -203,30 +324,62 @@ public final class PlanSearch {
         return new Result(simulated.get(0).candidate(), List.copyOf(alt), counts[0], simulated.size(), counts[1]);
     }
 
-    /** Simulates a batch, on the pool's threads when there is one, each limited by {@code limitS}. */
-    private Candidate[] simulateAll(List<Ranked> batch, double limitS, java.util.concurrent.ExecutorService pool) {
-        Candidate[] out = new Candidate[batch.size()];
-        if (pool == null || batch.size() == 1) {
-            for (int b = 0; b < out.length; b++) {
-                out[b] = simulate(batch.get(b).candidate(), limitS);
+    /** Takes plans from {@code progress} and simulates them until none is left worth simulating. */
+    private void simulateUntilDone(Progress progress) {
+        while (true) {
+            Ranked c = progress.take();
+            if (c == null) {
+                return;
             }
-            return out;
+            Candidate s = simulate(c.candidate(), c.guess());
+            progress.record(c, s);
         }
-        List<java.util.concurrent.Future<Candidate>> futures = new ArrayList<>();
-        for (Ranked c : batch) {
-            futures.add(pool.submit(() -> simulate(c.candidate(), limitS)));
+    }
+
+    /**
+     * The search's shared state: the plans in the order they are simulated, the next one, the best predictions so
+     * far (ascending) and what was simulated. take() hands out the next plan with the limit to simulate it by.
+     */
+    private static final class Progress {
+        final List<Ranked> order;
+        final int seeds;
+        final double[] top;
+        final List<Ranked> simulated = new ArrayList<>();
+        int next;
+
+        Progress(List<Ranked> order, int seeds, int alternatives) {
+            this.order = order;
+            this.seeds = seeds;
+            top = new double[alternatives + 1];
+            java.util.Arrays.fill(top, Double.POSITIVE_INFINITY);
         }
-        try {
-            for (int b = 0; b < out.length; b++) {
-                out[b] = futures.get(b).get();
+
+        /** The next plan worth simulating, its guess replaced by the limit to simulate it by; null when done. */
+        synchronized Ranked take() {
+            if (next >= order.size()) {
+                return null;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("plan search interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("simulating a plan failed: " + e.getCause(), e.getCause());
+            Ranked c = order.get(next);
+            double limit = top[top.length - 1];
+            if (next >= seeds && c.key() >= limit) {
+                next = order.size(); // neither the best nor a runner-up can come after this
+                return null;
+            }
+            next++;
+            return new Ranked(c.candidate(), c.key(), c.index(), limit);
         }
-        return out;
+
+        synchronized void record(Ranked c, Candidate s) {
+            double v = s.predictedIterationS();
+            simulated.add(new Ranked(s, v, c.index(), c.guess()));
+            for (int i = 0; i < top.length; i++) {
+                if (v < top[i]) {
+                    System.arraycopy(top, i, top, i + 1, top.length - i - 1);
+                    top[i] = v;
+                    break;
+                }
+            }
+        }
     }
 
     /** The prediction for one given plan: {@code hops}, {@code cuts} and {@code microBatches}. */
@@ -263,13 +416,21 @@ public final class PlanSearch {
 
     private void enumerate(int[] cuts, int i, int from, int hops, List<Ranked> out, int[] counts) {
         if (i == cuts.length) {
-            for (int m : problem.microBatchChoices()) {
+            int stages = stages(hops);
+            for (int mi = 0; mi < choices.length; mi++) {
+                int m = choices[mi];
                 int index = counts[0]++;
                 // memory first: a plan over the cap needs no bound
-                if (problem.memoryCapBytes() > 0 && overCap(hops, cuts, m)) {
+                long[] memory = new long[hops];
+                boolean over = false;
+                for (int h = 1; h <= hops; h++) {
+                    memory[h - 1] = hopMemoryBytes(cuts, stages, h, m, maxMicroOf[mi]);
+                    over |= problem.memoryCapBytes() > 0 && memory[h - 1] > problem.memoryCapBytes();
+                }
+                if (over) {
                     counts[1]++;
                 } else {
-                    out.add(bound(hops, cuts.clone(), m, index));
+                    out.add(bound(hops, cuts.clone(), m, index, memory));
                 }
             }
             return;
@@ -304,6 +465,26 @@ public final class PlanSearch {
 
     private static int micro(OwnerSpec o, int m) {
         return Math.min(m, o.batch());
+    }
+
+    /**
+     * Whether class a is at least as slow as class b in every respect (compute factor times slowdown, each
+     * link's seconds per byte and delay) and slower in one: then every term of a bound that grows with these
+     * is at least b's for a, and every term that is taken at its least is at most a's for b.
+     */
+    private boolean slower(int a, int b) {
+        double ka = classFactor[a] * classSlowdown[a];
+        double kb = classFactor[b] * classSlowdown[b];
+        boolean atLeast = ka >= kb && classUpSpb[a] >= classUpSpb[b] && classDownSpb[a] >= classDownSpb[b]
+                && classUpDelayS[a] >= classUpDelayS[b] && classDownDelayS[a] >= classDownDelayS[b];
+        boolean same = ka == kb && classUpSpb[a] == classUpSpb[b] && classDownSpb[a] == classDownSpb[b]
+                && classUpDelayS[a] == classUpDelayS[b] && classDownDelayS[a] == classDownDelayS[b];
+        return atLeast && !same;
+    }
+
+    /** Seconds a link takes per byte (0 for an unlimited link). */
+    private static double secondsPerByte(LinkSpec l) {
+        return l.rateBitsPerS() == 0 ? 0 : 8.0 / l.rateBitsPerS();
     }
 
     private static double transferS(LinkSpec l, double bytes) {
@@ -368,160 +549,222 @@ public final class PlanSearch {
      */
     private Ranked bound(int hops, int[] cuts, int m, int index) {
         int stages = stages(hops);
-        double[] hopBusy = new double[hops];
-        double[] hopLinkBusy = new double[Math.max(hops - 1, 0) * 2];
+        int maxMicro = maxMicro(m);
         long[] memory = new long[hops];
+        for (int h = 1; h <= hops; h++) {
+            memory[h - 1] = hopMemoryBytes(cuts, stages, h, m, maxMicro);
+        }
+        return bound(hops, cuts, m, index, memory);
+    }
+
+    /** The largest micro-batch (samples) of any owner with {@code m} micro-batches. */
+    private int maxMicro(int m) {
+        int maxMicro = 1;
+        for (OwnerSpec o : classSpec) {
+            maxMicro = Math.max(maxMicro, (int) Math.ceil(o.batch() / (double) micro(o, m)));
+        }
+        return maxMicro;
+    }
+
+    /**
+     * As {@link #bound(int, int[], int, int)} with each compute node's memory given. Every class of owners is
+     * visited once and its terms that are summed over owners are counted as many times as it has owners.
+     */
+    private Ranked bound(int hops, int[] cuts, int m, int index, long[] memory) {
+        int stages = stages(hops);
+        boolean uShaped = problem.mode() == Mode.U_SHAPED;
+        double labels = problem.mode() == Mode.VANILLA ? 4 : 0;
+        double header = rt.headerBytes();
+        // the candidate's per-stage terms: compute per call and per sample, optimizer step, bytes after the stage
+        double[] fCall = scratchFCall;
+        double[] fSample = scratchFSample;
+        double[] bCall = scratchBCall;
+        double[] bSample = scratchBSample;
+        double[] stepOf = scratchStep;
+        double[] outAfter = scratchOut;
+        boolean[] owned = scratchOwned;
+        for (int s = 0; s < stages; s++) {
+            int a = s == 0 ? 0 : cuts[s - 1];
+            int b = s == stages - 1 ? n : cuts[s];
+            fCall[s] = fwdCall[b] - fwdCall[a];
+            fSample[s] = fwd[b] - fwd[a];
+            bCall[s] = bwdCall[b] - bwdCall[a];
+            bSample[s] = bwd[b] - bwd[a];
+            stepOf[s] = step[b] - step[a];
+            outAfter[s] = s < stages - 1 ? outputBytes[cuts[s] - 1] : 0;
+            owned[s] = s == 0 || (uShaped && s == stages - 1);
+        }
+        double[] hopBusy = scratchHopBusy;
+        double[] hopLinkBusy = scratchHopLinkBusy;
+        double[] hopFill = scratchHopFill;
+        double[] hopDrain = scratchHopDrain;
+        double[] hopWork = scratchHopWork;
+        double[] hopToCoordinator = scratchHopToCoordinator;
         // a hop cannot start before the first activation reaches it, nor end before the last gradient could leave
         // it and return to an owner: the least of these over participants
-        double[] hopFill = new double[hops];
-        double[] hopDrain = new double[hops];
-        java.util.Arrays.fill(hopFill, Double.POSITIVE_INFINITY);
-        java.util.Arrays.fill(hopDrain, Double.POSITIVE_INFINITY);
+        for (int h = 0; h < hops; h++) {
+            hopBusy[h] = 0;
+            hopWork[h] = 0;
+            hopFill[h] = Double.POSITIVE_INFINITY;
+            hopDrain[h] = Double.POSITIVE_INFINITY;
+            hopToCoordinator[h] = Double.POSITIVE_INFINITY;
+        }
+        for (int i = 0; i < 2 * Math.max(hops - 1, 0); i++) {
+            hopLinkBusy[i] = 0;
+        }
         double lb = 0;
         double cpu = 0;
         // a compute task runs at most at rate min(1, cores / (background + 1)): alone beside the background
         double stretch = rt.cores() > 0 ? 1 / Math.min(1.0, rt.cores() / (rt.backgroundThreads() + 1)) : 1.0;
-        int maxMicro = 1;
+        double hopK = problem.hopFactor() * stretch;
         int ipr = rt.iterationsPerRound();
         long ownerParams = ownerParamBytes(cuts, stages);
-        double weights = ownerParams + rt.headerBytes();
+        double weights = ownerParams + header;
         double copy = rt.copyS(weights);
         // the round end: the last owner's weights reach the coordinator, are averaged, and go down every downlink
         double arrive = 0;
         double leave = 0;
         double slowestUpload = 0;
-        // per hop: the forward and backward work of all owners, and the least time from an owner's last backward
-        // on the hop to its weights' arrival at the coordinator
-        double[] hopWork = new double[hops];
-        double[] hopToCoordinator = new double[hops];
-        java.util.Arrays.fill(hopToCoordinator, Double.POSITIVE_INFINITY);
-        for (int c = 0; c < classSpec.length; c++) {
-            OwnerSpec o = classSpec[c];
-            int mm = micro(o, m);
-            double size = o.batch() / (double) mm;
-            maxMicro = Math.max(maxMicro, (int) Math.ceil(size));
-            double of = classFactor[c];
-            double owner = 0;
-            double up = 0;
-            double down = 0;
-            // the pipeline's own bound: every station (stage or link direction) must serve all mm micro-batches,
-            // after the first one's forward reached it and before the last one's backward leaves the stations
-            // before it
-            double prefF = 0;
-            double prefB = 0;
-            double pipe = 0;
-            double upload = copy + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9;
-            slowestUpload = Math.max(slowestUpload, upload);
+        double[] fs = scratchF;
+        double[] bs = scratchB;
+        double[] ab = scratchA;
+        double[] gb = scratchG;
+        for (int g = 0; g < groupBatch.length; g++) {
+            // the terms of one micro-batch, alike for every owner with this batch
+            int batch = groupBatch[g];
+            int mm = Math.min(m, batch);
+            double size = batch / (double) mm;
             for (int s = 0; s < stages; s++) {
-                if (!ownerStage(stages, s)) {
-                    hopFill[s - 1] = Math.min(hopFill[s - 1], prefF);
-                    hopDrain[s - 1] = Math.min(hopDrain[s - 1], prefB);
-                    hopToCoordinator[s - 1] = Math.min(hopToCoordinator[s - 1], prefB + upload);
-                }
-                double k = ownerStage(stages, s) ? of * o.slowdown() * stretch : problem.hopFactor() * stretch;
-                double fs = forwardS(cuts, stages, s, size);
-                double bs = backwardS(cuts, stages, s, size);
-                scratchF[s] = fs;
-                scratchB[s] = bs;
-                double f = k * fs;
-                double b = k * bs;
-                pipe = Math.max(pipe, prefF + mm * (f + b) + prefB);
-                classWork[c][s] = mm * (f + b);
-                prefF += f;
-                prefB += b;
-                if (s < stages - 1) {
-                    LinkSpec lf;
-                    LinkSpec lb2;
-                    if (s == 0) {
-                        lf = o.uplink();
-                        lb2 = o.downlink();
-                    } else if (s == stages - 2 && problem.mode() == Mode.U_SHAPED) {
-                        lf = o.downlink();
-                        lb2 = o.uplink();
-                    } else {
-                        lf = problem.hopLink();
-                        lb2 = problem.hopLink();
-                    }
-                    double ab = activationBytes(cuts, s, size);
-                    double gb = gradientBytes(cuts, s, size);
-                    scratchA[s] = ab;
-                    scratchG[s] = gb;
-                    double tf = transferS(lf, ab);
-                    double tb = transferS(lb2, gb);
-                    // each direction is its own station: the last activation up, then at least its gradient back
-                    // down; the first gradient down no earlier than one activation up
-                    pipe = Math.max(pipe, prefF + Math.max(mm * tf + tb, tf + mm * tb) + prefB);
-                    prefF += tf + lf.delayNs() / 1e9;
-                    prefB += tb + lb2.delayNs() / 1e9;
-                }
-            }
-            lb = Math.max(lb, pipe);
-            double[] hopAdd = classHop[c];
-            double[] cpuAdd = classCpu[c];
-            double[] linkAdd = classLink[c];
-            for (int s = 0; s < stages; s++) {
-                double work = mm * (scratchF[s] + scratchB[s]) + stepS(cuts, stages, s);
-                if (ownerStage(stages, s)) {
-                    owner += work * of * o.slowdown() * stretch;
-                    cpuAdd[s] = work * of;
+                boolean last = s == stages - 1;
+                // core-seconds of one micro-batch's forward (its activation's send included) and backward (its
+                // input gradient's send included); bytes of its activation and gradient over the link after s
+                ab[s] = last ? 0 : size * outAfter[s] + header + labels * size;
+                gb[s] = last ? 0 : size * outAfter[s] + header;
+                fs[s] = fCall[s] + size * fSample[s] + (last ? 0 : rt.copyS(ab[s]));
+                bs[s] = bCall[s] + size * bSample[s] + (s == 0 ? 0 : rt.copyS(gb[s - 1]));
+                double stageWork = mm * (fs[s] + bs[s]) + stepOf[s];
+                if (owned[s]) {
+                    cpu += groupFactorSum[g] * stageWork;
                 } else {
-                    hopAdd[s] = work * problem.hopFactor() * stretch;
-                    cpuAdd[s] = work * problem.hopFactor();
+                    hopBusy[s - 1] += groupCount[g] * stageWork * hopK;
+                    hopWork[s - 1] += groupCount[g] * (mm * (hopK * fs[s] + hopK * bs[s]));
+                    cpu += groupCount[g] * stageWork * problem.hopFactor();
                 }
-                if (s < stages - 1) {
-                    double aBytes = mm * scratchA[s];
-                    double gBytes = mm * scratchG[s];
-                    if (s == 0) {
-                        up += transferS(o.uplink(), aBytes);
-                        down += transferS(o.downlink(), gBytes);
-                    } else if (s == stages - 2 && problem.mode() == Mode.U_SHAPED) {
-                        down += transferS(o.downlink(), aBytes);
-                        up += transferS(o.uplink(), gBytes);
-                    } else {
-                        linkAdd[2 * (s - 1)] = transferS(problem.hopLink(), aBytes);
-                        linkAdd[2 * (s - 1) + 1] = transferS(problem.hopLink(), gBytes);
-                    }
+                if (!last && s > 0 && !(s == stages - 2 && uShaped)) {
+                    hopLinkBusy[2 * (s - 1)] += groupCount[g] * (mm * ab[s] * hopSpb);
+                    hopLinkBusy[2 * (s - 1) + 1] += groupCount[g] * (mm * gb[s] * hopSpb);
                 }
             }
-            lb = Math.max(lb, Math.max(owner, Math.max(up, down)));
-            // the round: the owner's iterations, then its parts' weights up to the coordinator and the average back
-            double exchange = transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9
-                    + transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9;
-            lb = Math.max(lb, (Math.max(pipe, ipr * owner) + exchange) / ipr);
-            // its last optimizer step ends after its pipeline and its processor's work, its uplink after its
-            // transfers: then its weights are copied and sent
-            double ready = Math.max(Math.max(pipe, ipr * owner), ipr * up);
-            arrive = Math.max(arrive, ready + copy + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9);
-            leave = Math.max(leave, transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9 + copy);
-        }
-        for (int p = 0; p < ownerClass.length; p++) {
-            int c = ownerClass[p];
-            double[] hopAdd = classHop[c];
-            double[] cpuAdd = classCpu[c];
-            double[] linkAdd = classLink[c];
-            for (int s = 0; s < stages; s++) {
-                if (!ownerStage(stages, s)) {
-                    hopBusy[s - 1] += hopAdd[s];
-                    hopWork[s - 1] += classWork[c][s];
+            // the largest terms come from the classes no other class of the batch is slower than in every respect
+            for (int c : groupSlowest[g]) {
+                double ownerK = classFactor[c] * classSlowdown[c] * stretch;
+                double upSpb = classUpSpb[c];
+                double downSpb = classDownSpb[c];
+                double upDelay = classUpDelayS[c];
+                double downDelay = classDownDelayS[c];
+                double owner = 0;
+                double up = 0;
+                double down = 0;
+                // the pipeline's own bound: every station (stage or link direction) must serve all mm micro-batches,
+                // after the first one's forward reached it and before the last one's backward leaves the stations
+                // before it
+                double prefF = 0;
+                double prefB = 0;
+                double pipe = 0;
+                for (int s = 0; s < stages; s++) {
+                    double k = owned[s] ? ownerK : hopK;
+                    double f = k * fs[s];
+                    double b = k * bs[s];
+                    pipe = Math.max(pipe, prefF + mm * (f + b) + prefB);
+                    prefF += f;
+                    prefB += b;
+                    if (owned[s]) {
+                        owner += (mm * (fs[s] + bs[s]) + stepOf[s]) * ownerK;
+                    }
+                    if (s < stages - 1) {
+                        double tf;
+                        double tb;
+                        double df;
+                        double db;
+                        if (s == 0) {
+                            tf = ab[s] * upSpb;
+                            tb = gb[s] * downSpb;
+                            df = upDelay;
+                            db = downDelay;
+                            up += mm * ab[s] * upSpb;
+                            down += mm * gb[s] * downSpb;
+                        } else if (s == stages - 2 && uShaped) {
+                            tf = ab[s] * downSpb;
+                            tb = gb[s] * upSpb;
+                            df = downDelay;
+                            db = upDelay;
+                            down += mm * ab[s] * downSpb;
+                            up += mm * gb[s] * upSpb;
+                        } else {
+                            tf = ab[s] * hopSpb;
+                            tb = gb[s] * hopSpb;
+                            df = hopDelayS;
+                            db = hopDelayS;
+                        }
+                        // each direction is its own station: the last activation up, then at least its gradient
+                        // back down; the first gradient down no earlier than one activation up
+                        pipe = Math.max(pipe, prefF + Math.max(mm * tf + tb, tf + mm * tb) + prefB);
+                        prefF += tf + df;
+                        prefB += tb + db;
+                    }
                 }
-                cpu += cpuAdd[s];
-                if (s > 0 && s < stages - 1 && !(s == stages - 2 && problem.mode() == Mode.U_SHAPED)) {
-                    hopLinkBusy[2 * (s - 1)] += linkAdd[2 * (s - 1)];
-                    hopLinkBusy[2 * (s - 1) + 1] += linkAdd[2 * (s - 1) + 1];
+                lb = Math.max(lb, pipe);
+                lb = Math.max(lb, Math.max(owner, Math.max(up, down)));
+                // the round: the owner's iterations, then its parts' weights up to the coordinator and the average
+                // back
+                double exchange = weights * upSpb + upDelay + weights * downSpb + downDelay;
+                lb = Math.max(lb, (Math.max(pipe, ipr * owner) + exchange) / ipr);
+                // its last optimizer step ends after its pipeline and its processor's work, its uplink after its
+                // transfers: then its weights are copied and sent
+                double ready = Math.max(Math.max(pipe, ipr * owner), ipr * up);
+                double upload = copy + weights * upSpb + upDelay;
+                arrive = Math.max(arrive, ready + upload);
+                leave = Math.max(leave, weights * downSpb + downDelay + copy);
+                slowestUpload = Math.max(slowestUpload, upload);
+            }
+            // the least times to and from a hop come from the classes no other class of the batch is faster than
+            for (int c : groupFastest[g]) {
+                double ownerK = classFactor[c] * classSlowdown[c] * stretch;
+                double upload = copy + weights * classUpSpb[c] + classUpDelayS[c];
+                double prefF = 0;
+                double prefB = 0;
+                for (int s = 0; s < stages; s++) {
+                    if (!owned[s]) {
+                        hopFill[s - 1] = Math.min(hopFill[s - 1], prefF);
+                        hopDrain[s - 1] = Math.min(hopDrain[s - 1], prefB);
+                        hopToCoordinator[s - 1] = Math.min(hopToCoordinator[s - 1], prefB + upload);
+                    }
+                    double k = owned[s] ? ownerK : hopK;
+                    prefF += k * fs[s];
+                    prefB += k * bs[s];
+                    if (s < stages - 1) {
+                        if (s == 0) {
+                            prefF += ab[s] * classUpSpb[c] + classUpDelayS[c];
+                            prefB += gb[s] * classDownSpb[c] + classDownDelayS[c];
+                        } else if (s == stages - 2 && uShaped) {
+                            prefF += ab[s] * classDownSpb[c] + classDownDelayS[c];
+                            prefB += gb[s] * classUpSpb[c] + classUpDelayS[c];
+                        } else {
+                            prefF += ab[s] * hopSpb + hopDelayS;
+                            prefB += gb[s] * hopSpb + hopDelayS;
+                        }
+                    }
                 }
             }
         }
         for (int h = 0; h < hops; h++) {
             lb = Math.max(lb, hopFill[h] + hopBusy[h] + hopDrain[h]);
         }
-        for (double b : hopLinkBusy) {
-            lb = Math.max(lb, b);
+        for (int i = 0; i < 2 * Math.max(hops - 1, 0); i++) {
+            lb = Math.max(lb, hopLinkBusy[i]);
         }
         if (rt.cores() > 0) {
             lb = Math.max(lb, cpu / rt.cores()); // all compute over the cores
-        }
-        for (int h = 1; h <= hops; h++) {
-            memory[h - 1] = hopMemoryBytes(cuts, stages, h, m, maxMicro);
         }
         // when the whole round is simulated, its end is at least the round bound, and so is the prediction;
         // a hair below it, so that rounding cannot prune a plan tied with the best
@@ -542,21 +785,6 @@ public final class PlanSearch {
             guess = Math.max(guess, hopFill[h] + ipr * hopBusy[h] + hopDrain[h] + slowestUpload + average + leave);
         }
         return new Ranked(new Candidate(hops, cuts, m, Double.NaN, lb, memory), key, index, guess);
-    }
-
-    /** Whether some compute node of the plan needs more than the memory cap. */
-    private boolean overCap(int hops, int[] cuts, int m) {
-        int stages = stages(hops);
-        int maxMicro = 1;
-        for (OwnerSpec o : classSpec) {
-            maxMicro = Math.max(maxMicro, (int) Math.ceil(o.batch() / (double) micro(o, m)));
-        }
-        for (int h = 1; h <= hops; h++) {
-            if (hopMemoryBytes(cuts, stages, h, m, maxMicro) > problem.memoryCapBytes()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** A candidate before simulation, the bound it is searched by, and its place in enumeration order. */
@@ -587,20 +815,48 @@ public final class PlanSearch {
     }
 
     private int window(int m, int stages, int stage) {
+        int width = windowWidth;
+        for (int i = 0; i < choices.length; i++) {
+            if (choices[i] == m) {
+                int at = (i * width + stages) * width + stage;
+                if (windowTable[at] == 0) {
+                    windowTable[at] = computeWindow(m, stages, stage);
+                }
+                return windowTable[at];
+            }
+        }
         long key = ((long) m << 32) | ((long) stages << 16) | stage;
         Integer cached = windows.get(key);
         if (cached == null) {
-            int w = 1;
-            for (OwnerSpec o : classSpec) {
-                w = Math.max(w, problem.schedule().maxInFlight(micro(o, m), stages, stage));
-            }
-            cached = w;
+            cached = computeWindow(m, stages, stage);
             windows.put(key, cached);
         }
         return cached;
     }
 
+    /** The most micro-batches any owner keeps in flight on {@code stage} with {@code m} micro-batches. */
+    private int computeWindow(int m, int stages, int stage) {
+        int w = 1;
+        for (OwnerSpec o : classSpec) {
+            w = Math.max(w, problem.schedule().maxInFlight(micro(o, m), stages, stage));
+        }
+        return w;
+    }
+
     private final java.util.Map<Long, Integer> windows = new java.util.HashMap<>();
+    /** Windows of the searched micro-batch counts: (choice * width + stages) * width + stage, 0 = not yet known. */
+    private final int[] windowTable;
+    private final int windowWidth;
+
+    /** The micro-batch counts searched, and the largest micro-batch (samples) of any owner with each. */
+    private final int[] choices;
+    private final int[] maxMicroOf;
+
+    /** One simulator per thread, reset for every plan: its buffers outlive the plans. */
+    private final ThreadLocal<PipelineSimulator> simulators = ThreadLocal.withInitial(PipelineSimulator::new);
+
+    /** Resource names: owner p's processor, uplink and downlink at 3p..3p+2; hop h's processor and links after. */
+    private final String[] names;
 
     /** The candidate with its iteration time predicted by simulating its pipeline and round end. */
     public Candidate simulate(Candidate c) {
@@ -657,29 +913,31 @@ public final class PlanSearch {
     private Simulation simulation(Candidate c, int iterations, double horizonS) {
         int stages = stages(c.hops());
         int[] cuts = c.cuts();
-        PipelineSimulator sim = new PipelineSimulator().cores(rt.cores()).background(rt.backgroundThreads())
+        PipelineSimulator sim = simulators.get().reset().cores(rt.cores()).background(rt.backgroundThreads())
                 .recordTasks(false);
         if (horizonS < Double.POSITIVE_INFINITY) {
             sim.horizon(horizonS);
         }
+        int np = problem.owners().size();
         int[] hop = new int[c.hops() + 1];
         for (int h = 1; h <= c.hops(); h++) {
-            hop[h] = sim.resource("hop" + h);
+            hop[h] = sim.resource(names[3 * np + 3 * h]);
         }
         int[] fwdLink = new int[c.hops() + 1];
         int[] bwdLink = new int[c.hops() + 1];
         for (int h = 1; h < c.hops(); h++) {
-            fwdLink[h] = sim.resource("hop" + h + "->hop" + (h + 1));
-            bwdLink[h] = sim.resource("hop" + (h + 1) + "->hop" + h);
+            fwdLink[h] = sim.resource(names[3 * np + 3 * h + 1]);
+            bwdLink[h] = sim.resource(names[3 * np + 3 * h + 2]);
         }
-        int np = problem.owners().size();
         int[] ups = new int[np];
+        StageCost[][] stageCosts = new StageCost[np][];
+        LinkCost[][] linkCosts = new LinkCost[np][];
         int[] downs = new int[np];
         for (int p = 0; p < np; p++) {
             OwnerSpec o = problem.owners().get(p);
-            int owner = sim.resource("owner" + p);
-            int up = sim.resource("owner" + p + ".up");
-            int down = sim.resource("owner" + p + ".down");
+            int owner = sim.resource(names[3 * p]);
+            int up = sim.resource(names[3 * p + 1]);
+            int down = sim.resource(names[3 * p + 2]);
             ups[p] = up;
             downs[p] = down;
             int mm = micro(o, c.microBatches());
@@ -710,6 +968,8 @@ public final class PlanSearch {
                 }
             }
             sim.participant(mm, iterations, problem.schedule(), sc, lc);
+            stageCosts[p] = sc;
+            linkCosts[p] = lc;
         }
         if (horizonS < Double.POSITIVE_INFINITY) {
             // the round ends after every owner's last step, its weights' upload, the averaging and the slowest
@@ -721,10 +981,23 @@ public final class PlanSearch {
             for (OwnerSpec o : problem.owners()) {
                 leave = Math.max(leave, transferS(o.downlink(), weights) + o.downlink().delayNs() / 1e9 + rt.copyS(weights));
             }
+            // so does one whose last backward on a hop ends too late for its gradient to reach the owner, the owner's
+            // backwards and step to run and its weights to go up by then (tested over each hop's participants)
+            double stretch = rt.cores() > 0 ? 1 / Math.min(1.0, rt.cores() / (rt.backgroundThreads() + 1)) : 1.0;
             for (int p = 0; p < np; p++) {
                 OwnerSpec o = problem.owners().get(p);
                 double upload = rt.copyS(weights) + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9;
-                sim.deadline(p, horizonS - after - leave - upload);
+                double ownerBy = horizonS - after - leave - upload;
+                sim.deadline(p, ownerBy);
+                StageCost[] sc = stageCosts[p];
+                LinkCost[] lc = linkCosts[p];
+                double chain = sc[0].stepS() * sc[0].slowdown() * stretch;
+                for (int s = 1; s < stages; s++) {
+                    chain += lc[s - 1].backwardS() + lc[s - 1].delayS() + sc[s - 1].backwardS() * sc[s - 1].slowdown() * stretch;
+                    if (!ownerStage(stages, s)) {
+                        sim.stageDeadline(p, s, ownerBy - chain);
+                    }
+                }
             }
         }
         return new Simulation(sim, sim.simulate(), ups, downs);

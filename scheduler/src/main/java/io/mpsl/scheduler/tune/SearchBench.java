@@ -13,13 +13,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code mpsl bench tune-search [--model vgg19-tv] [--hops 4] [--owners 100]}: how long the plan search takes
- * on a big problem. Block sizes (outputs, parameters, kept activations) are the model's own at 3x224x224;
+ * {@code mpsl bench tune-search [--model vgg19-tv] [--hops 4] [--owners 100] [--threads N] [--runs 3]}: how long
+ * the plan search takes on a big problem, wall time and the CPU time of all threads of the process over the search
+ * (the search is exact: the same best plan and runners-up as simulating every candidate). Block sizes (outputs, parameters, kept activations) are the model's own at 3x224x224;
  * compute times are a stand-in proportional to each block's kept activation bytes (the search's work does
  * not depend on them). Owners differ: batch, slowdown and links vary with the owner's index.
  */
 public final class SearchBench {
-    public static final String USAGE = "tune-search [--model vgg19-tv] [--hops 4] [--owners 100]";
+    public static final String USAGE = "tune-search [--model vgg19-tv] [--hops 4] [--owners 100] [--threads N] [--runs 3]";
 
     private SearchBench() {
     }
@@ -48,22 +49,30 @@ public final class SearchBench {
         String model = "vgg19-tv";
         int hops = 4;
         int owners = 100;
+        int threads = Math.min(Runtime.getRuntime().availableProcessors(), PlanSearch.MAX_THREADS);
+        int runs = 3;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> model = args[++i];
                 case "--hops" -> hops = Integer.parseInt(args[++i]);
                 case "--owners" -> owners = Integer.parseInt(args[++i]);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; usage: " + USAGE);
             }
         }
         TuningProblem p = problem(model, hops, owners);
-        for (int rep = 0; rep < 3; rep++) {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        for (int rep = 0; rep < runs; rep++) {
+            long cpu0 = os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
             long t = System.nanoTime();
-            PlanSearch.Result r = new PlanSearch(p).search(3);
+            PlanSearch.Result r = new PlanSearch(p).search(3, threads);
             double s = (System.nanoTime() - t) / 1e9;
+            long cpu1 = os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
             System.out.printf(Locale.ROOT, "%s, 1..%d hops, %d owners: %d candidates (%d over the 64 GiB cap), %d simulated,"
-                    + " best %s in %.3f s%n", model, hops, owners, r.candidates(), r.overMemory(), r.simulated(), r.best(),
-                    s);
+                    + " best %s in %.3f s (%d thread(s), %.3f s of CPU in the process; exact: the best and runners-up of"
+                    + " simulating every candidate)%n", model, hops, owners, r.candidates(), r.overMemory(), r.simulated(),
+                    r.best(), s, threads, cpu0 < 0 ? Double.NaN : (cpu1 - cpu0) / 1e9);
         }
         return 0;
     }

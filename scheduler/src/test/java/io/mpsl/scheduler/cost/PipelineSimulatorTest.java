@@ -158,9 +158,11 @@ class PipelineSimulatorTest {
     @Test
     void shouldAgreeWithTheReferenceSimulatorOnRandomPipelines() {
         // owners (own processor and links) sharing hops, U-shaped or not, random costs, slowdowns, delays,
-        // schedules, iterations, dedicated or shared cores: every task as the scan-everything reference places it
+        // schedules, iterations, dedicated or shared cores: every task as the scan-everything reference places it;
+        // every other trial on one simulator reset and filled again (its buffers kept from the trials before)
         SplittableRandom rng = new SplittableRandom(7);
         double worst = 0;
+        PipelineSimulator reused = new PipelineSimulator();
         for (int trial = 0; trial < 150; trial++) {
             int cores = trial % 3 == 0 ? 0 : 1 + rng.nextInt(3);
             double background = cores > 0 && rng.nextBoolean() ? rng.nextInt(3) : 0;
@@ -168,7 +170,8 @@ class PipelineSimulatorTest {
             boolean uShaped = rng.nextBoolean();
             int owners = 1 + rng.nextInt(5);
             ScheduleKind kind = ScheduleKind.values()[rng.nextInt(ScheduleKind.values().length)];
-            PipelineSimulator fast = new PipelineSimulator().cores(cores).background(background);
+            PipelineSimulator fast = (trial % 2 == 0 ? reused.reset() : new PipelineSimulator()).cores(cores)
+                    .background(background);
             ReferencePipelineSimulator ref = new ReferencePipelineSimulator().cores(cores).background(background);
             int[] hop = new int[hops + 1];
             int[] fl = new int[hops + 1];
@@ -251,6 +254,91 @@ class PipelineSimulatorTest {
             }
         }
         System.out.println("largest makespan difference from the reference: " + worst + " s");
+    }
+
+    @Test
+    void shouldStopForADeadlineOnlyWhenItCannotBeMet() {
+        // random owners sharing hops: deadlines a hair after what the full simulation reaches (each owner's last
+        // task on its processor, each hop stage's last backward) never stop it; an owner's deadline before its
+        // processor's last task does
+        SplittableRandom rng = new SplittableRandom(31);
+        PipelineSimulator sim = new PipelineSimulator();
+        for (int trial = 0; trial < 60; trial++) {
+            int cores = trial % 2 == 0 ? 0 : 1 + rng.nextInt(2);
+            int hops = 1 + rng.nextInt(3);
+            int owners = 2 + rng.nextInt(6);
+            boolean uShaped = rng.nextBoolean();
+            ScheduleKind kind = ScheduleKind.values()[trial % 3];
+            int stages = hops + 1 + (uShaped ? 1 : 0);
+            StageCost[][] sc = new StageCost[owners][stages];
+            LinkCost[][] lc = new LinkCost[owners][stages - 1];
+            int mb = 1 + rng.nextInt(5);
+            double[] ownerEnd = new double[owners];
+            double[][] lastBackward = new double[owners][stages];
+            double fullMakespan = 0;
+            for (int rep = 0; rep < 3; rep++) {
+                sim.reset().cores(cores).recordTasks(true);
+                int[] hop = new int[hops + 1];
+                for (int h = 1; h <= hops; h++) {
+                    hop[h] = sim.resource("hop" + h);
+                }
+                for (int o = 0; o < owners; o++) {
+                    int cpu = sim.resource("owner" + o);
+                    int up = sim.resource("up" + o);
+                    int down = sim.resource("down" + o);
+                    if (rep == 0) {
+                        double slow = 1 + rng.nextInt(3);
+                        for (int s = 0; s < stages; s++) {
+                            boolean owner = s == 0 || (uShaped && s == stages - 1);
+                            double f = 0.1 + rng.nextDouble();
+                            sc[o][s] = new StageCost(owner ? cpu : hop[s], f, 2 * f, 0.1 * rng.nextInt(2), owner ? slow : 1);
+                            if (s < stages - 1) {
+                                double t = rng.nextDouble();
+                                lc[o][s] = s == 0 ? new LinkCost(up, down, t, 0.5 * t, 0.01 * rng.nextInt(3))
+                                        : uShaped && s == stages - 2 ? new LinkCost(down, up, t, 0.5 * t, 0)
+                                        : new LinkCost(hop[s], hop[s + 1], 0, 0, 0.001);
+                            }
+                        }
+                    }
+                    sim.participant(mb, kind, sc[o], lc[o]);
+                }
+                if (rep == 0) {
+                    PipelineSimulator.Result full = sim.simulate();
+                    for (PipelineSimulator.Task t : full.tasks()) {
+                        if (t.kind() == 'F' || t.kind() == 'B' || t.kind() == 'S') {
+                            if (sc[t.participant()][t.stage()].resource() == sc[t.participant()][0].resource()) {
+                                ownerEnd[t.participant()] = Math.max(ownerEnd[t.participant()], t.endS());
+                            }
+                            if (t.kind() == 'B') {
+                                lastBackward[t.participant()][t.stage()] = Math.max(
+                                        lastBackward[t.participant()][t.stage()], t.endS());
+                            }
+                        }
+                    }
+                    fullMakespan = full.makespanS();
+                    continue;
+                }
+                for (int o = 0; o < owners; o++) {
+                    double hair = 1e-6 * (1 + ownerEnd[o]);
+                    if (rep == 1) {
+                        sim.deadline(o, ownerEnd[o] + hair);
+                        for (int s = 1; s < stages; s++) {
+                            if (sc[o][s].resource() != sc[o][0].resource()) {
+                                sim.stageDeadline(o, s, lastBackward[o][s] + hair);
+                            }
+                        }
+                    } else if (o == trial % owners) {
+                        sim.deadline(o, ownerEnd[o] - 1e-3);
+                    }
+                }
+                PipelineSimulator.Result r = sim.simulate();
+                if (rep == 1) {
+                    assertEquals(fullMakespan, r.makespanS(), EPS, "trial " + trial + ": deadlines that are met stopped it");
+                } else {
+                    assertEquals(Double.POSITIVE_INFINITY, r.makespanS(), "trial " + trial + ": a missed deadline did not stop it");
+                }
+            }
+        }
     }
 
     @Test

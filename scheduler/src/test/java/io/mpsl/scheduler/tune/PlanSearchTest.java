@@ -152,6 +152,25 @@ class PlanSearchTest {
         }
     }
 
+    @Test
+    void shouldEvaluateAPlanWithMoreHopsThanTheSearchConsiders() {
+        // a search over 1 hop still predicts a given 3-hop plan, as one over 1..3 hops does
+        SplittableRandom rng = new SplittableRandom(5);
+        List<BlockCost> blocks = randomBlocks(rng, 7);
+        List<OwnerSpec> owners = owners(rng, 3);
+        for (Mode mode : new Mode[] {Mode.VANILLA, Mode.U_SHAPED}) {
+            TuningProblem one = new TuningProblem(blocks, owners, LinkSpec.mbit(1000, 0), mode, ScheduleKind.ONE_F_ONE_B,
+                    1, 1, new int[] {2}, 1, 0, 4);
+            TuningProblem three = new TuningProblem(blocks, owners, LinkSpec.mbit(1000, 0), mode, ScheduleKind.ONE_F_ONE_B,
+                    1, 3, new int[] {2}, 1, 0, 4);
+            int[] cuts = mode == Mode.U_SHAPED ? new int[] {1, 2, 4, 6} : new int[] {1, 3, 5};
+            Candidate a = new PlanSearch(one).evaluate(3, cuts, 4);
+            Candidate b = new PlanSearch(three).evaluate(3, cuts, 4);
+            assertEquals(b.predictedIterationS(), a.predictedIterationS(), 0, mode + ": " + a + " vs " + b);
+            assertTrue(java.util.Arrays.equals(b.nodeMemoryBytes(), a.nodeMemoryBytes()), mode.toString());
+        }
+    }
+
     private static void assertSame(Candidate want, Candidate got, String what) {
         assertEquals(want.hops(), got.hops(), what + ": " + got + " vs " + want);
         assertTrue(java.util.Arrays.equals(want.cuts(), got.cuts()), what + ": " + got + " vs " + want);
