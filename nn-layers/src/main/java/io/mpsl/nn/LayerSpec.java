@@ -24,4 +24,23 @@ public interface LayerSpec {
 
     /** Builds the layer, declaring its parameters and activation buffers with {@code b}. */
     Layer create(LayerBuilder b, Shape in);
+
+    /**
+     * Whether this layer can apply {@code next}, the layer after it in a sequence, in its own output pass (a
+     * convolution and the ReLU after it). A sequence then builds this one with {@link #createApplying} and
+     * {@code next} with its {@link #createApplied}: the same numbers, one pass over the output fewer.
+     */
+    default boolean canApply(LayerSpec next) {
+        return false;
+    }
+
+    /** Builds the layer so that it also applies the next one ({@link #canApply}) and keeps that output. */
+    default Layer createApplying(LayerBuilder b, Shape in) {
+        throw new IllegalStateException(kind() + " applies no layer after it");
+    }
+
+    /** Builds the layer as applied by the one before it ({@link #canApply}): it passes its input on. */
+    default Layer createApplied(LayerBuilder b, Shape in) {
+        throw new IllegalStateException(kind() + " cannot be applied by the layer before it");
+    }
 }

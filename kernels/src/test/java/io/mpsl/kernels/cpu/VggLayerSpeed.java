@@ -18,7 +18,7 @@ import java.util.Random;
  * A development harness (not a test): the backend operations of one VGG-11 (CIFAR layout) training step at
  * batch 64, layer by layer: conv forward, bias, ReLU, 2x2 max pool, their backward passes, conv backward
  * weights and data (none for the first conv, as training skips it), as the layers call them (the convolution
- * with its bias, its whole backward in one call). Times are the best of the repetitions;
+ * with its bias and ReLU, its whole backward in one call), and the same calls one by one. Times are the best of the repetitions;
  * on one thread they are the thread's CPU time, which other jobs on a shared machine disturb less than wall
  * time. Arguments: GEMM engine ("openblas" or "vector"; default openblas), threads (1), repetitions (3).
  */
@@ -38,7 +38,7 @@ public final class VggLayerSpeed {
         int[][] convs = {{3, 64, 32}, {64, 128, 16}, {128, 256, 8}, {256, 256, 8}, {256, 512, 4}, {512, 512, 4},
             {512, 512, 2}, {512, 512, 2}};
         boolean[] poolAfter = {true, true, false, true, false, true, false, true};
-        String[] names = {"conv+bias", "relu", "pool", "pool-bwd", "relu-bwd", "conv-bwd"};
+        String[] names = {"conv+b+relu", "relu", "pool", "pool-bwd", "relu-bwd", "conv-bwd"};
         System.out.printf("VGG-11 step, batch %d, %s GEMM, %d thread(s), best of %d, %s, ms%n", batch, engine,
                 threads, reps, threads == 1 ? "thread CPU time" : "wall time");
         System.out.printf("%-16s", "layer");
@@ -141,10 +141,9 @@ public final class VggLayerSpeed {
         /** The calls a Conv2d, ReLU, MaxPool2d block makes: the convolution with its bias, its whole backward. */
         void step(CpuBackend be, long[] t, int threads) {
             t[0] = now(threads);
-            be.conv2dForward(out, in, w, bias, false, s);
+            be.conv2dForward(relu, in, w, bias, true, s);
             t[1] = now(threads);
-            be.reluForward(relu, out);
-            t[2] = now(threads);
+            t[2] = t[1];
             if (ps != null) {
                 be.maxPoolForward(pooled, relu, ps);
             }

@@ -39,7 +39,22 @@ public final class Conv2d implements Layer {
 
         @Override
         public Layer create(LayerBuilder b, Shape in) {
-            return new Conv2d(b, in, this);
+            return new Conv2d(b, in, this, false);
+        }
+
+        /** A ReLU right after the convolution goes into its output pass. */
+        @Override
+        public boolean canApply(LayerSpec next) {
+            return next instanceof ReLU.Spec;
+        }
+
+        /**
+         * The convolution with the ReLU that follows it applied in its output pass (its output, max(conv + b, 0),
+         * is kept for the ReLU's backward); the ReLU itself is then built with {@link ReLU#applied}.
+         */
+        @Override
+        public Layer createApplying(LayerBuilder b, Shape in) {
+            return new Conv2d(b, in, this, true);
         }
     }
 
@@ -51,10 +66,12 @@ public final class Conv2d implements Layer {
     private final int bias;
     private final int output;
     private final int input;
+    private final boolean relu;
     private ConvSpec last; // geometry for the last batch size seen (immutable, so sharing it is safe)
 
-    Conv2d(LayerBuilder b, Shape in, Spec spec) {
+    Conv2d(LayerBuilder b, Shape in, Spec spec, boolean relu) {
         this.backend = b.backend();
+        this.relu = relu;
         this.in = in;
         this.geometry = spec.geometry(in);
         this.last = geometry;
@@ -65,7 +82,7 @@ public final class Conv2d implements Layer {
         this.weight = b.parameter("weight", Shape.of(spec.outChannels(), perGroup, spec.kernel(), spec.kernel()),
                 spec.init(), fanIn, fanOut);
         this.bias = spec.bias() ? b.parameter("bias", Shape.of(spec.outChannels()), Init.ZEROS, fanIn, fanOut) : -1;
-        this.output = b.output(out);
+        this.output = relu ? b.kept(out) : b.output(out);
         this.input = b.reference();
     }
 
@@ -94,7 +111,7 @@ public final class Conv2d implements Layer {
         ConvSpec g = geometry(n);
         Tensor y = ctx.tensor(output);
         ctx.keep(input, x);
-        backend.conv2dForward(y, x, state.value(weight), bias >= 0 ? state.value(bias) : null, false, g);
+        backend.conv2dForward(y, x, state.value(weight), bias >= 0 ? state.value(bias) : null, relu, g);
         return y;
     }
 

@@ -31,16 +31,39 @@ public final class ReLU implements Layer {
         public Layer create(LayerBuilder b, Shape in) {
             return new ReLU(b, in);
         }
+
+        @Override
+        public Layer createApplied(LayerBuilder b, Shape in) {
+            return ReLU.applied(b, in);
+        }
     }
 
     private final Backend backend;
     private final Shape shape;
     private final int output;
+    private final int applied; // -1, or the reference slot of an input the layer before already passed through max(., 0)
 
     ReLU(LayerBuilder b, Shape shape) {
         this.backend = b.backend();
         this.shape = shape;
         this.output = b.kept(shape);
+        this.applied = -1;
+    }
+
+    private ReLU(Shape shape, LayerBuilder b) {
+        this.backend = b.backend();
+        this.shape = shape;
+        this.output = -1;
+        this.applied = b.reference();
+    }
+
+    /**
+     * The ReLU after a layer that already applied it to its kept output ({@link Conv2d.Spec#createApplying}):
+     * forward passes that output on and keeps a reference to it, backward masks with it. Same results as a
+     * ReLU of its own, without its pass or its buffer.
+     */
+    public static Layer applied(LayerBuilder b, Shape shape) {
+        return new ReLU(shape, b);
     }
 
     @Override
@@ -55,6 +78,10 @@ public final class ReLU implements Layer {
 
     @Override
     public Tensor forward(ParameterState state, ActivationContext ctx, Tensor in, boolean training) {
+        if (applied >= 0) {
+            ctx.keep(applied, in);
+            return in;
+        }
         Tensor y = ctx.tensor(output);
         backend.reluForward(y, in);
         return y;
@@ -63,7 +90,7 @@ public final class ReLU implements Layer {
     @Override
     public void backward(ParameterState state, ActivationContext ctx, Tensor dOut, Tensor dIn) {
         if (dIn != null) {
-            backend.reluBackward(dIn, dOut, ctx.tensor(output));
+            backend.reluBackward(dIn, dOut, applied >= 0 ? ctx.kept(applied) : ctx.tensor(output));
         }
     }
 }

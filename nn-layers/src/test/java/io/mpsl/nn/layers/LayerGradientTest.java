@@ -142,6 +142,62 @@ class LayerGradientTest {
     }
 
     @Test
+    void convolutionWithItsReluAppliedInOnePassMatchesFiniteDifferences() {
+        checkComposite("conv + relu in one block", IMAGE, true, conv(4, 3, 1, 1), relu());
+    }
+
+    /**
+     * A convolution and its ReLU in one block run as one pass ({@link Conv2d.Spec#createApplying}); in two blocks
+     * as two layers. Outputs, input gradients and parameter gradients must agree bit for bit, on the CPU backend
+     * whose pixel-major and image-by-image paths fuse the ReLU into their own output pass, and on the oracle.
+     */
+    @Test
+    void convolutionWithItsReluAppliedEqualsTheTwoLayersBitForBit() {
+        Shape[] inputs = {Shape.of(3, 8, 8), Shape.of(16, 4, 4), Shape.of(16, 12, 12)};
+        for (io.mpsl.kernels.Backend backend : List.of(new ScalarBackend(), io.mpsl.kernels.Backends.create(2))) {
+            try (backend) {
+                for (Shape in : inputs) {
+                    ModelSpec fused = ModelSpec.builder("fused", in, 2).block("conv-relu", conv(16, 3, 1, 1), relu())
+                            .build();
+                    ModelSpec apart = ModelSpec.builder("apart", in, 2).block("conv", conv(16, 3, 1, 1))
+                            .block("relu", relu()).build();
+                    float[][] a = run(fused, backend, in);
+                    float[][] b = run(apart, backend, in);
+                    String what = backend.name() + " " + in;
+                    assertEquals(a.length, b.length);
+                    for (int i = 0; i < a.length; i++) {
+                        assertTrue(java.util.Arrays.equals(a[i], b[i]), what + ": result " + i + " differs");
+                    }
+                    System.out.printf("conv + relu fused and apart, %s: %d results identical%n", what, a.length);
+                }
+            }
+        }
+    }
+
+    /** Output, input gradient, weight and bias gradients of one forward and backward on seeded random data. */
+    private static float[][] run(ModelSpec spec, io.mpsl.kernels.Backend backend, Shape in) {
+        Segment seg = spec.build(0, spec.blockCount(), backend, true);
+        MemoryAccount account = MemoryAccount.root("fused");
+        try (ParameterState state = seg.newState(7, OptimizerSpec.sgd(0f, 0f, 0f), account);
+                ActivationContext ctx = seg.newContext(5, account);
+                TensorArena arena = new TensorArena(account)) {
+            SeededRandom random = new SeededRandom(11);
+            Tensor x = arena.allocate(Shapes.batched(5, in));
+            for (long i = 0; i < x.size(); i++) {
+                x.set(i, (float) random.nextGaussian());
+            }
+            float[] y = seg.forward(state, ctx, x, true).toFloatArray();
+            Tensor dOut = arena.allocate(Shapes.batched(5, seg.outputShape()));
+            for (long i = 0; i < dOut.size(); i++) {
+                dOut.set(i, (float) random.nextGaussian());
+            }
+            state.zeroGrad();
+            float[] dIn = seg.backward(state, ctx, dOut).toFloatArray();
+            return new float[][] {y, dIn, state.grad(0).toFloatArray(), state.grad(1).toFloatArray()};
+        }
+    }
+
+    @Test
     void dropoutKeepsItsMaskForBackwardAndScalesKeptValues() {
         Shape in = Shape.of(1000);
         ModelSpec spec = ModelSpec.builder("dropout", in, 2).block("dropout", dropout(0.3f)).build();
