@@ -324,6 +324,30 @@ public final class PlanSearch {
         return new Result(simulated.get(0).candidate(), List.copyOf(alt), counts[0], simulated.size(), counts[1]);
     }
 
+    /**
+     * The candidate a cheap guess of every plan's time ranks first (the busiest hop's work with its fill and
+     * drain, the slowest owner's transfers and the round's end; ties in enumeration order), simulated alone for
+     * its prediction: for a first plan from sizes alone, whose accuracy does not repay a full search. Every
+     * node's memory cap holds as in {@link #search}.
+     */
+    public Candidate guessBest() {
+        List<Ranked> feasible = new ArrayList<>();
+        int[] counts = new int[2];
+        enumerateAll(feasible, counts);
+        if (feasible.isEmpty()) {
+            throw new IllegalStateException("no plan fits the memory cap of " + problem.memoryCapBytes()
+                    + " bytes per compute node with " + problem.minHops() + ".." + problem.maxHops()
+                    + " hops; allow more hops, fewer owners or a larger cap");
+        }
+        Ranked best = feasible.get(0);
+        for (Ranked r : feasible) {
+            if (r.guess() < best.guess() || (r.guess() == best.guess() && r.index() < best.index())) {
+                best = r;
+            }
+        }
+        return simulate(best.candidate());
+    }
+
     /** Takes plans from {@code progress} and simulates them until none is left worth simulating. */
     private void simulateUntilDone(Progress progress) {
         while (true) {

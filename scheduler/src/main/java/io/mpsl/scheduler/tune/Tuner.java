@@ -202,6 +202,21 @@ public final class Tuner {
         return a;
     }
 
+    /**
+     * The first plan of a live run, from sizes alone: the candidate {@link PlanSearch#guessBest} ranks first,
+     * without a full search (its input is a guess; the plan after the first round is searched in full).
+     */
+    static Choice guessedChoice(TuningProblem problem) {
+        long t = System.nanoTime();
+        Candidate best = new PlanSearch(problem).guessBest();
+        double searchS = (System.nanoTime() - t) / 1e9;
+        List<String> overrides = new ArrayList<>();
+        overrides.add("hops=" + best.hops());
+        overrides.add("cuts=" + Arrays.toString(best.cuts()));
+        overrides.add("micro_batches=" + best.microBatches());
+        return new Choice(best, List.of(), 1, 1, 0, overrides, 0, searchS, problem);
+    }
+
     /** Searches {@code problem}; with fixed cuts in the config, only those cuts are considered. */
     public static Choice search(PlanConfig config, Plan plan, TuningProblem problem, double profileS,
             int alternatives) {
@@ -306,7 +321,7 @@ public final class Tuner {
         Measurements guess = new Measurements(Profiler.estimate(spec), Map.of(), 0);
         long te = System.nanoTime();
         TuningProblem guessed = problem(config, plan, guess, ipr, cores, null, 1.0);
-        Choice first = search(config, plan, guessed, 0, 0);
+        Choice first = config.isAuto("cuts") ? guessedChoice(guessed) : search(config, plan, guessed, 0, 0);
         long ts = System.nanoTime();
         int second = secondMicroBatches(guessed, first.best(), microBatchChoices(config, plan));
         double estimateS = (System.nanoTime() - t0) / 1e9;

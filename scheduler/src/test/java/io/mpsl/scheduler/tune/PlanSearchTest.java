@@ -101,6 +101,14 @@ class PlanSearchTest {
                 ScheduleKind.ONE_F_ONE_B, 1, 3, new int[] {1}, 1, 1000, 4);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> new PlanSearch(impossible).search(1));
         assertTrue(e.getMessage().contains("memory cap"), e.getMessage());
+        // the guess a live run starts from keeps the cap too, and is a simulated candidate of the full search
+        Candidate guessed = new PlanSearch(capped).guessBest();
+        assertTrue(guessed.maxNodeMemoryBytes() <= cap, "guessed plan over the cap: " + guessed);
+        Candidate same = new PlanSearch(capped).evaluate(guessed.hops(), guessed.cuts(), guessed.microBatches());
+        assertEquals(same.predictedIterationS(), guessed.predictedIterationS(), 1e-12);
+        assertTrue(guessed.predictedIterationS() >= r.best().predictedIterationS() - 1e-12,
+                "a guess cannot beat the searched best: " + guessed + " vs " + r.best());
+        assertThrows(IllegalStateException.class, () -> new PlanSearch(impossible).guessBest());
     }
 
     @Test
