@@ -143,14 +143,15 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * The pixel-major path adds the bias and applies the ReLU while it writes the output back, the
-     * image-by-image one (an RGB first layer) after each image's product; the others make the separate passes.
+     * The pixel-major and shifted paths add the bias and apply the ReLU while they write the output back to NCHW,
+     * the image-by-image one (an RGB first layer) after each image's product; the others make separate passes.
      */
     @Override
     public void conv2dForward(Tensor out, Tensor in, Tensor weight, Tensor bias, boolean relu, ConvSpec spec) {
         boolean pixels = PixelMajorConvolution.applies(spec);
-        boolean images = !ShiftedConvolution.applies(spec) && Im2ColConvolution.byImage(spec);
-        if ((bias == null && !relu) || DepthwiseConvolution.applies(spec) || !(pixels || images)) {
+        boolean shifts = !pixels && ShiftedConvolution.applies(spec);
+        boolean images = !pixels && !shifts && Im2ColConvolution.byImage(spec);
+        if ((bias == null && !relu) || DepthwiseConvolution.applies(spec) || !(pixels || shifts || images)) {
             Backend.super.conv2dForward(out, in, weight, bias, relu, spec);
             return;
         }
@@ -163,6 +164,8 @@ public final class CpuBackend implements Backend {
         MemorySegment b = bias == null ? null : bias.segment();
         if (pixels) {
             pixelMajor.forward(out.segment(), in.segment(), weight.segment(), b, relu, spec);
+        } else if (shifts) {
+            shifted.forward(out.segment(), in.segment(), weight.segment(), b, relu, spec);
         } else {
             im2colConvolution.forwardByImage(out.segment(), in.segment(), weight.segment(), b, relu, spec);
         }

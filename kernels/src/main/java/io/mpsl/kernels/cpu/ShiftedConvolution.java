@@ -86,6 +86,29 @@ final class ShiftedConvolution implements AutoCloseable {
         run(TapJob.FORWARD, out, in, weight, s, false);
     }
 
+    /**
+     * out = conv(in, weight) + bias[o] ({@code bias} null: none), then max(out, 0) when {@code relu}, both applied
+     * as each group's product is written back to NCHW; {@code s} must satisfy {@link #applies}.
+     */
+    void forward(MemorySegment out, MemorySegment in, MemorySegment weight, MemorySegment bias, boolean relu,
+            ConvSpec s) {
+        TapJob j = job;
+        if (bias != null) {
+            if (j.bias.length < s.outChannels()) {
+                j.bias = new float[s.outChannels()];
+            }
+            MemorySegment.copy(bias, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, j.bias, 0, s.outChannels());
+        }
+        j.hasBias = bias != null;
+        j.relu = relu;
+        try {
+            run(TapJob.FORWARD, out, in, weight, s, false);
+        } finally {
+            j.hasBias = false;
+            j.relu = false;
+        }
+    }
+
     /** dIn = the data gradient of conv(., weight) at dOut; {@code s} must satisfy {@link #applies}. */
     void backwardData(MemorySegment dIn, MemorySegment dOut, MemorySegment weight, ConvSpec s) {
         if (!s.equals(gradientOf)) {
@@ -246,6 +269,10 @@ final class ShiftedConvolution implements AutoCloseable {
         MemorySegment source;
         MemorySegment other;
         MemorySegment taps;
+        /** Forward epilogue: bias[k] added when {@link #hasBias}, then max(., 0) when {@link #relu}. */
+        float[] bias = new float[0];
+        boolean hasBias;
+        boolean relu;
         int batch;
         int c;
         int o;
@@ -419,16 +446,24 @@ final class ShiftedConvolution implements AutoCloseable {
                     MemorySegment.copy(rows, ValueLayout.JAVA_FLOAT_UNALIGNED,
                             ((long) t * imageRows + y0) * ws * o * Float.BYTES, buf, 0, rowsNow * ws * o);
                     for (int k = 0; k < o; k++) {
+                        float add = hasBias ? bias[k] : 0f;
                         for (int r = 0; r < rowsNow; r++) {
                             long d = image + (long) k * plane + (long) (y0 + r) * outW;
                             int s = r * ws * o + k;
                             int x = 0;
                             for (int end = outW - outW % lanes; x < end; x += lanes) {
-                                VectorOps.store(FloatVector.fromArray(VectorOps.SPECIES, buf, s + x * o, offsets, 0),
-                                        out, d + x);
+                                FloatVector v = FloatVector.fromArray(VectorOps.SPECIES, buf, s + x * o, offsets, 0);
+                                if (hasBias) {
+                                    v = v.add(add);
+                                }
+                                if (relu) {
+                                    v = v.max(0f);
+                                }
+                                VectorOps.store(v, out, d + x);
                             }
                             for (; x < outW; x++) {
-                                VectorOps.set(out, d + x, buf[s + x * o]);
+                                float v = hasBias ? buf[s + x * o] + add : buf[s + x * o];
+                                VectorOps.set(out, d + x, relu ? Math.max(v, 0f) : v);
                             }
                         }
                     }
