@@ -249,18 +249,23 @@ public final class Profiler {
      * cores time-sliced fairly s = min(1, C / (B + C)), so B = C / s - C (0 when each thread had its core).
      * A thread that spins without pause is served less than one that sleeps between bursts (the scheduler
      * favours waking threads), so a spinning probe would overstate what the runtime loses to other programs.
+     * A probe thread's share is the median over its bursts ({@link #medianShare}): a competitor that stays shows
+     * in every burst, a short stall (the host running another machine on this one's core for a few ms) in a few,
+     * which the total CPU over total wall time counted in full (an idle VM read 4.4 threads once that way).
      */
     public static double sampleBackground(double seconds) throws InterruptedException {
         int cores = Runtime.getRuntime().availableProcessors();
         double[] share = new double[cores];
         Thread[] probes = new Thread[cores];
         long wallNs = Math.round(seconds * 1e9);
+        int maxBursts = (int) Math.min(1 << 16, wallNs / BURST_NS + 2);
         for (int i = 0; i < cores; i++) {
             int k = i;
             probes[i] = Thread.ofPlatform().name("background-probe-" + i).start(() -> {
                 long t0 = System.nanoTime();
-                long cpu = 0;
-                long wall = 0;
+                long[] cpu = new long[maxBursts];
+                long[] wall = new long[maxBursts];
+                int bursts = 0;
                 long x = 0;
                 while (System.nanoTime() - t0 < wallNs) {
                     long c0 = cpuNs();
@@ -273,13 +278,16 @@ public final class Profiler {
                             x += x * 31 + 7;
                         }
                     }
-                    cpu += cpuNs() - c0;
-                    wall += System.nanoTime() - w0;
+                    if (bursts < maxBursts) {
+                        cpu[bursts] = cpuNs() - c0;
+                        wall[bursts] = System.nanoTime() - w0;
+                        bursts++;
+                    }
                     if (System.nanoTime() - t0 < wallNs) {
                         java.util.concurrent.locks.LockSupport.parkNanos(BURST_NS);
                     }
                 }
-                share[k] = cpu / (double) Math.max(wall, 1) + (x == 42 ? 1e-12 : 0);
+                share[k] = medianShare(cpu, wall, bursts) + (x == 42 ? 1e-12 : 0);
             });
         }
         double mean = 0;
@@ -288,6 +296,25 @@ public final class Profiler {
             mean += share[i] / cores;
         }
         return mean <= 0 ? 0 : Math.max(0, cores / Math.min(mean, 1.0) - cores);
+    }
+
+    /**
+     * The median over bursts i < n of cpu[i] / wall[i] (the share of a core each burst was served), bursts with
+     * no wall time left out; 1 when there are none.
+     */
+    static double medianShare(long[] cpu, long[] wall, int n) {
+        double[] s = new double[n];
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            if (wall[i] > 0) {
+                s[m++] = Math.min(1.0, cpu[i] / (double) wall[i]);
+            }
+        }
+        if (m == 0) {
+            return 1.0;
+        }
+        java.util.Arrays.sort(s, 0, m);
+        return m % 2 == 1 ? s[m / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
     }
 
     /** This thread's CPU time in ns. */

@@ -18,6 +18,34 @@ import org.junit.jupiter.api.Test;
 
 class ProfilerTest {
 
+    /**
+     * The competition probe's share per thread is the median of its bursts' shares: a few stalled bursts (a host
+     * taking the core for some ms) leave it where the others are, a competitor present in every burst moves it.
+     */
+    @Test
+    void shouldReadTheMedianBurstShareSoThatAFewStallsDoNotLookLikeACompetitor() {
+        int n = 41;
+        long[] cpu = new long[n];
+        long[] wall = new long[n];
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(System.nanoTime());
+        for (int i = 0; i < n; i++) {
+            cpu[i] = 2_000_000;
+            wall[i] = 2_000_000 + rng.nextInt(20_000); // served in full, a little timer noise
+        }
+        for (int k = 0; k < 8; k++) { // 8 of 41 bursts stalled 5x: the whole-probe ratio would read ~0.55
+            wall[rng.nextInt(n)] = 10_000_000;
+        }
+        double median = Profiler.medianShare(cpu, wall, n);
+        assertTrue(median > 0.98, "stalls moved the median share to " + median);
+        for (int i = 0; i < n; i++) {
+            wall[i] = 4_000_000 + rng.nextInt(20_000); // a competitor on the core: half of every burst
+        }
+        double shared = Profiler.medianShare(cpu, wall, n);
+        assertEquals(0.5, shared, 0.01);
+        assertEquals(1.0, Profiler.medianShare(cpu, wall, 0), 0.0);
+        assertEquals(0.625, Profiler.medianShare(new long[] {1, 1}, new long[] {1, 4}, 2), 1e-12); // even count: mean of the middle two
+    }
+
     @Test
     void shouldFitPerCallAndPerSampleCostsThroughTwoSizes() {
         // t(b) = 0.002 + 0.0005 b
