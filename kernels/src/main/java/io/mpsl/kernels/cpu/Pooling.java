@@ -371,57 +371,17 @@ final class Pooling {
             int inPlane = s.inH() * inW;
             boolean forward = mode == MAX_FORWARD;
             boolean uncovered = s.inH() != 2 * outH || inW != 2 * outW;
-            MemorySegment src = in;
-            MemorySegment dst = forward ? out : dIn;
-            MemorySegment grad = out;
             for (int plane = from; plane < to; plane++) {
                 long inAt = (long) plane * inPlane;
                 long outAt = (long) plane * outH * outW;
                 if (!forward && uncovered) {
-                    VectorOps.fill(dst, inAt, inPlane, 0f);
+                    VectorOps.fill(dIn, inAt, inPlane, 0f);
                 }
                 for (int y = 0; y < outH; y++) {
                     long top = inAt + 2L * y * inW;
-                    long bottom = top + inW;
                     long o = outAt + (long) y * outW;
-                    if (forward) {
-                        for (int x = 0; x < outW; x++) {
-                            long i = 2L * x;
-                            float m = VectorOps.get(src, top + i);
-                            float b = VectorOps.get(src, top + i + 1);
-                            float c = VectorOps.get(src, bottom + i);
-                            float d = VectorOps.get(src, bottom + i + 1);
-                            m = b > m ? b : m;
-                            m = c > m ? c : m;
-                            m = d > m ? d : m;
-                            VectorOps.set(dst, o + x, m);
-                        }
-                        continue;
-                    }
                     for (int x = 0; x < outW; x++) {
-                        long i = 2L * x;
-                        float a = VectorOps.get(src, top + i);
-                        float b = VectorOps.get(src, top + i + 1);
-                        float c = VectorOps.get(src, bottom + i);
-                        float d = VectorOps.get(src, bottom + i + 1);
-                        int which = 0;
-                        float m = a;
-                        if (b > m) {
-                            m = b;
-                            which = 1;
-                        }
-                        if (c > m) {
-                            m = c;
-                            which = 2;
-                        }
-                        if (d > m) {
-                            which = 3;
-                        }
-                        float g = VectorOps.get(grad, o + x);
-                        VectorOps.set(dst, top + i, which == 0 ? g : 0f);
-                        VectorOps.set(dst, top + i + 1, which == 1 ? g : 0f);
-                        VectorOps.set(dst, bottom + i, which == 2 ? g : 0f);
-                        VectorOps.set(dst, bottom + i + 1, which == 3 ? g : 0f);
+                        window(o + x, top + 2L * x, top + inW + 2L * x, forward);
                     }
                 }
             }

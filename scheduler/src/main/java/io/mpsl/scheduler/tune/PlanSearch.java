@@ -262,14 +262,8 @@ public final class PlanSearch {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
-        List<Ranked> feasible = new ArrayList<>();
         int[] counts = new int[2];
-        enumerateAll(feasible, counts);
-        if (feasible.isEmpty()) {
-            throw new IllegalStateException("no plan fits the memory cap of " + problem.memoryCapBytes()
-                    + " bytes per compute node with " + problem.minHops() + ".." + problem.maxHops()
-                    + " hops; allow more hops, fewer owners or a larger cap");
-        }
+        List<Ranked> feasible = feasible(counts);
         feasible.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
         // first the plans guessed best, so that the limit below is tight early; then in bound order
         List<Ranked> order = new ArrayList<>(feasible);
@@ -331,14 +325,7 @@ public final class PlanSearch {
      * node's memory cap holds as in {@link #search}.
      */
     public Candidate guessBest() {
-        List<Ranked> feasible = new ArrayList<>();
-        int[] counts = new int[2];
-        enumerateAll(feasible, counts);
-        if (feasible.isEmpty()) {
-            throw new IllegalStateException("no plan fits the memory cap of " + problem.memoryCapBytes()
-                    + " bytes per compute node with " + problem.minHops() + ".." + problem.maxHops()
-                    + " hops; allow more hops, fewer owners or a larger cap");
-        }
+        List<Ranked> feasible = feasible(new int[2]);
         Ranked best = feasible.get(0);
         for (Ranked r : feasible) {
             if (r.guess() < best.guess() || (r.guess() == best.guess() && r.index() < best.index())) {
@@ -346,6 +333,21 @@ public final class PlanSearch {
             }
         }
         return simulate(best.candidate());
+    }
+
+    /**
+     * Every candidate under the memory cap, bounded and guessed ({@code counts}: candidates, over the cap); throws
+     * with what to change when none fits.
+     */
+    private List<Ranked> feasible(int[] counts) {
+        List<Ranked> feasible = new ArrayList<>();
+        enumerateAll(feasible, counts);
+        if (feasible.isEmpty()) {
+            throw new IllegalStateException("no plan fits the memory cap of " + problem.memoryCapBytes()
+                    + " bytes per compute node with " + problem.minHops() + ".." + problem.maxHops()
+                    + " hops; allow more hops, fewer owners or a larger cap");
+        }
+        return feasible;
     }
 
     /** Takes plans from {@code progress} and simulates them until none is left worth simulating. */
