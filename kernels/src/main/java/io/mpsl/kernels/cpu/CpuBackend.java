@@ -518,14 +518,6 @@ public final class CpuBackend implements Backend {
             sums = new float[threads][0];
         }
 
-        @Override
-        void runPart(int part, int from, int to) {
-            if (op == BIAS_BACKWARD) {
-                biasBackward(part, from, to);
-            } else {
-                run(from, to);
-            }
-        }
 
         /**
          * a[ch] += sum over images n and pixels p of b[n, ch, p], for channels [from, to): the channels' (to -
@@ -563,6 +555,12 @@ public final class CpuBackend implements Backend {
 
         @Override
         void run(int from, int to) {
+            runPart(0, from, to);
+        }
+
+        /** The op over [from, to), as worker {@code part} (whose own buffers it may use). */
+        @Override
+        void runPart(int part, int from, int to) {
             switch (op) {
                 case RELU -> VectorOps.relu(a, b, from, to);
                 case RELU_BACKWARD -> VectorOps.reluBackward(a, b, c, from, to);
@@ -580,7 +578,7 @@ public final class CpuBackend implements Backend {
                         VectorOps.addScalar(a, (long) plane * width, width, VectorOps.get(b, plane % channels));
                     }
                 }
-                case BIAS_BACKWARD -> biasBackward(0, from, to);
+                case BIAS_BACKWARD -> biasBackward(part, from, to);
                 case GLOBAL_AVG -> {
                     for (int plane = from; plane < to; plane++) {
                         VectorOps.set(a, plane, (float) (VectorOps.sum(b, (long) plane * width, width) / width));

@@ -78,7 +78,7 @@ final class WorkerPool implements AutoCloseable {
      */
     void runClaimed(Job job, int count, int chunk) {
         if (!CLAIMED) {
-            run(job, count, 1);
+            run(job, count, chunk); // parts of at least a chunk, as the claimed loop's smallest share
             return;
         }
         int c = Math.max(1, chunk);

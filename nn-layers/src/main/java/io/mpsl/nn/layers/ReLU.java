@@ -44,17 +44,14 @@ public final class ReLU implements Layer {
     private final int applied; // -1, or the reference slot of an input the layer before already passed through max(., 0)
 
     ReLU(LayerBuilder b, Shape shape) {
-        this.backend = b.backend();
-        this.shape = shape;
-        this.output = b.kept(shape);
-        this.applied = -1;
+        this(b, shape, false);
     }
 
-    private ReLU(Shape shape, LayerBuilder b) {
+    private ReLU(LayerBuilder b, Shape shape, boolean applied) {
         this.backend = b.backend();
         this.shape = shape;
-        this.output = -1;
-        this.applied = b.reference();
+        this.output = applied ? -1 : b.kept(shape);
+        this.applied = applied ? b.reference() : -1;
     }
 
     /**
@@ -63,7 +60,7 @@ public final class ReLU implements Layer {
      * ReLU of its own, without its pass or its buffer.
      */
     public static Layer applied(LayerBuilder b, Shape shape) {
-        return new ReLU(shape, b);
+        return new ReLU(b, shape, true);
     }
 
     @Override

@@ -210,11 +210,17 @@ public final class Tuner {
         long t = System.nanoTime();
         Candidate best = new PlanSearch(problem).guessBest();
         double searchS = (System.nanoTime() - t) / 1e9;
-        List<String> overrides = new ArrayList<>();
-        overrides.add("hops=" + best.hops());
-        overrides.add("cuts=" + Arrays.toString(best.cuts()));
-        overrides.add("micro_batches=" + best.microBatches());
+        List<String> overrides = overrides(best);
         return new Choice(best, List.of(), 1, 1, 0, overrides, 0, searchS, problem);
+    }
+
+    /** The config settings that select {@code c}: hops, cuts, micro-batches. */
+    private static List<String> overrides(Candidate c) {
+        List<String> o = new ArrayList<>();
+        o.add("hops=" + c.hops());
+        o.add("cuts=" + Arrays.toString(c.cuts()));
+        o.add("micro_batches=" + c.microBatches());
+        return o;
     }
 
     /** Searches {@code problem}; with fixed cuts in the config, only those cuts are considered. */
@@ -247,10 +253,7 @@ public final class Tuner {
             over = 0;
         }
         double searchS = (System.nanoTime() - t) / 1e9;
-        List<String> overrides = new ArrayList<>();
-        overrides.add("hops=" + best.hops());
-        overrides.add("cuts=" + Arrays.toString(best.cuts()));
-        overrides.add("micro_batches=" + best.microBatches());
+        List<String> overrides = overrides(best);
         return new Choice(best, alt, candidates, simulated, over, overrides, profileS, searchS, problem);
     }
 
@@ -314,7 +317,6 @@ public final class Tuner {
         if (plan.mode() == Mode.U_SHAPED && spec.blockCount() < 3) {
             throw new IllegalArgumentException(plan.model() + " has too few blocks for U-shaped split learning");
         }
-        BackendProvider provider = Backends.chosen(); // found once per process; the run needs it anyway
         long t0 = System.nanoTime();
         int cores = Runtime.getRuntime().availableProcessors();
         int ipr = iterationsPerRound(plan, train.size());
