@@ -61,6 +61,7 @@ public final class Profiler {
             // as the runtime builds an owner's head: block 0's backward makes no input gradient (no one needs it)
             Segment whole = spec.build(0, n, backend, false);
             int passes = warmUp(whole, small, large, warmup, warmupMaxS, seed);
+            double quietS = awaitQuiet(QUIET_MAX_S);
             long tw = System.nanoTime();
             long[][] lo = median(whole, small, iterations, reps, seed);
             long[][] hi = large == small ? lo : median(whole, large, iterations, reps, seed);
@@ -69,7 +70,7 @@ public final class Profiler {
             double[] stepShare = stepSeconds(whole, optimizer, seed, warmup, iterations, info);
             if (Boolean.getBoolean("mpsl.tune.debug")) {
                 System.out.printf(java.util.Locale.ROOT,
-                        "profile: warm-up %d pairs %.3f s, timing %.3f s, step %.3f s%n", passes, (tw - t0) / 1e9,
+                        "profile: warm-up %d pairs %.3f s (%.3f s of it waiting for quiet), timing %.3f s, step %.3f s%n", passes, (tw - t0) / 1e9, quietS,
                         (tm - tw) / 1e9, (System.nanoTime() - tm) / 1e9);
             }
             for (int i = 0; i < n; i++) {
@@ -315,6 +316,41 @@ public final class Profiler {
         }
         java.util.Arrays.sort(s, 0, m);
         return m % 2 == 1 ? s[m / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
+    }
+
+    /** Most seconds {@link #awaitQuiet} waits. */
+    static final double QUIET_MAX_S = 10;
+
+    /** Window of {@link #awaitQuiet}, and the share of one core the process's other threads may take in it. */
+    static final long QUIET_WINDOW_NS = 100_000_000;
+    static final double QUIET_SHARE = 0.05;
+
+    /**
+     * Waits, at most {@code maxS} seconds, until the other threads of this process (the just-in-time compiler
+     * finishing the code just run, the garbage collector, threads of a cluster shutting down) take less than
+     * {@link #QUIET_SHARE} of a core over a {@link #QUIET_WINDOW_NS} window in which this thread sleeps: timings
+     * and the competition probe taken while they run would count a passing cost as a lasting one (a C2
+     * compilation of a model's kernels runs for seconds, and its time shows only once it ends). Returns the
+     * seconds waited; 0 at once where the process's CPU time is not known.
+     */
+    public static double awaitQuiet(double maxS) throws InterruptedException {
+        if (!(java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os)) {
+            return 0;
+        }
+        long t0 = System.nanoTime();
+        long limit = t0 + Math.round(maxS * 1e9);
+        while (System.nanoTime() < limit) {
+            long p0 = os.getProcessCpuTime();
+            long c0 = cpuNs();
+            long w0 = System.nanoTime();
+            Thread.sleep(QUIET_WINDOW_NS / 1_000_000);
+            long others = (os.getProcessCpuTime() - p0) - (cpuNs() - c0);
+            if (others < QUIET_SHARE * (System.nanoTime() - w0)) {
+                break;
+            }
+        }
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /** This thread's CPU time in ns. */

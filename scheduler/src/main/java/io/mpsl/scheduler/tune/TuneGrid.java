@@ -26,15 +26,17 @@ import java.util.Map;
  * {@code mpsl bench tune-grid [--json FILE] [--models vgg5,vgg11]}: validates the cost model. For VGG-5
  * (1x28x28) and VGG-11 (3x32x32) on synthetic data, two owners 2x slower than the compute node, vanilla one-hop
  * split learning with 1F1B, and two link settings (up/down 10/25 and 100/100 Mbit/s), it runs every plan of
- * three cut points x two micro-batch counts for three short rounds (a warm-up, a round the live profile learns
- * from, a measured round) and compares the measured round's iteration time with four predictions, each with the
- * competition for the cores sampled just before the plan: "predicted", from the separate profile taken as the
+ * three cut points x two micro-batch counts: a warm-up round, a round the live profile learns from, then one
+ * cluster of four rounds whose first (the cluster's start) is left out; the measured iteration time is the
+ * median of the other three rounds over their iterations. It compares that with four predictions, each with the
+ * competition for the cores sampled after the warm-up round once the process's own other threads (the JIT
+ * compiler above all) are quiet ({@link Profiler#awaitQuiet}): "predicted", from the separate profile taken as the
  * live run took it before the live profiler (after one round of training, a short profile; the links from that
  * round's transfers); "live", that one after the busy-time correction from the plan's second round (as
  * {@link AdaptiveRun} does); "in-run", from the live profiler's timings of the setting's first round (10
  * iterations, owner 0 at 1 micro-batch and owner 1 at 4, as a live run's first round mixes two counts); and
  * "current", from the live profiler kept current over every round of the setting run before the plan. Per
- * setting it reports whether the plan the tuner would pick (from the profile, and from the in-run timings) is
+ * setting it reports whether the plan each prediction would pick (profile, in-run, kept current) is
  * within 5% of the best measured plan.
  */
 public final class TuneGrid {
@@ -77,6 +79,7 @@ public final class TuneGrid {
         int withinInRun = 0;
         int withinCurrent = 0;
         int picksWithinInRun = 0;
+        int picksWithinCurrent = 0;
         out.printf(Locale.ROOT, "%-6s %-8s %-6s %3s %12s %12s %8s %12s %8s %10s %8s %10s %8s  %5s%n", "model", "links",
                 "cuts", "m", "predicted s", "measured s", "error", "live s", "error", "in-run s", "error", "current s",
                 "error", "bg");
@@ -123,6 +126,13 @@ public final class TuneGrid {
                         for (int m : MICRO_BATCHES) {
                             PlanConfig pc = base.with(List.of("cuts=" + Arrays.toString(cuts), "micro_batches=" + m));
                             Plan plan = pc.plan(Algorithm.SPLIT);
+                            // a warm-up round first (its own cluster, its state handed on): the plan's code compiled,
+                            // then the competition for the cores sampled as the plan's rounds will meet it
+                            io.mpsl.scheduler.runtime.TrainingState[] warmed =
+                                    new io.mpsl.scheduler.runtime.TrainingState[1];
+                            AdaptiveRun.runRound(AdaptiveRun.roundPlan(plan, 0, List.of()), data.train(), data.test(),
+                                    new LocalCluster.Options().evaluate(false), null, warmed, null, current);
+                            Profiler.awaitQuiet(Profiler.QUIET_MAX_S);
                             double background = Profiler.sampleBackground(0.25);
                             Tuner.Measurements now = withBackground(meas, background);
                             TuningProblem problem = Tuner.problem(pc, plan, now, mc.iterations,
@@ -138,24 +148,20 @@ public final class TuneGrid {
                                     background, 0);
                             double predictedCurrent = predict(pc, plan, new Tuner.Measurements(kept, inRun.links(), 0),
                                     mc.iterations, cuts, m);
-                            // three rounds, each its own cluster handing the state on: a warm-up, a calibration
-                            // round (the live profile: each owner's and the hops' busy time against the
-                            // prediction), and the measured round
-                            RunResult r = null;
-                            double calibrated = Double.NaN;
-                            io.mpsl.scheduler.runtime.TrainingState state = null;
-                            for (int round = 0; round < 3; round++) {
-                                io.mpsl.scheduler.runtime.TrainingState[] next =
-                                        new io.mpsl.scheduler.runtime.TrainingState[1];
-                                r = AdaptiveRun.runRound(AdaptiveRun.roundPlan(plan, round, List.of()), data.train(),
-                                        data.test(), new LocalCluster.Options().evaluate(false), state, next, null,
-                                        current);
-                                state = next[0];
-                                if (round == 1) {
-                                    calibrated = calibrate(pc, plan, now, mc.iterations, search, cand, r);
-                                }
-                            }
-                            double measured = r.iterationS();
+                            // a calibration round (its own cluster, as AdaptiveRun runs each round: each owner's and
+                            // the hops' busy time against the prediction), then the measured rounds: one cluster of
+                            // 1 + MEASURED_ROUNDS rounds, its first (the cluster's start) left out, the median of the
+                            // rest (a round of 2-3 iterations is 0.2-4 s: one round alone moves with every hiccup)
+                            io.mpsl.scheduler.runtime.TrainingState[] next = new io.mpsl.scheduler.runtime.TrainingState[1];
+                            RunResult cal = AdaptiveRun.runRound(AdaptiveRun.roundPlan(plan, 1, List.of()), data.train(),
+                                    data.test(), new LocalCluster.Options().evaluate(false), warmed[0], next, null,
+                                    current);
+                            double calibrated = calibrate(pc, plan, now, mc.iterations, search, cand, cal);
+                            RunResult r = AdaptiveRun.runRound(rounds(AdaptiveRun.roundPlan(plan, 2, List.of()),
+                                    1 + MEASURED_ROUNDS), data.train(), data.test(), new LocalCluster.Options()
+                                    .evaluate(false).warmupRounds(1), next[0], new io.mpsl.scheduler.runtime.TrainingState[1],
+                                    null, current);
+                            double measured = medianRoundS(r) / mc.iterations;
                             double err = 100 * (predicted / measured - 1);
                             double errLive = 100 * (calibrated / measured - 1);
                             double errInRun = 100 * (predictedInRun / measured - 1);
@@ -189,7 +195,7 @@ public final class TuneGrid {
                                     predictedInRun, errInRun, predictedCurrent, errCurrent, background);
                             if (Boolean.getBoolean("mpsl.tune.debug")) {
                                 Map<String, Double> busy = search.busyPerIteration(cand);
-                                int its = r.iterations() / r.rounds();
+                                int its = r.iterations(); // of the measured rounds
                                 for (RunResult.Resource res : r.resources()) {
                                     out.printf(Locale.ROOT, "    %-16s busy per iteration: predicted %.4f measured %.4f%n",
                                             res.name(), busy.getOrDefault(res.name(), Double.NaN), res.busyS() / its);
@@ -204,6 +210,9 @@ public final class TuneGrid {
                     double ratioInRun = (Double) pickInRun.get("measured_s") / (Double) best.get("measured_s");
                     picksWithin += ratio <= 1.05 ? 1 : 0;
                     picksWithinInRun += ratioInRun <= 1.05 ? 1 : 0;
+                    Map<String, Object> pickCurrent = least(group, "current_s");
+                    double ratioCurrent = (Double) pickCurrent.get("measured_s") / (Double) best.get("measured_s");
+                    picksWithinCurrent += ratioCurrent <= 1.05 ? 1 : 0;
                     Map<String, Object> s = new LinkedHashMap<>();
                     s.put("model", mc.model);
                     s.put("links", link[0] + "/" + link[1]);
@@ -212,24 +221,27 @@ public final class TuneGrid {
                     s.put("pick_vs_best", ratio);
                     s.put("in_run_pick", pickInRun.get("cuts") + " m=" + pickInRun.get("micro_batches"));
                     s.put("in_run_pick_vs_best", ratioInRun);
+                    s.put("current_pick", pickCurrent.get("cuts") + " m=" + pickCurrent.get("micro_batches"));
+                    s.put("current_pick_vs_best", ratioCurrent);
                     s.put("profile_s", profileS);
                     s.put("in_run_collect_s", inRunS);
                     settings.add(s);
                     out.printf(Locale.ROOT, "  setting %s %s: tuner picks %s (measured %.4f s), best measured %s (%.4f s):"
-                            + " %.1f%% slower; from in-run times it picks %s (%.1f%% slower); profile %.2f s, in-run"
-                            + " collection %.3f s, background threads %.1f%n", mc.model, s.get("links"),
-                            s.get("tuner_pick"), (Double) pick.get("measured_s"), s.get("best_measured"),
-                            (Double) best.get("measured_s"), 100 * (ratio - 1), s.get("in_run_pick"),
-                            100 * (ratioInRun - 1), profileS, inRunS, meas.profile().backgroundThreads());
+                            + " %.1f%% slower; from in-run times it picks %s (%.1f%% slower), from them kept current %s"
+                            + " (%.1f%% slower); profile %.2f s, in-run collection %.3f s, background threads %.1f%n",
+                            mc.model, s.get("links"), s.get("tuner_pick"), (Double) pick.get("measured_s"),
+                            s.get("best_measured"), (Double) best.get("measured_s"), 100 * (ratio - 1),
+                            s.get("in_run_pick"), 100 * (ratioInRun - 1), s.get("current_pick"),
+                            100 * (ratioCurrent - 1), profileS, inRunS, meas.profile().backgroundThreads());
                 }
             }
         }
         double wall = (System.nanoTime() - start) / 1e9;
         out.printf(Locale.ROOT, "%d of %d plans within 10%% of the profile's prediction, %d of %d of the live-calibrated one,"
                 + " %d of %d of the in-run one, %d of %d of the in-run one kept current; tuner pick within 5%% of the"
-                + " best in %d of %d settings (from in-run times: %d); %.0f s in all on %d cores%n", within, total,
-                withinLive, total, withinInRun, total, withinCurrent, total, picksWithin, settings.size(),
-                picksWithinInRun, wall, Runtime.getRuntime().availableProcessors());
+                + " best in %d of %d settings (from in-run times: %d, kept current: %d); %.0f s in all on %d cores%n",
+                within, total, withinLive, total, withinInRun, total, withinCurrent, total, picksWithin,
+                settings.size(), picksWithinInRun, picksWithinCurrent, wall, Runtime.getRuntime().availableProcessors());
         if (json != null) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("plans", rows);
@@ -239,12 +251,35 @@ public final class TuneGrid {
             m.put("in_run_within_10pct", withinInRun);
             m.put("current_within_10pct", withinCurrent);
             m.put("in_run_picks_within_5pct", picksWithinInRun);
+            m.put("current_picks_within_5pct", picksWithinCurrent);
             m.put("total", total);
             m.put("picks_within_5pct", picksWithin);
             m.put("wall_s", wall);
             Files.writeString(json, Json.writePretty(m) + "\n");
         }
         return 0;
+    }
+
+    /** Rounds measured per plan (after its warm-up round, calibration round and its cluster's first round). */
+    private static final int MEASURED_ROUNDS = 3;
+
+    /** The plan with {@code n} rounds. */
+    private static Plan rounds(Plan p, int n) {
+        return new Plan(p.model(), p.dataset(), p.algorithm(), p.mode(), p.serverCopies(), p.hops(), p.cuts(),
+                p.schedule(), p.owners(), p.hopLink(), n, p.localIterations(), p.optimizer(), p.seed(),
+                p.maxInFlight(), p.dpClip(), p.dpSigma(), p.partitioning(), p.dirichletAlpha(), p.trainLimit(),
+                p.testLimit(), 1.0);
+    }
+
+    /** The median of a run's round times, its first round left out. */
+    private static double medianRoundS(RunResult r) {
+        List<Double> rs = r.roundS();
+        double[] s = new double[rs.size() - 1];
+        for (int i = 1; i < rs.size(); i++) {
+            s[i - 1] = rs.get(i);
+        }
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static Map<String, Object> least(List<Map<String, Object>> group, String key) {

@@ -47,6 +47,31 @@ class ProfilerTest {
     }
 
     @Test
+    void shouldWaitForTheProcessesOtherThreadsToGoQuiet() throws InterruptedException {
+        // a thread of this process spinning (as the JIT compiler does for seconds after new code has run): no
+        // window is quiet, so the wait runs to its limit; once it stops, a quiet window ends the wait early
+        java.util.concurrent.atomic.AtomicBoolean spin = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread spinner = Thread.ofPlatform().daemon().start(() -> {
+            long x = 0;
+            while (spin.get()) {
+                x += x * 31 + 7;
+            }
+            if (x == 42) {
+                System.out.print("");
+            }
+        });
+        try {
+            double waited = Profiler.awaitQuiet(0.5);
+            assertTrue(waited >= 0.5, "waited " + waited + " s beside a spinning thread");
+        } finally {
+            spin.set(false);
+            spinner.join();
+        }
+        double waited = Profiler.awaitQuiet(30);
+        assertTrue(waited < 30, "waited the whole 30 s with no other thread running");
+    }
+
+    @Test
     void shouldFitPerCallAndPerSampleCostsThroughTwoSizes() {
         // t(b) = 0.002 + 0.0005 b
         assertArrayEquals(new double[] {0.002, 0.0005}, Profiler.fit(0.002 + 0.002, 0.002 + 0.008, 4, 16), 1e-12);
