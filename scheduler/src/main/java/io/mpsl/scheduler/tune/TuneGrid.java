@@ -33,8 +33,9 @@ import java.util.Map;
  * compiler above all) are quiet ({@link Profiler#awaitQuiet}): "predicted", from the separate profile taken as the
  * live run took it before the live profiler (after one round of training, a short profile; the links from that
  * round's transfers); "live", that one after the busy-time correction from the plan's second round (as
- * {@link AdaptiveRun} does); "in-run", from the live profiler's timings of the setting's first round (10
- * iterations, owner 0 at 1 micro-batch and owner 1 at 4, as a live run's first round mixes two counts); and
+ * {@link AdaptiveRun} does); "in-run", from the live profiler's timings of the setting's first round (as
+ * long as the configuration's natural round, each owner's share of the training set once; owner 0 at 1
+ * micro-batch and owner 1 at 4, as a live run's first round mixes two counts); and
  * "current", from the live profiler kept current over every round of the setting run before the plan. Per
  * setting it reports whether the plan each prediction would pick (profile, in-run, kept current) is
  * within 5% of the best measured plan.
@@ -51,8 +52,6 @@ public final class TuneGrid {
         new ModelCase("vgg11", "[3, 32, 32]", 8, 2, new int[][] {{1}, {2}, {3}}),
     };
     private static final int[] MICRO_BATCHES = {1, 4};
-    /** Iterations of each setting's first round, whose timings the live profile takes. */
-    private static final int FIRST_ROUND_ITERATIONS = 10;
     private static final double[][] LINKS = {{10, 25}, {100, 100}};
 
     private TuneGrid() {
@@ -96,10 +95,13 @@ public final class TuneGrid {
                     // as a live run measures: after a round of training (here of the setting's first plan, its
                     // state discarded) has warmed the code, a short profile, and the links from that round
                     List<io.mpsl.scheduler.runtime.LinkStats> stats = new ArrayList<>();
-                    // (a round of 10 iterations, as long as a real run's first round; owner 1 at the other
-                    // micro-batch count, as a live run's first round mixes two)
+                    // (a round as long as the configuration's without local_iterations: every owner's share of the
+                    // training set once, as a live run's first round; owner 1 at the other micro-batch count, as a
+                    // live run's first round mixes two)
+                    int perOwner = data.train().size() / plan0.owners().size();
+                    int firstIterations = Math.max(1, (perOwner + mc.batch - 1) / mc.batch);
                     PlanConfig first = base.with(List.of("cuts=" + Arrays.toString(mc.cuts[0]),
-                            "micro_batches=" + MICRO_BATCHES[0], "local_iterations=" + FIRST_ROUND_ITERATIONS));
+                            "micro_batches=" + MICRO_BATCHES[0], "local_iterations=" + firstIterations));
                     List<BlockCost> sizes = Profiler.estimate(spec).blocks();
                     LiveProfile firstRound = new LiveProfile(sizes);
                     AdaptiveRun.runRound(Tuner.mixed(AdaptiveRun.roundPlan(first.plan(Algorithm.SPLIT), 0, List.of()),
