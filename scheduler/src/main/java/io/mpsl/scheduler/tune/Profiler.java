@@ -319,7 +319,7 @@ public final class Profiler {
     }
 
     /** Most seconds {@link #awaitQuiet} waits. */
-    static final double QUIET_MAX_S = 10;
+    static final double QUIET_MAX_S = 3;
 
     /** Window of {@link #awaitQuiet}, and the share of one core the process's other threads may take in it. */
     static final long QUIET_WINDOW_NS = 100_000_000;

@@ -134,8 +134,12 @@ public final class TuneGrid {
                                     new io.mpsl.scheduler.runtime.TrainingState[1];
                             AdaptiveRun.runRound(AdaptiveRun.roundPlan(plan, 0, List.of()), data.train(), data.test(),
                                     new LocalCluster.Options().evaluate(false), null, warmed, null, current);
-                            Profiler.awaitQuiet(Profiler.QUIET_MAX_S);
+                            double quietS = Profiler.awaitQuiet(Profiler.QUIET_MAX_S);
                             double background = Profiler.sampleBackground(0.25);
+                            if (Boolean.getBoolean("mpsl.tune.debug")) {
+                                out.printf(Locale.ROOT, "    waited %.2f s for quiet; competition %.2f threads%n", quietS,
+                                        background);
+                            }
                             Tuner.Measurements now = withBackground(meas, background);
                             TuningProblem problem = Tuner.problem(pc, plan, now, mc.iterations,
                                     Runtime.getRuntime().availableProcessors(), null, 1.0);
