@@ -27,8 +27,8 @@ import java.util.Map;
  * (1x28x28) and VGG-11 (3x32x32) on synthetic data, two owners 2x slower than the compute node, vanilla one-hop
  * split learning with 1F1B, and two link settings (up/down 10/25 and 100/100 Mbit/s), it runs every plan of
  * three cut points x two micro-batch counts: a warm-up round, a round the live profile learns from, then one
- * cluster of four rounds whose first (the cluster's start) is left out; the measured iteration time is the
- * median of the other three rounds over their iterations. It compares that with four predictions, each with the
+ * cluster of six rounds whose first (the cluster's start) is left out; the measured iteration time is the
+ * median of the other five rounds over their iterations. It compares that with four predictions, each with the
  * competition for the cores sampled after the warm-up round once the process's own other threads (the JIT
  * compiler above all) are quiet ({@link Profiler#awaitQuiet}): "predicted", from the separate profile taken as the
  * live run took it before the live profiler (after one round of training, a short profile; the links from that
@@ -267,7 +267,7 @@ public final class TuneGrid {
     }
 
     /** Rounds measured per plan (after its warm-up round, calibration round and its cluster's first round). */
-    private static final int MEASURED_ROUNDS = 3;
+    private static final int MEASURED_ROUNDS = 5;
 
     /** The plan with {@code n} rounds. */
     private static Plan rounds(Plan p, int n) {
