@@ -201,7 +201,8 @@ public final class TuneGrid {
                                     predictedInRun, errInRun, predictedCurrent, errCurrent, background);
                             if (Boolean.getBoolean("mpsl.tune.debug")) {
                                 Map<String, Double> busy = search.busyPerIteration(cand);
-                                int its = r.iterations(); // of the measured rounds
+                                // RunResult.iterations() counts every round, the left-out first one too
+                                int its = (r.rounds() - 1) * (r.iterations() / r.rounds());
                                 for (RunResult.Resource res : r.resources()) {
                                     out.printf(Locale.ROOT, "    %-16s busy per iteration: predicted %.4f measured %.4f%n",
                                             res.name(), busy.getOrDefault(res.name(), Double.NaN), res.busyS() / its);
