@@ -25,7 +25,8 @@ import java.util.Map;
 /**
  * {@code mpsl bench tune-grid [--json FILE] [--models vgg5,vgg11]}: validates the cost model. For VGG-5
  * (1x28x28) and VGG-11 (3x32x32) on synthetic data, two owners 2x slower than the compute node, vanilla one-hop
- * split learning with 1F1B, and two link settings (up/down 10/25 and 100/100 Mbit/s), it runs every plan of
+ * split learning with 1F1B, and two link settings (up/down 10/25 and 100/100 Mbit/s), after
+ * {@link #JIT_WARMUP_S} seconds of training each model to let the JIT compiler finish its kernels, it runs every plan of
  * three cut points x two micro-batch counts: a warm-up round, a round the live profile learns from, then one
  * cluster of six rounds whose first (the cluster's start) is left out; the measured iteration time is the
  * median of the other five rounds over their iterations. It compares that with four predictions, each with the
@@ -41,7 +42,7 @@ import java.util.Map;
  * within 5% of the best measured plan.
  */
 public final class TuneGrid {
-    public static final String USAGE = "tune-grid [--json FILE] [--models vgg5,vgg11]";
+    public static final String USAGE = "tune-grid [--json FILE] [--models vgg5,vgg11] [--jit-warmup SECONDS]";
 
     /** One model's part of the grid. */
     private record ModelCase(String model, String shape, int batch, int iterations, int[][] cuts) {
@@ -60,8 +61,10 @@ public final class TuneGrid {
     public static int run(String[] args) throws Exception {
         Path json = null;
         List<String> models = List.of("vgg5", "vgg11");
+        double jitWarmupS = JIT_WARMUP_S;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--jit-warmup" -> jitWarmupS = Double.parseDouble(args[++i]);
                 case "--json" -> json = Path.of(args[++i]);
                 case "--models" -> models = Arrays.asList(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; usage: " + USAGE);
@@ -86,6 +89,7 @@ public final class TuneGrid {
             if (!models.contains(mc.model)) {
                 continue;
             }
+            warmUpJit(mc, jitWarmupS, out);
             for (double[] link : LINKS) {
                 PlanConfig base = config(mc, link);
                 List<Map<String, Object>> group = new ArrayList<>();
@@ -265,6 +269,39 @@ public final class TuneGrid {
             Files.writeString(json, Json.writePretty(m) + "\n");
         }
         return 0;
+    }
+
+    /**
+     * Seconds of training each model runs first, discarded: the JIT compiler takes the kernels' methods to C2
+     * only tens of seconds into a process (a vgg11 run compiled PixelMajorConvolution's weight taps with C2 32 s
+     * in), so the first settings' timings would be those of partly C1-compiled code, a passing state of the JVM
+     * rather than of the plan. 0 leaves it out (then the first setting's in-run timings carry it).
+     */
+    static final double JIT_WARMUP_S = 20;
+
+    /** Trains {@code mc}'s first plan at 100/100 Mbit/s, round after round, for {@code seconds}; discards it. */
+    private static void warmUpJit(ModelCase mc, double seconds, PrintStream out) throws Exception {
+        if (!(seconds > 0)) {
+            return;
+        }
+        PlanConfig base = config(mc, LINKS[LINKS.length - 1]);
+        long t0 = System.nanoTime();
+        int rounds = 0;
+        try (DatasetPair data = new Experiment(base, out).loadData(MemoryAccount.root("data"))) {
+            Plan plan = base.with(List.of("cuts=" + Arrays.toString(mc.cuts[0]))).plan(Algorithm.SPLIT);
+            io.mpsl.scheduler.runtime.TrainingState state = null;
+            while ((System.nanoTime() - t0) / 1e9 < seconds) {
+                io.mpsl.scheduler.runtime.TrainingState[] next = new io.mpsl.scheduler.runtime.TrainingState[1];
+                AdaptiveRun.runRound(Tuner.mixed(AdaptiveRun.roundPlan(plan, rounds, List.of()), MICRO_BATCHES[1]),
+                        data.train(), data.test(), new LocalCluster.Options().evaluate(false), state, next, null);
+                state = next[0];
+                rounds++;
+            }
+        }
+        if (Boolean.getBoolean("mpsl.tune.debug")) {
+            out.printf(Locale.ROOT, "  JIT warm-up: %d rounds of %s in %.1f s%n", rounds, mc.model,
+                    (System.nanoTime() - t0) / 1e9);
+        }
     }
 
     /** Rounds measured per plan (after its warm-up round, calibration round and its cluster's first round). */
