@@ -133,11 +133,12 @@ public final class TuneGrid {
                             PlanConfig pc = base.with(List.of("cuts=" + Arrays.toString(cuts), "micro_batches=" + m));
                             Plan plan = pc.plan(Algorithm.SPLIT);
                             // a warm-up round first (its own cluster, its state handed on): the plan's code compiled,
-                            // then the competition for the cores sampled as the plan's rounds will meet it
+                            // then the competition for the cores sampled as the plan's rounds will meet it (the round
+                            // is not folded into the kept-current profile: that predicts the plan from earlier rounds)
                             io.mpsl.scheduler.runtime.TrainingState[] warmed =
                                     new io.mpsl.scheduler.runtime.TrainingState[1];
                             AdaptiveRun.runRound(AdaptiveRun.roundPlan(plan, 0, List.of()), data.train(), data.test(),
-                                    new LocalCluster.Options().evaluate(false), null, warmed, null, current);
+                                    new LocalCluster.Options().evaluate(false), null, warmed, null, null);
                             double quietS = Profiler.awaitQuiet(Profiler.QUIET_MAX_S);
                             double background = Profiler.sampleBackground(0.25);
                             if (Boolean.getBoolean("mpsl.tune.debug")) {
