@@ -73,7 +73,9 @@ class WorkerPoolTest {
     void shouldLetTheCallerTakeTheChunksOfALateWorker() throws Exception {
         try (WorkerPool pool = new WorkerPool("test", 2)) {
             int chunks = 40;
-            CountDownLatch othersDone = new CountDownLatch(chunks - 1);
+            // every chunk counts down, the worker's first too: it opens once all are done (at chunks - 1 the
+            // worker woke with one chunk left and could win it from the caller: 38 on the caller, seen once)
+            CountDownLatch othersDone = new CountDownLatch(chunks);
             AtomicInteger onCaller = new AtomicInteger();
             AtomicInteger onWorker = new AtomicInteger();
             WorkerPool.Job job = new WorkerPool.Job() {
