@@ -164,7 +164,10 @@ class LiveProfileTest {
                 }
                 System.out.printf("vgg5 forward + backward of %d samples: in-run %.3f ms, separate profile %.3f ms%n",
                         size, a * 1e3, p * 1e3);
-                assertTrue(a > p / 3 && a < p * 3, "in-run " + a + " s against profiled " + p + " s at " + size);
+                // usually within 1.5x of each other; a factor of 4 either way, as the separate profile read 3.2x
+                // the in-run figure once in the whole module's run (its timing caught a recompilation), and a wrong
+                // unit, a missing block or a call counted twice is off by far more
+                assertTrue(a > p / 4 && a < p * 4, "in-run " + a + " s against profiled " + p + " s at " + size);
             }
         }
     }
