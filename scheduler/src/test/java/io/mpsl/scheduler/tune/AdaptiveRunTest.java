@@ -157,6 +157,15 @@ class AdaptiveRunTest {
     }
 
     @Test
+    void shouldTakeAChangedLinksNewRateButAverageNoise() {
+        // within the threshold: weighted 0.3 old, 0.7 new
+        assertEquals(0.3 * 25e6 + 0.7 * 24e6, AdaptiveRun.goodput(25e6, 24e6, 0.3), 1e-3);
+        // past it (a drop to a fifth, or a rise to twice): the new rate alone
+        assertEquals(5e6, AdaptiveRun.goodput(25e6, 5e6, 0.3), 0);
+        assertEquals(50e6, AdaptiveRun.goodput(25e6, 50e6, 0.3), 0);
+    }
+
+    @Test
     void shouldApplyLinkChangesFromTheirRoundOn() {
         PlanConfig c = PlanConfig.parse("""
                 owners: 2
