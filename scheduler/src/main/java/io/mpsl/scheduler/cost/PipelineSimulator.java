@@ -14,8 +14,10 @@ import java.util.Map;
  * and each activation/gradient transfer between consecutive stages, on serial resources (an owner's processor,
  * a hop's processor, each link direction). A resource runs one task at a time; when it is free it takes, among
  * the tasks whose inputs have arrived, the one the runtime would take: a loss stage's backward, an optimizer
- * step and an owner's tail first, otherwise the one whose input arrived first. The makespan is the time of the
- * last task; it includes pipeline fill and drain, heterogeneous owners, shared hops and the schedule's rules.
+ * step and an owner's tail first, then, on a {@link #ranked} resource (a compute node), the most urgent
+ * participant's (the owner with the slowest uplink), otherwise the one whose input arrived first. The makespan
+ * is the time of the last task; it includes pipeline fill and drain, heterogeneous owners, shared hops and the
+ * schedule's rules.
  *
  * <p>Processors may share a fixed number of CPU cores ({@link #cores(int)}; 0 = every processor has its
  * own): then all compute tasks running at once progress at rate min(1, cores / running), as the operating
@@ -99,6 +101,8 @@ public final class PipelineSimulator {
     private int[] pArrive = new int[8]; // offset of its stages' arrival times: + s * mbs + mb
     private int[] pIts = new int[8];
     private double[] pDeadline = new double[8];
+    private double[] pUrgency = new double[8];
+    private boolean[] rankedResource = new boolean[8];
     private int slots;
     private int[] sRes = new int[8];
     private double[] sFwd = new double[8];
@@ -130,6 +134,7 @@ public final class PipelineSimulator {
     private int[] running = new int[0];
     private double[][] rqReady = new double[0][]; // per resource: a heap of ready tasks, keys inline
     private long[][] rqKey = new long[0][];
+    private double[][] rqUrgency = new double[0][]; // per resource heap entry: its participant's urgency there
     private int[][] rqId = new int[0][];
     private int[] rqSize = new int[0];
     private int[][] pend = new int[0][]; // per resource: tasks whose input arrives later
@@ -178,7 +183,35 @@ public final class PipelineSimulator {
     /** Declares a serial resource and returns its id. */
     public int resource(String name) {
         resources.add(name);
+        if (rankedResource.length < resources.size()) {
+            rankedResource = Arrays.copyOf(rankedResource, 2 * resources.size());
+        }
+        rankedResource[resources.size() - 1] = false;
         return resources.size() - 1;
+    }
+
+    /**
+     * Makes {@code resource} take, among its ready tasks of the same priority, the one of the most urgent
+     * participant ({@link #urgency}) before the earlier ready one, as a compute node serves its participants.
+     */
+    public PipelineSimulator ranked(int resource) {
+        if (resource < 0 || resource >= resources.size()) {
+            throw new IllegalArgumentException("no resource " + resource + " among " + resources.size());
+        }
+        rankedResource[resource] = true;
+        return this;
+    }
+
+    /** Sets {@code participant}'s urgency on {@link #ranked} resources (default 0; higher goes first). */
+    public PipelineSimulator urgency(int participant, double value) {
+        if (participant < 0 || participant >= np) {
+            throw new IllegalArgumentException("no participant " + participant + " among " + np);
+        }
+        if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("urgency must be finite and >= 0, got " + value);
+        }
+        pUrgency[participant] = value;
+        return this;
     }
 
     public List<String> resourceNames() {
@@ -261,6 +294,7 @@ public final class PipelineSimulator {
             pMbs = Arrays.copyOf(pMbs, n);
             pArrive = Arrays.copyOf(pArrive, n);
             pDeadline = Arrays.copyOf(pDeadline, n);
+            pUrgency = Arrays.copyOf(pUrgency, n);
             pIts = Arrays.copyOf(pIts, n);
         }
         int mbs = microBatches * iterations;
@@ -269,6 +303,7 @@ public final class PipelineSimulator {
         pMbs[p] = mbs;
         pArrive[p] = arrivals;
         pDeadline[p] = Double.POSITIVE_INFINITY;
+        pUrgency[p] = 0;
         pIts[p] = iterations;
         arrivals += stages.length * mbs;
         if (slots + stages.length > sRes.length) {
@@ -522,11 +557,13 @@ public final class PipelineSimulator {
             running = new int[n];
             rqReady = Arrays.copyOf(rqReady, n);
             rqKey = Arrays.copyOf(rqKey, n);
+            rqUrgency = Arrays.copyOf(rqUrgency, n);
             rqId = Arrays.copyOf(rqId, n);
             pend = Arrays.copyOf(pend, n);
             for (int r = old; r < n; r++) {
                 rqReady[r] = new double[8];
                 rqKey[r] = new long[8];
+                rqUrgency[r] = new double[8];
                 rqId[r] = new int[8];
                 pend[r] = new int[4];
             }
@@ -555,6 +592,7 @@ public final class PipelineSimulator {
             if (rqId[r].length < need) {
                 rqReady[r] = new double[need];
                 rqKey[r] = new long[need];
+                rqUrgency[r] = new double[need];
                 rqId[r] = new int[need];
             }
             if (pend[r].length < need) {
@@ -899,12 +937,16 @@ public final class PipelineSimulator {
     }
 
     /**
-     * Whether a ready task (ready time ra, key ka) runs before another (rb, kb): the lower priority first, then
-     * the earlier ready, then the lower participant, the lower micro-batch, the later stage (all in the key).
+     * Whether a ready task (ready time ra, urgency ua, key ka) runs before another (rb, ub, kb): the lower
+     * priority first, then the more urgent participant (0 on resources that are not ranked), then the earlier
+     * ready, then the lower participant, the lower micro-batch, the later stage (all in the key).
      */
-    private static boolean before(double ra, long ka, double rb, long kb) {
+    private static boolean before(double ra, double ua, long ka, double rb, double ub, long kb) {
         if ((ka >>> 62) != (kb >>> 62)) {
             return ka < kb;
+        }
+        if (ua != ub) {
+            return ua > ub;
         }
         if (ra != rb) {
             return ra < rb;
@@ -918,56 +960,65 @@ public final class PipelineSimulator {
             rqReady[r] = Arrays.copyOf(rqReady[r], 2 * n);
             rqKey[r] = Arrays.copyOf(rqKey[r], 2 * n);
             rqId[r] = Arrays.copyOf(rqId[r], 2 * n);
+            rqUrgency[r] = Arrays.copyOf(rqUrgency[r], 2 * n);
         }
         double[] hr = rqReady[r];
         long[] hk = rqKey[r];
         int[] hi = rqId[r];
+        double[] hu = rqUrgency[r];
         double ready = tReady[j];
         long key = tKey[j];
+        double urgency = rankedResource[r] ? pUrgency[(int) ((key >>> 32) & (MAX_PARTICIPANTS - 1))] : 0;
         while (n > 0) {
             int parent = (n - 1) >> 1;
-            if (!before(ready, key, hr[parent], hk[parent])) {
+            if (!before(ready, urgency, key, hr[parent], hu[parent], hk[parent])) {
                 break;
             }
             hr[n] = hr[parent];
             hk[n] = hk[parent];
             hi[n] = hi[parent];
+            hu[n] = hu[parent];
             n = parent;
         }
         hr[n] = ready;
         hk[n] = key;
         hi[n] = j;
+        hu[n] = urgency;
     }
 
     private int popReady(int r) {
         double[] hr = rqReady[r];
         long[] hk = rqKey[r];
         int[] hi = rqId[r];
+        double[] hu = rqUrgency[r];
         int top = hi[0];
         int n = --rqSize[r];
         double xr = hr[n];
         long xk = hk[n];
         int xi = hi[n];
+        double xu = hu[n];
         int i = 0;
         while (true) {
             int c = 2 * i + 1;
             if (c >= n) {
                 break;
             }
-            if (c + 1 < n && before(hr[c + 1], hk[c + 1], hr[c], hk[c])) {
+            if (c + 1 < n && before(hr[c + 1], hu[c + 1], hk[c + 1], hr[c], hu[c], hk[c])) {
                 c++;
             }
-            if (!before(hr[c], hk[c], xr, xk)) {
+            if (!before(hr[c], hu[c], hk[c], xr, xu, xk)) {
                 break;
             }
             hr[i] = hr[c];
             hk[i] = hk[c];
             hi[i] = hi[c];
+            hu[i] = hu[c];
             i = c;
         }
         hr[i] = xr;
         hk[i] = xk;
         hi[i] = xi;
+        hu[i] = xu;
         return top;
     }
 

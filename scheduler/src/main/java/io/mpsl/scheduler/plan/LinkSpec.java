@@ -18,6 +18,11 @@ public record LinkSpec(long rateBitsPerS, long delayNs) {
         return new LinkSpec(Math.round(mbitPerS * 1e6), Math.round(delayMs * 1e6));
     }
 
+    /** Seconds the link takes per byte: 8 / rate (0 for an unlimited link). */
+    public double secondsPerByte() {
+        return rateBitsPerS == 0 ? 0 : 8.0 / rateBitsPerS;
+    }
+
     /** Nanoseconds a message of {@code bytes} occupies the link. */
     public long transferNs(long bytes) {
         return rateBitsPerS == 0 ? 0 : (long) Math.ceil(bytes * 8.0 * 1e9 / rateBitsPerS);

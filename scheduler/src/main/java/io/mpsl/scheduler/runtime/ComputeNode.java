@@ -11,7 +11,9 @@ import java.util.List;
 /**
  * A compute node (one hop): runs its segment for every participant, each with its own server-side copy (or
  * one shared copy), in each participant's schedule. Among the participants whose next step has its input,
- * it runs the one whose input arrived first (earliest ready first). Activation slots are shared by all
+ * it runs a loss's backward or an optimizer step first, then the participant whose owner's uplink is the slowest
+ * (its round ends with the longest upload of its weights, so every step it waits here is on the round's longest
+ * path), then the one whose input arrived first (earliest ready first). Activation slots are shared by all
  * participants. At the end of a round it averages the per-participant copies (sample-weighted, no
  * network traffic).
  *
@@ -71,6 +73,8 @@ final class ComputeNode extends NodeBase {
     private final int[] dispatchedDown;
     private final int[] heldIteration;
     private final int[] heldSamples;
+    /** Per participant: its owner's uplink seconds per byte (0 for an unlimited link): the slower, the sooner. */
+    private final double[] urgency;
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     ComputeNode(int hop, Plan plan, StageExecutor exec, Fabric fabric, Link[] upLinks, String[] upTargets,
@@ -121,6 +125,27 @@ final class ComputeNode extends NodeBase {
         this.dispatchedDown = new int[participants];
         this.heldIteration = new int[participants];
         this.heldSamples = new int[participants];
+        this.urgency = new double[participants];
+        for (int p = 0; p < participants; p++) {
+            urgency[p] = plan.owners().get(p).uplink().secondsPerByte();
+        }
+    }
+
+    /**
+     * Whether a step ready at {@code atA} (Long.MIN_VALUE: a loss's backward or an optimizer step, ready at once)
+     * of a participant of urgency {@code urgencyA} runs before one ready at {@code atB} of urgency
+     * {@code urgencyB}: steps ready at once first, then the more urgent participant, then the earlier input.
+     */
+    static boolean takesBefore(long atA, double urgencyA, long atB, double urgencyB) {
+        boolean nowA = atA == Long.MIN_VALUE;
+        boolean nowB = atB == Long.MIN_VALUE;
+        if (nowA != nowB) {
+            return nowA;
+        }
+        if (urgencyA != urgencyB) {
+            return urgencyA > urgencyB;
+        }
+        return atA < atB;
     }
 
     /** Sends participant p's computed outputs the next hop has granted, in micro-batch order. */
@@ -243,7 +268,7 @@ final class ComputeNode extends NodeBase {
         }
     }
 
-    /** The participant whose next step can run and whose input arrived first, or -1. */
+    /** The participant whose next step can run and comes first ({@link #takesBefore}), or -1. */
     private int pick() {
         int best = -1;
         long bestAt = Long.MAX_VALUE;
@@ -272,7 +297,7 @@ final class ComputeNode extends NodeBase {
             } else {
                 at = Long.MIN_VALUE;
             }
-            if (at < bestAt) {
+            if (best < 0 || takesBefore(at, urgency[p], bestAt, urgency[best])) {
                 bestAt = at;
                 best = p;
             }

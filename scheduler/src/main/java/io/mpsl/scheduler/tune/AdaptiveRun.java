@@ -202,7 +202,9 @@ public final class AdaptiveRun {
                     }
                 }
                 Tuner.Measurements live = new Tuner.Measurements(meas.profile(), links, meas.probeS());
-                TuningProblem problem = Tuner.problem(forSearch, plan0, live, ipr, cores, ownerFactor, hopFactor);
+                // (the owners' configured links of the round, as its compute nodes ranked them; the rates measured)
+                TuningProblem problem = Tuner.problem(forSearch, roundPlan(plan0, r, changes), live, ipr, cores,
+                        ownerFactor, hopFactor);
                 PlanSearch search = new PlanSearch(problem);
                 if (r > 0) { // round 0 carries the just-in-time compiler's warm-up
                     Map<String, Double> predicted = search.busyPerIteration(
@@ -230,7 +232,8 @@ public final class AdaptiveRun {
                 String reason = drift(links, plannedLinks, ownerFactor, plannedOwner, threshold);
                 boolean replanned = false;
                 if (replan && reason != null && r + 1 < total) {
-                    TuningProblem p = Tuner.problem(forSearch, plan0, live, ipr, cores, ownerFactor, hopFactor);
+                    TuningProblem p = Tuner.problem(forSearch, roundPlan(plan0, r + 1, changes), live, ipr, cores,
+                            ownerFactor, hopFactor);
                     Tuner.Choice c = Tuner.search(forSearch, plan0, p, 0, 3);
                     plannedLinks = new LinkedHashMap<>(links);
                     plannedOwner = ownerFactor.clone();

@@ -948,6 +948,7 @@ public final class PlanSearch {
         int[] hop = new int[c.hops() + 1];
         for (int h = 1; h <= c.hops(); h++) {
             hop[h] = sim.resource(names[3 * np + 3 * h]);
+            sim.ranked(hop[h]); // a compute node serves the owner with the slowest uplink first (ComputeNode)
         }
         int[] fwdLink = new int[c.hops() + 1];
         int[] bwdLink = new int[c.hops() + 1];
@@ -994,6 +995,7 @@ public final class PlanSearch {
                 }
             }
             sim.participant(mm, iterations, problem.schedule(), sc, lc);
+            sim.urgency(p, problem.ownerUrgency(p));
             stageCosts[p] = sc;
             linkCosts[p] = lc;
         }

@@ -173,9 +173,14 @@ public final class Tuner {
         long cap = Math.round(config.number("memory_cap_mb") * 1048576.0);
         RuntimeCosts rt = new RuntimeCosts(cores, cores > 0 ? meas.profile().backgroundThreads() : 0,
                 meas.profile().copyBytesPerS(), meas.profile().averageBytesPerS(), iterationsPerRound, 64);
+        // the compute nodes rank owners by their configured uplinks (ComputeNode), not by the measured ones
+        double[] urgency = new double[plan.owners().size()];
+        for (int p = 0; p < urgency.length; p++) {
+            urgency[p] = plan.owners().get(p).uplink().secondsPerByte();
+        }
         return new TuningProblem(meas.profile().blocks(), owners, hopLink, plan.mode(), plan.schedule(), minHops,
                 maxHops, ms, plan.optimizer().stateTensorsPerParameter(), cap, plan.maxInFlight(), rt,
-                ownerFactor == null ? new double[0] : ownerFactor, hopFactor);
+                ownerFactor == null ? new double[0] : ownerFactor, hopFactor, urgency);
     }
 
     /** The micro-batch counts to consider: the configured one, or with {@code auto} the tune_micro_batches. */

@@ -19,13 +19,19 @@ import java.util.List;
  */
 public record TuningProblem(List<BlockCost> blocks, List<OwnerSpec> owners, LinkSpec hopLink, Mode mode,
         ScheduleKind schedule, int minHops, int maxHops, int[] microBatchChoices, int optimizerTensors,
-        long memoryCapBytes, int maxInFlight, RuntimeCosts runtime, double[] ownerFactor, double hopFactor) {
+        long memoryCapBytes, int maxInFlight, RuntimeCosts runtime, double[] ownerFactor, double hopFactor,
+        double[] ownerUrgency) {
 
     public TuningProblem {
         blocks = List.copyOf(blocks);
         owners = List.copyOf(owners);
         microBatchChoices = microBatchChoices.clone();
         ownerFactor = ownerFactor.clone();
+        ownerUrgency = ownerUrgency.clone();
+        if (ownerUrgency.length != 0 && ownerUrgency.length != owners.size()) {
+            throw new IllegalArgumentException("owner urgencies: " + ownerUrgency.length + " for " + owners.size()
+                    + " owners");
+        }
         int stagesNeeded = mode == Mode.U_SHAPED ? 3 : 2;
         if (minHops < 1 || maxHops < minHops || blocks.size() < stagesNeeded - 1 + minHops) {
             throw new IllegalArgumentException("cannot place " + minHops + ".." + maxHops + " hops on a model of "
@@ -43,12 +49,35 @@ public record TuningProblem(List<BlockCost> blocks, List<OwnerSpec> owners, Link
         }
     }
 
+    /** As the canonical form, each owner's urgency its uplink's seconds per byte (see {@link #ownerUrgency(int)}). */
+    public TuningProblem(List<BlockCost> blocks, List<OwnerSpec> owners, LinkSpec hopLink, Mode mode,
+            ScheduleKind schedule, int minHops, int maxHops, int[] microBatchChoices, int optimizerTensors,
+            long memoryCapBytes, int maxInFlight, RuntimeCosts runtime, double[] ownerFactor, double hopFactor) {
+        this(blocks, owners, hopLink, mode, schedule, minHops, maxHops, microBatchChoices, optimizerTensors,
+                memoryCapBytes, maxInFlight, runtime, ownerFactor, hopFactor, new double[0]);
+    }
+
     /** A problem with dedicated processors and free runtime overheads (the cost model's textbook form). */
     public TuningProblem(List<BlockCost> blocks, List<OwnerSpec> owners, LinkSpec hopLink, Mode mode,
             ScheduleKind schedule, int minHops, int maxHops, int[] microBatchChoices, int optimizerTensors,
             long memoryCapBytes, int maxInFlight) {
         this(blocks, owners, hopLink, mode, schedule, minHops, maxHops, microBatchChoices, optimizerTensors,
                 memoryCapBytes, maxInFlight, RuntimeCosts.IDEAL, new double[0], 1.0);
+    }
+
+    /**
+     * How soon a compute node serves owner {@code p} ({@code ComputeNode} takes the most urgent participant's
+     * ready step first): the seconds per byte of its configured uplink, as the runtime ranks it; the owners'
+     * links in this problem may be measured estimates, which must not reorder owners the runtime treats alike.
+     * Without given urgencies, the owners' uplinks here.
+     */
+    public double ownerUrgency(int p) {
+        return ownerUrgency.length == 0 ? owners.get(p).uplink().secondsPerByte() : ownerUrgency[p];
+    }
+
+    @Override
+    public double[] ownerUrgency() {
+        return ownerUrgency.clone();
     }
 
     /** Owner {@code p}'s compute factor (before its slowdown). */

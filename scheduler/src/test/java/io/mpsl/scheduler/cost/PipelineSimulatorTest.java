@@ -83,6 +83,38 @@ class PipelineSimulatorTest {
     }
 
     @Test
+    void shouldServeTheMoreUrgentParticipantFirstOnARankedHop() {
+        for (boolean ranked : new boolean[] {false, true}) {
+            PipelineSimulator sim = new PipelineSimulator();
+            int hop = sim.resource("hop");
+            if (ranked) {
+                sim.ranked(hop);
+            }
+            double[] ownerForward = {1, 1.5, 0.5};
+            double[] hopForward = {1, 1, 2};
+            int[] owner = new int[3];
+            for (int p = 0; p < 3; p++) {
+                owner[p] = sim.resource("owner" + p);
+                int up = sim.resource("up" + p);
+                int down = sim.resource("down" + p);
+                sim.participant(1, ScheduleKind.SEQUENTIAL,
+                        new StageCost[] {new StageCost(owner[p], ownerForward[p], 0.25, 0),
+                            new StageCost(hop, hopForward[p], 0, 0)},
+                        new LinkCost[] {new LinkCost(up, down, 0, 0, 0)});
+            }
+            sim.urgency(1, 1.0); // participant 1's owner has the slowest uplink
+            PipelineSimulator.Result r = sim.simulate();
+            // F(p2) reaches the hop first and runs [0.5, 2.5]; by then F(p0) (ready at 1) and F(p1) (ready at 1.5)
+            // wait. First come, first served: F(p0) [2.5, 3.5], F(p1) [3.5, 4.5]; ranked: F(p1) first, though
+            // ready later. Each loss backward takes no time and each owner's backward 0.25 after it.
+            assertEquals(4.75, r.makespanS(), EPS);
+            assertEquals(2.75, r.lastEndS()[owner[2]], EPS);
+            assertEquals(ranked ? 4.75 : 3.75, r.lastEndS()[owner[0]], EPS, "ranked " + ranked);
+            assertEquals(ranked ? 3.75 : 4.75, r.lastEndS()[owner[1]], EPS, "ranked " + ranked);
+        }
+    }
+
+    @Test
     void shouldHideTransfersBehindComputeWhenPipelined() {
         // A slow uplink (2 per micro-batch) and owner compute 1: with 4 micro-batches the uplink dominates.
         PipelineSimulator sim = new PipelineSimulator();
@@ -161,6 +193,7 @@ class PipelineSimulatorTest {
         // schedules, iterations, dedicated or shared cores: every task as the scan-everything reference places it;
         // every other trial on one simulator reset and filled again (its buffers kept from the trials before)
         SplittableRandom rng = new SplittableRandom(7);
+        SplittableRandom urgencies = new SplittableRandom(11); // apart, so that the pipelines drawn stay as before
         double worst = 0;
         PipelineSimulator reused = new PipelineSimulator();
         for (int trial = 0; trial < 150; trial++) {
@@ -176,9 +209,16 @@ class PipelineSimulatorTest {
             int[] hop = new int[hops + 1];
             int[] fl = new int[hops + 1];
             int[] bl = new int[hops + 1];
+            // in most trials the hops serve the more urgent participant first (as compute nodes do), urgencies
+            // drawn from a few values so that some tie
+            boolean ranked = trial % 4 != 0;
             for (int h = 1; h <= hops; h++) {
                 hop[h] = fast.resource("hop" + h);
                 ref.resource("hop" + h);
+                if (ranked) {
+                    fast.ranked(hop[h]);
+                    ref.ranked(hop[h]);
+                }
             }
             for (int h = 1; h < hops; h++) {
                 fl[h] = fast.resource("f" + h);
@@ -218,6 +258,9 @@ class PipelineSimulatorTest {
                 int its = 1 + rng.nextInt(3);
                 fast.participant(mb, its, kind, sc, lc);
                 ref.participant(mb, its, kind, sc, lc);
+                double urgency = 0.5 * urgencies.nextInt(3);
+                fast.urgency(o, urgency);
+                ref.urgency(o, urgency);
             }
             PipelineSimulator.Result a = fast.simulate();
             ReferencePipelineSimulator.Result b = ref.simulate();

@@ -34,6 +34,8 @@ final class ReferencePipelineSimulator {
     private static final double EPS = 1e-12;
 
     private final List<String> resources = new ArrayList<>();
+    private final java.util.Set<Integer> rankedResources = new java.util.HashSet<>();
+    private final java.util.Map<Integer, Double> urgencies = new java.util.HashMap<>();
     private final List<Participant> participants = new ArrayList<>();
     private int cores;
     private double background;
@@ -46,6 +48,18 @@ final class ReferencePipelineSimulator {
     public int resource(String name) {
         resources.add(name);
         return resources.size() - 1;
+    }
+
+    /** As {@link PipelineSimulator#ranked}: the resource takes the most urgent participant's ready task first. */
+    public ReferencePipelineSimulator ranked(int resource) {
+        rankedResources.add(resource);
+        return this;
+    }
+
+    /** As {@link PipelineSimulator#urgency}. */
+    public ReferencePipelineSimulator urgency(int participant, double value) {
+        urgencies.put(participant, value);
+        return this;
     }
 
     public List<String> resourceNames() {
@@ -121,6 +135,7 @@ final class ReferencePipelineSimulator {
         final int resource;
         final double readyS;
         final int priority; // 0 runs before 1 whenever both are ready
+        double urgency; // on a ranked resource: the participant's urgency (higher first among equal priority)
         final boolean cpu;
         final double slowdown;
         double remainingS; // core-seconds of work left (cpu) or the fixed duration (link)
@@ -145,6 +160,9 @@ final class ReferencePipelineSimulator {
         boolean before(Job o) {
             if (priority != o.priority) {
                 return priority < o.priority;
+            }
+            if (urgency != o.urgency) {
+                return urgency > o.urgency;
             }
             if (readyS != o.readyS) {
                 return readyS < o.readyS;
@@ -358,6 +376,9 @@ final class ReferencePipelineSimulator {
             job = new Job(p, s, -1, 'S', cost.resource(), ready, 0, true, cost.stepS(), cost.slowdown());
         }
         queued[p][s] = true;
+        if (rankedResources.contains(cost.resource())) {
+            job.urgency = urgencies.getOrDefault(p, 0.0);
+        }
         waiting.get(cost.resource()).add(job);
     }
 }
