@@ -70,8 +70,8 @@ public final class Profiler {
             double[] stepShare = stepSeconds(whole, optimizer, seed, warmup, iterations, info);
             if (Boolean.getBoolean("mpsl.tune.debug")) {
                 System.out.printf(java.util.Locale.ROOT,
-                        "profile: warm-up %d pairs %.3f s (%.3f s of it waiting for quiet), timing %.3f s, step %.3f s%n", passes, (tw - t0) / 1e9, quietS,
-                        (tm - tw) / 1e9, (System.nanoTime() - tm) / 1e9);
+                        "profile: warm-up %d pairs %.3f s (%.3f s of it waiting for quiet), timing %.3f s, step %.3f s%n",
+                        passes, (tw - t0) / 1e9, quietS, (tm - tw) / 1e9, (System.nanoTime() - tm) / 1e9);
             }
             for (int i = 0; i < n; i++) {
                 double[] f = fit(lo[0][i] * small * 1e-9, hi[0][i] * large * 1e-9, small, large);

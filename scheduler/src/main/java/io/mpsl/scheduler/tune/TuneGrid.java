@@ -168,10 +168,11 @@ public final class TuneGrid {
                                     data.test(), new LocalCluster.Options().evaluate(false), warmed[0], next, null,
                                     current);
                             double calibrated = calibrate(pc, plan, now, mc.iterations, search, cand, cal);
-                            RunResult r = AdaptiveRun.runRound(rounds(AdaptiveRun.roundPlan(plan, 2, List.of()),
-                                    1 + MEASURED_ROUNDS), data.train(), data.test(), new LocalCluster.Options()
-                                    .evaluate(false).warmupRounds(1), next[0], new io.mpsl.scheduler.runtime.TrainingState[1],
-                                    null, current);
+                            Plan measuredPlan = pc.with(List.of("rounds=" + (1 + MEASURED_ROUNDS)))
+                                    .plan(Algorithm.SPLIT);
+                            RunResult r = AdaptiveRun.runRound(measuredPlan, data.train(), data.test(),
+                                    new LocalCluster.Options().evaluate(false).warmupRounds(1), next[0],
+                                    new io.mpsl.scheduler.runtime.TrainingState[1], null, current);
                             double measured = medianRoundS(r) / mc.iterations;
                             double err = 100 * (predicted / measured - 1);
                             double errLive = 100 * (calibrated / measured - 1);
@@ -307,14 +308,6 @@ public final class TuneGrid {
 
     /** Rounds measured per plan (after its warm-up round, calibration round and its cluster's first round). */
     private static final int MEASURED_ROUNDS = 5;
-
-    /** The plan with {@code n} rounds. */
-    private static Plan rounds(Plan p, int n) {
-        return new Plan(p.model(), p.dataset(), p.algorithm(), p.mode(), p.serverCopies(), p.hops(), p.cuts(),
-                p.schedule(), p.owners(), p.hopLink(), n, p.localIterations(), p.optimizer(), p.seed(),
-                p.maxInFlight(), p.dpClip(), p.dpSigma(), p.partitioning(), p.dirichletAlpha(), p.trainLimit(),
-                p.testLimit(), 1.0);
-    }
 
     /** The median of a run's round times, its first round left out. */
     private static double medianRoundS(RunResult r) {
