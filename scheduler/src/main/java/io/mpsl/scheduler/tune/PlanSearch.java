@@ -783,8 +783,10 @@ public final class PlanSearch {
                 }
             }
         }
+        // a hop idles before a round's first input and after its last output once per round, not per iteration:
+        // the iterations of different owners overlap on it
         for (int h = 0; h < hops; h++) {
-            lb = Math.max(lb, hopFill[h] + hopBusy[h] + hopDrain[h]);
+            lb = Math.max(lb, (hopFill[h] + hopDrain[h]) / ipr + hopBusy[h]);
         }
         for (int i = 0; i < 2 * Math.max(hops - 1, 0); i++) {
             lb = Math.max(lb, hopLinkBusy[i]);
@@ -808,7 +810,8 @@ public final class PlanSearch {
         // a guess, not a bound: every owner waits for the busiest hop, then the slowest upload and download
         double guess = lb;
         for (int h = 0; h < hops; h++) {
-            guess = Math.max(guess, hopFill[h] + ipr * hopBusy[h] + hopDrain[h] + slowestUpload + average + leave);
+            guess = Math.max(guess, (hopFill[h] + ipr * hopBusy[h] + hopDrain[h] + slowestUpload + average + leave)
+                    / ipr);
         }
         return new Ranked(new Candidate(hops, cuts, m, Double.NaN, lb, memory), key, index, guess);
     }
@@ -910,6 +913,21 @@ public final class PlanSearch {
         return new Candidate(c.hops(), c.cuts(), c.microBatches(), predicted, c.lowerBoundS(), c.nodeMemoryBytes());
     }
 
+    /**
+     * The simulated round's time over its iterations, not raised to the candidate's lower bound (for tests that
+     * the bound is one: no simulated schedule beats it); rounds longer than {@value #SIMULATED_ITERATIONS}
+     * iterations are extrapolated as in {@link #simulate(Candidate)}.
+     */
+    double simulatedIterationS(Candidate c) {
+        int rounds = rt.iterationsPerRound();
+        int k = Math.min(rounds, SIMULATED_ITERATIONS);
+        double roundS = roundS(c, k, Double.POSITIVE_INFINITY);
+        if (rounds > k) {
+            roundS += (rounds - k) * (roundS - roundS(c, k - 1, Double.POSITIVE_INFINITY));
+        }
+        return roundS / rounds;
+    }
+
     /** Each resource's predicted busy seconds per iteration (over the simulated iterations), by name. */
     public java.util.Map<String, Double> busyPerIteration(Candidate c) {
         int k = Math.min(rt.iterationsPerRound(), SIMULATED_ITERATIONS);
@@ -921,6 +939,23 @@ public final class PlanSearch {
             m.put(names.get(i), r.busyS()[i] / k);
         }
         return m;
+    }
+
+    /**
+     * Every task of the candidate's simulated iterations (as {@link #busyPerIteration} simulates them), with
+     * its resource's name: to set beside a run's timeline.
+     */
+    public List<String> timeline(Candidate c) {
+        int k = Math.min(rt.iterationsPerRound(), SIMULATED_ITERATIONS);
+        PipelineSimulator sim = simulators.get();
+        Simulation s = simulation(c, k, Double.POSITIVE_INFINITY, true);
+        List<String> out = new ArrayList<>();
+        for (PipelineSimulator.Task t : s.result().tasks()) {
+            out.add(String.format(java.util.Locale.ROOT, "%s %c p%d s%d mb%d %.6f %.6f",
+                    sim.resourceNames().get(t.resource()), t.kind(), t.participant(), t.stage(), t.microBatch(),
+                    t.startS(), t.endS()));
+        }
+        return out;
     }
 
     /** A simulation's result, its simulator, and each owner's uplink and downlink resources. */
@@ -937,10 +972,14 @@ public final class PlanSearch {
     }
 
     private Simulation simulation(Candidate c, int iterations, double horizonS) {
+        return simulation(c, iterations, horizonS, false);
+    }
+
+    private Simulation simulation(Candidate c, int iterations, double horizonS, boolean recordTasks) {
         int stages = stages(c.hops());
         int[] cuts = c.cuts();
         PipelineSimulator sim = simulators.get().reset().cores(rt.cores()).background(rt.backgroundThreads())
-                .recordTasks(false);
+                .recordTasks(recordTasks);
         if (horizonS < Double.POSITIVE_INFINITY) {
             sim.horizon(horizonS);
         }

@@ -74,6 +74,56 @@ class PlanSearchTest {
     }
 
     @Test
+    void shouldLetTheIterationsOfTwoOwnersOverlapOnTheHopWithinARound() {
+        // two alike owners, vanilla, one hop, 1 micro-batch, 2 iterations per round, free runtime overheads and
+        // no headers; per call 1 s of compute on the owner (forward and backward) and on the hop; an activation
+        // (12,499,996 B and 4 B of labels) takes 10 s up at 10 Mbit/s, its gradient 9.9999968 s down (d short of
+        // 10 s). By hand: iteration 1, owner 0 at the hop 11-13 (its loss backward first), owner 1 13-15 and
+        // done at 26 - d; iteration 2, owner 0 at the hop 35-d..37-d, owner 1 arrives at 37-d and meets a free
+        // hop: done at 50 - 2d. Per iteration 25 - d. The hop's fill (11 s) and drain (11 - d) happen once per
+        // round, so a bound that charged them every iteration (26 - d) was above what the schedule reaches.
+        List<BlockCost> blocks = List.of(new BlockCost(0, 0, 12_499_996, 0, 1000, 1, 1, 0),
+                new BlockCost(0, 0, 40, 0, 100, 1, 1, 0));
+        OwnerSpec owner = new OwnerSpec(1, 1, 1, LinkSpec.mbit(10, 0), LinkSpec.mbit(10, 0));
+        TuningProblem p = new TuningProblem(blocks, List.of(owner, owner), LinkSpec.mbit(1000, 0), Mode.VANILLA,
+                ScheduleKind.ONE_F_ONE_B, 1, 1, new int[] {1}, 0, 0, 4, new RuntimeCosts(0, 0, 0, 0, 2, 0),
+                new double[0], 1.0);
+        PlanSearch search = new PlanSearch(p);
+        Candidate c = search.evaluate(1, new int[] {1}, 1);
+        double d = 10 - 12_499_996 * 8 / 10e6;
+        assertEquals(25 - d, c.predictedIterationS(), 1e-9, "prediction " + c);
+        assertEquals(25 - d, search.simulatedIterationS(c), 1e-9);
+        assertTrue(c.lowerBoundS() <= 25 - d + 1e-12, "bound " + c.lowerBoundS());
+    }
+
+    @Test
+    void shouldBoundEveryCandidateBelowItsSimulatedIteration() {
+        // the bound prunes the search: above a schedule the simulator reaches, it would cut the best plan
+        SplittableRandom rng = new SplittableRandom(29);
+        for (int trial = 0; trial < 16; trial++) {
+            Mode mode = trial % 2 == 0 ? Mode.VANILLA : Mode.U_SHAPED;
+            ScheduleKind kind = ScheduleKind.values()[trial % 3];
+            RuntimeCosts rt = new RuntimeCosts(trial % 4 == 3 ? 2 : 0, 0, 1e9 * (1 + rng.nextInt(4)),
+                    2e9 * (1 + rng.nextInt(4)), 1 + trial % 3, 64);
+            // compute from far below the links' time to on a par with it (where a hop's work decides)
+            double scale = new double[] {1, 30, 300}[trial % 3];
+            List<BlockCost> blocks = new ArrayList<>();
+            for (BlockCost b : randomBlocks(rng, 4 + rng.nextInt(3))) {
+                blocks.add(new BlockCost(scale * b.forwardS(), scale * b.backwardS(), b.outputBytes(),
+                        b.parameterBytes(), b.activationBytes(), 1e-3, 2e-3, 1e-3));
+            }
+            TuningProblem p = new TuningProblem(blocks, owners(rng, 2 + rng.nextInt(3)), LinkSpec.mbit(1000, 0), mode,
+                    kind, 1, 2, new int[] {1, 2, 4}, 1, 0, 4, rt, new double[0], 1.0);
+            PlanSearch search = new PlanSearch(p);
+            for (Candidate c : search.simulateAll()) {
+                double simulated = search.simulatedIterationS(c);
+                assertTrue(c.lowerBoundS() <= simulated * (1 + 1e-9), "trial " + trial + ": bound "
+                        + c.lowerBoundS() + " above the simulated " + simulated + " s for " + c);
+            }
+        }
+    }
+
+    @Test
     void shouldChooseMoreHopsWhenTheMemoryCapRulesOutOneHop() {
         // 6 equal blocks of 40 MB of parameters; 4 owners each need their own copy on every hop
         List<BlockCost> blocks = new ArrayList<>();
