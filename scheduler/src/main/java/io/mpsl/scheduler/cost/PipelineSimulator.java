@@ -81,8 +81,13 @@ public final class PipelineSimulator {
     private static final int ACT = 3;
     private static final int GRAD = 4;
     private static final char[] KIND_CHAR = {'F', 'B', 'S', 'a', 'g'};
-    /** Bits of a task's order key: priority (62), participant (32..61), micro-batch + 1 (12..31), stage. */
-    private static final int MAX_PARTICIPANTS = 1 << 30;
+    /**
+     * Participants at most. Bits of a task's order key: priority (62), the participant's urgency rank on a ranked
+     * resource (47..61), participant (32..46), micro-batch + 1 (12..31), stage.
+     */
+    private static final int MAX_PARTICIPANTS = 1 << 15;
+    /** Where a task's key holds its participant's urgency rank (0 = most urgent) on a ranked resource. */
+    private static final int RANK_SHIFT = 47;
     private static final int MAX_MICRO_BATCHES = (1 << 20) - 2;
     private static final int MAX_STAGES = 4095;
 
@@ -102,6 +107,8 @@ public final class PipelineSimulator {
     private int[] pIts = new int[8];
     private double[] pDeadline = new double[8];
     private double[] pUrgency = new double[8];
+    private int[] pRank = new int[0]; // per participant: distinct urgencies above its own (0 = most urgent)
+    private double[] urgencySorted = new double[0];
     private boolean[] rankedResource = new boolean[8];
     private int slots;
     private int[] sRes = new int[8];
@@ -134,7 +141,6 @@ public final class PipelineSimulator {
     private int[] running = new int[0];
     private double[][] rqReady = new double[0][]; // per resource: a heap of ready tasks, keys inline
     private long[][] rqKey = new long[0][];
-    private double[][] rqUrgency = new double[0][]; // per resource heap entry: its participant's urgency there
     private int[][] rqId = new int[0][];
     private int[] rqSize = new int[0];
     private int[][] pend = new int[0][]; // per resource: tasks whose input arrives later
@@ -149,7 +155,7 @@ public final class PipelineSimulator {
     private int[] tMb = new int[0];
     private byte[] tKind = new byte[0];
     private int[] tRes = new int[0];
-    private long[] tKey = new long[0]; // the order among ready tasks after the ready time, priority first
+    private long[] tKey = new long[0]; // the order among ready tasks: priority, urgency rank, then (after the ready time) the rest
     private double[] tReady = new double[0];
     private double[] tWork = new double[0]; // core-seconds of work (compute) or the fixed duration (link)
     private double[] tStart = new double[0];
@@ -557,13 +563,11 @@ public final class PipelineSimulator {
             running = new int[n];
             rqReady = Arrays.copyOf(rqReady, n);
             rqKey = Arrays.copyOf(rqKey, n);
-            rqUrgency = Arrays.copyOf(rqUrgency, n);
             rqId = Arrays.copyOf(rqId, n);
             pend = Arrays.copyOf(pend, n);
             for (int r = old; r < n; r++) {
                 rqReady[r] = new double[8];
                 rqKey[r] = new long[8];
-                rqUrgency[r] = new double[8];
                 rqId[r] = new int[8];
                 pend[r] = new int[4];
             }
@@ -592,7 +596,6 @@ public final class PipelineSimulator {
             if (rqId[r].length < need) {
                 rqReady[r] = new double[need];
                 rqKey[r] = new long[need];
-                rqUrgency[r] = new double[need];
                 rqId[r] = new int[need];
             }
             if (pend[r].length < need) {
@@ -675,8 +678,28 @@ public final class PipelineSimulator {
             firstWork[p] = work;
         }
         groupByResourceAndDeadline(withDeadline);
+        rankUrgencies();
         sinceCheck = 0;
         stopS = earliestStop();
+    }
+
+    /** Each participant's urgency rank: how many distinct urgencies are higher than its own. */
+    private void rankUrgencies() {
+        if (pRank.length < np) {
+            pRank = new int[Math.max(np, 2 * pRank.length)];
+            urgencySorted = new double[pRank.length];
+        }
+        System.arraycopy(pUrgency, 0, urgencySorted, 0, np);
+        Arrays.sort(urgencySorted, 0, np);
+        int distinct = 0; // distinct values, ascending, packed to the front
+        for (int i = 0; i < np; i++) {
+            if (distinct == 0 || urgencySorted[i] != urgencySorted[distinct - 1]) {
+                urgencySorted[distinct++] = urgencySorted[i];
+            }
+        }
+        for (int p = 0; p < np; p++) {
+            pRank[p] = distinct - 1 - Arrays.binarySearch(urgencySorted, 0, distinct, pUrgency[p]);
+        }
     }
 
     /** Orders the first n slots of edfSlot by resource, then by deadline (its leading 32 bits), and marks the groups. */
@@ -921,7 +944,9 @@ public final class PipelineSimulator {
         tKind[j] = (byte) kind;
         tRes[j] = r;
         tReady[j] = readyS;
-        tKey[j] = ((long) prio << 62) | ((long) p << 32) | ((long) (mb + 1) << 12) | (MAX_STAGES - s);
+        long rank = rankedResource[r] ? pRank[p] : 0;
+        tKey[j] = ((long) prio << 62) | (rank << RANK_SHIFT) | ((long) p << 32) | ((long) (mb + 1) << 12)
+                | (MAX_STAGES - s);
         tWork[j] = work;
         if (readyS <= now + EPS) {
             pushReady(r, j);
@@ -937,16 +962,13 @@ public final class PipelineSimulator {
     }
 
     /**
-     * Whether a ready task (ready time ra, urgency ua, key ka) runs before another (rb, ub, kb): the lower
-     * priority first, then the more urgent participant (0 on resources that are not ranked), then the earlier
-     * ready, then the lower participant, the lower micro-batch, the later stage (all in the key).
+     * Whether a ready task (ready time ra, key ka) runs before another (rb, kb): the lower priority first, then
+     * the more urgent participant (its rank in the key; 0 on resources that are not ranked), then the earlier
+     * ready, then the lower participant, the lower micro-batch, the later stage (the rest of the key).
      */
-    private static boolean before(double ra, double ua, long ka, double rb, double ub, long kb) {
-        if ((ka >>> 62) != (kb >>> 62)) {
+    private static boolean before(double ra, long ka, double rb, long kb) {
+        if ((ka >>> RANK_SHIFT) != (kb >>> RANK_SHIFT)) {
             return ka < kb;
-        }
-        if (ua != ub) {
-            return ua > ub;
         }
         if (ra != rb) {
             return ra < rb;
@@ -960,67 +982,60 @@ public final class PipelineSimulator {
             rqReady[r] = Arrays.copyOf(rqReady[r], 2 * n);
             rqKey[r] = Arrays.copyOf(rqKey[r], 2 * n);
             rqId[r] = Arrays.copyOf(rqId[r], 2 * n);
-            rqUrgency[r] = Arrays.copyOf(rqUrgency[r], 2 * n);
         }
         double[] hr = rqReady[r];
         long[] hk = rqKey[r];
         int[] hi = rqId[r];
-        double[] hu = rqUrgency[r];
         double ready = tReady[j];
         long key = tKey[j];
-        double urgency = rankedResource[r] ? pUrgency[(int) ((key >>> 32) & (MAX_PARTICIPANTS - 1))] : 0;
         while (n > 0) {
             int parent = (n - 1) >> 1;
-            if (!before(ready, urgency, key, hr[parent], hu[parent], hk[parent])) {
+            if (!before(ready, key, hr[parent], hk[parent])) {
                 break;
             }
             hr[n] = hr[parent];
             hk[n] = hk[parent];
             hi[n] = hi[parent];
-            hu[n] = hu[parent];
             n = parent;
         }
         hr[n] = ready;
         hk[n] = key;
         hi[n] = j;
-        hu[n] = urgency;
     }
 
     private int popReady(int r) {
         double[] hr = rqReady[r];
         long[] hk = rqKey[r];
         int[] hi = rqId[r];
-        double[] hu = rqUrgency[r];
         int top = hi[0];
         int n = --rqSize[r];
         double xr = hr[n];
         long xk = hk[n];
         int xi = hi[n];
-        double xu = hu[n];
         int i = 0;
         while (true) {
             int c = 2 * i + 1;
             if (c >= n) {
                 break;
             }
-            if (c + 1 < n && before(hr[c + 1], hu[c + 1], hk[c + 1], hr[c], hu[c], hk[c])) {
+            if (c + 1 < n && before(hr[c + 1], hk[c + 1], hr[c], hk[c])) {
                 c++;
             }
-            if (!before(hr[c], hu[c], hk[c], xr, xu, xk)) {
+            if (!before(hr[c], hk[c], xr, xk)) {
                 break;
             }
             hr[i] = hr[c];
             hk[i] = hk[c];
             hi[i] = hi[c];
-            hu[i] = hu[c];
             i = c;
         }
         hr[i] = xr;
         hk[i] = xk;
         hi[i] = xi;
-        hu[i] = xu;
         return top;
     }
+
+    // the events are a 4-ary heap: half the levels of a binary one, its children side by side
 
     private void pushEvent(double t, int id) {
         int n = evSize++;
@@ -1028,41 +1043,52 @@ public final class PipelineSimulator {
             evTime = Arrays.copyOf(evTime, 2 * n);
             evId = Arrays.copyOf(evId, 2 * n);
         }
+        double[] et = evTime;
+        int[] ei = evId;
         while (n > 0) {
-            int parent = (n - 1) >> 1;
-            if (evTime[parent] <= t) {
+            int parent = (n - 1) >> 2;
+            if (et[parent] <= t) {
                 break;
             }
-            evTime[n] = evTime[parent];
-            evId[n] = evId[parent];
+            et[n] = et[parent];
+            ei[n] = ei[parent];
             n = parent;
         }
-        evTime[n] = t;
-        evId[n] = id;
+        et[n] = t;
+        ei[n] = id;
     }
 
     private void popEvent() {
         int n = --evSize;
-        double t = evTime[n];
-        int id = evId[n];
+        double[] et = evTime;
+        int[] ei = evId;
+        double t = et[n];
+        int id = ei[n];
         int i = 0;
         while (true) {
-            int c = 2 * i + 1;
+            int c = 4 * i + 1;
             if (c >= n) {
                 break;
             }
-            if (c + 1 < n && evTime[c + 1] < evTime[c]) {
-                c++;
+            // the least of up to four children
+            int last = Math.min(c + 4, n);
+            int m = c;
+            double mt = et[c];
+            for (int k = c + 1; k < last; k++) {
+                if (et[k] < mt) {
+                    mt = et[k];
+                    m = k;
+                }
             }
-            if (evTime[c] >= t) {
+            if (mt >= t) {
                 break;
             }
-            evTime[i] = evTime[c];
-            evId[i] = evId[c];
-            i = c;
+            et[i] = mt;
+            ei[i] = ei[m];
+            i = m;
         }
-        evTime[i] = t;
-        evId[i] = id;
+        et[i] = t;
+        ei[i] = id;
     }
 
     private void pushActive(int j) {

@@ -263,25 +263,24 @@ public final class PlanSearch {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         int[] counts = new int[2];
-        List<Ranked> feasible = feasible(counts);
-        feasible.sort(Comparator.comparingDouble(Ranked::key).thenComparingInt(Ranked::index));
-        // first the plans guessed best, so that the limit below is tight early; then in bound order
-        List<Ranked> order = new ArrayList<>(feasible);
-        order.sort(Comparator.comparingDouble(Ranked::guess).thenComparingInt(Ranked::index));
-        int seeds = Math.min(order.size(), alternatives + 1 + SEEDS);
+        List<Ranked> feasible = feasible(counts); // in enumeration order
+        // first the plans guessed best, so that the limit below is tight early; then the rest in bound order, taken
+        // from a heap as they are needed (the search stops long before the last of tens of thousands)
+        int seeds = Math.min(feasible.size(), alternatives + 1 + SEEDS);
+        List<Ranked> order = guessedBest(feasible, seeds);
         boolean[] seeded = new boolean[counts[0]];
-        order = new ArrayList<>(order.subList(0, seeds));
         for (Ranked c : order) {
             seeded[c.index()] = true;
         }
+        List<Ranked> rest = new ArrayList<>(feasible.size() - seeds);
         for (Ranked c : feasible) {
             if (!seeded[c.index()]) {
-                order.add(c);
+                rest.add(c);
             }
         }
         // every thread takes the next plan still worth simulating and simulates it limited by the last runner-up
         // then (the runners-up only get better, so a plan stopped at an older limit is no runner-up either)
-        Progress progress = new Progress(order, seeds, alternatives);
+        Progress progress = new Progress(order, rest, alternatives);
         java.util.concurrent.ExecutorService pool = threads > 1
                 ? java.util.concurrent.Executors.newFixedThreadPool(threads - 1, r -> {
                     Thread t = new Thread(r, "plan-search");
@@ -363,35 +362,92 @@ public final class PlanSearch {
     }
 
     /**
-     * The search's shared state: the plans in the order they are simulated, the next one, the best predictions so
-     * far (ascending) and what was simulated. take() hands out the next plan with the limit to simulate it by.
+     * The {@code n} plans of the least guess (ties in enumeration order), in that order: the seeds. One pass,
+     * keeping the best n so far in order.
+     */
+    private static List<Ranked> guessedBest(List<Ranked> feasible, int n) {
+        Ranked[] best = new Ranked[n];
+        int size = 0;
+        for (Ranked c : feasible) { // in enumeration order: a tie keeps the earlier
+            if (size == n && c.guess() >= best[n - 1].guess()) {
+                continue;
+            }
+            int i = size == n ? n - 1 : size++;
+            while (i > 0 && best[i - 1].guess() > c.guess()) {
+                best[i] = best[i - 1];
+                i--;
+            }
+            best[i] = c;
+        }
+        return new ArrayList<>(List.of(best).subList(0, size));
+    }
+
+    /**
+     * The search's shared state: the seeds in the order they are simulated, the other plans in a heap by bound
+     * (ties in enumeration order), the best predictions so far (ascending) and what was simulated. take() hands
+     * out the next plan with the limit to simulate it by.
      */
     private static final class Progress {
-        final List<Ranked> order;
-        final int seeds;
+        final List<Ranked> seeds;
+        final Ranked[] heap;
+        int heapSize;
         final double[] top;
         final List<Ranked> simulated = new ArrayList<>();
-        int next;
+        int nextSeed;
+        boolean done;
 
-        Progress(List<Ranked> order, int seeds, int alternatives) {
-            this.order = order;
+        Progress(List<Ranked> seeds, List<Ranked> rest, int alternatives) {
             this.seeds = seeds;
+            heap = rest.toArray(new Ranked[0]);
+            heapSize = heap.length;
+            for (int i = heapSize / 2 - 1; i >= 0; i--) {
+                siftDown(i);
+            }
             top = new double[alternatives + 1];
             java.util.Arrays.fill(top, Double.POSITIVE_INFINITY);
         }
 
+        private static boolean before(Ranked a, Ranked b) {
+            return a.key() < b.key() || (a.key() == b.key() && a.index() < b.index());
+        }
+
+        private void siftDown(int i) {
+            Ranked x = heap[i];
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= heapSize) {
+                    break;
+                }
+                if (c + 1 < heapSize && before(heap[c + 1], heap[c])) {
+                    c++;
+                }
+                if (!before(heap[c], x)) {
+                    break;
+                }
+                heap[i] = heap[c];
+                i = c;
+            }
+            heap[i] = x;
+        }
+
         /** The next plan worth simulating, its guess replaced by the limit to simulate it by; null when done. */
         synchronized Ranked take() {
-            if (next >= order.size()) {
-                return null;
-            }
-            Ranked c = order.get(next);
             double limit = top[top.length - 1];
-            if (next >= seeds && c.key() >= limit) {
-                next = order.size(); // neither the best nor a runner-up can come after this
-                return null;
+            Ranked c;
+            if (nextSeed < seeds.size()) {
+                c = seeds.get(nextSeed++);
+            } else {
+                if (done || heapSize == 0 || heap[0].key() >= limit) {
+                    done = true; // neither the best nor a runner-up can come after this
+                    return null;
+                }
+                c = heap[0];
+                heap[0] = heap[--heapSize];
+                heap[heapSize] = null;
+                if (heapSize > 0) {
+                    siftDown(0);
+                }
             }
-            next++;
             return new Ranked(c.candidate(), c.key(), c.index(), limit);
         }
 
