@@ -134,6 +134,13 @@ public final class AdaptiveRun {
     public static RunResult runRound(Plan plan, Dataset train, Dataset test, LocalCluster.Options options,
             TrainingState in, TrainingState[] out, List<LinkStats> links, LiveProfile live)
             throws InterruptedException {
+        return runRound(plan, train, test, options, in, out, links, live, null);
+    }
+
+    /** As the method above, with what the round's steps measured folded into {@code alsoLive} too (when not null). */
+    static RunResult runRound(Plan plan, Dataset train, Dataset test, LocalCluster.Options options,
+            TrainingState in, TrainingState[] out, List<LinkStats> links, LiveProfile live, LiveProfile alsoLive)
+            throws InterruptedException {
         try (LocalCluster cluster = new LocalCluster(plan, train, test, options)) {
             if (in != null) {
                 cluster.importState(in);
@@ -145,6 +152,9 @@ public final class AdaptiveRun {
             }
             if (live != null) {
                 live.update(cluster.blockClocks(), cluster.averageBytesPerS());
+            }
+            if (alsoLive != null) {
+                alsoLive.update(cluster.blockClocks(), cluster.averageBytesPerS());
             }
             return r;
         }
