@@ -36,6 +36,7 @@ public final class BlockClock {
     private final long[] stepNs = new long[WINDOW];
     private long steps;
     private long dropped; // calls of a size beyond SIZES
+    private long callNs; // every forward and backward call's time, summed (dropped ones too)
     private long startNs;
 
     /**
@@ -88,6 +89,7 @@ public final class BlockClock {
                     + " block times, for a clock of " + blocks + " blocks");
         }
         long total = totalNs;
+        callNs += totalNs;
         int slot = slot(samples);
         if (slot < 0) {
             dropped++;
@@ -156,6 +158,11 @@ public final class BlockClock {
     /** Calls recorded in {@code direction} (0 forward, 1 backward) at the size of {@code slot}. */
     public long calls(int direction, int slot) {
         return calls[direction][slot];
+    }
+
+    /** Every forward and backward call's time (CPU or wall, as {@link #cpuTime()}), summed over all calls. */
+    public long callNs() {
+        return callNs;
     }
 
     /** Calls not recorded because more than {@link #SIZES} sizes came. */

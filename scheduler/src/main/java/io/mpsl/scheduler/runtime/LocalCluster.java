@@ -340,6 +340,8 @@ public final class LocalCluster implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new RunAbortedException(e.getMessage(), e);
         }
+        Competition competition = Competition.start();
+        long nodesRunNs = 0; // wall time with the nodes at work (rounds), the coordinator's evaluation left out
         long startNs = System.nanoTime();
         for (Thread t : threads) {
             t.start();
@@ -348,6 +350,7 @@ public final class LocalCluster implements AutoCloseable {
             for (int r = 0; r < plan.rounds(); r++) {
                 barrier.awaitNodes();
                 long roundNs = System.nanoTime() - startNs;
+                nodesRunNs += roundNs;
                 if (r >= Math.min(options.warmupRounds, plan.rounds() - 1)) {
                     measuredNs += roundNs;
                 } else {
@@ -369,6 +372,7 @@ public final class LocalCluster implements AutoCloseable {
             for (Thread t : threads) {
                 t.join();
             }
+            runtimeBackgroundThreads = competition.threads(nodesRunNs);
             state.check();
             fabric.finish();
         } catch (RunAbortedException e) {
@@ -379,6 +383,17 @@ public final class LocalCluster implements AutoCloseable {
         }
         state.check();
         return result(measuredNs, acc, losses, roundS);
+    }
+
+    private double runtimeBackgroundThreads = Double.NaN;
+
+    /**
+     * How many threads' worth of the processors the run's own threads other than the nodes' (the transport's,
+     * above all) and the host (steal) took while the nodes worked, over the whole run; NaN before a run. The
+     * nodes' compute meets this competition beside other programs'.
+     */
+    public double runtimeBackgroundThreads() {
+        return runtimeBackgroundThreads;
     }
 
     /** The nodes this process runs. */
@@ -724,6 +739,44 @@ public final class LocalCluster implements AutoCloseable {
         for (ComputeNode h : hops) {
             if (h != null) {
                 m.put(h.name, List.of(h.exec.clock));
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Per node (owners and hops), the CPU seconds a forward or backward step takes beside its blocks' own calls
+     * (input slicing, the loss, sends, bookkeeping): the node's CPU time in those steps less its block clocks'
+     * calls, over the steps, over the whole run. Nodes whose clocks are not CPU-timed, or that made no step, are
+     * left out.
+     */
+    public Map<String, Double> passOverheadS() {
+        Map<String, List<BlockClock>> clocks = blockClocks();
+        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        List<NodeBase> nodes = new ArrayList<>();
+        for (DataOwner o : owners) {
+            if (o != null) {
+                nodes.add(o);
+            }
+        }
+        for (ComputeNode h : hops) {
+            if (h != null) {
+                nodes.add(h);
+            }
+        }
+        for (NodeBase n : nodes) {
+            List<BlockClock> cs = clocks.get(n.name);
+            if (n.passes() == 0 || cs == null) {
+                continue;
+            }
+            long timed = 0;
+            boolean cpu = true;
+            for (BlockClock c : cs) {
+                timed += c.callNs();
+                cpu &= c.cpuTime();
+            }
+            if (cpu) {
+                m.put(n.name, Math.max(0, n.passCpuNs() - timed) / 1e9 / n.passes());
             }
         }
         return m;

@@ -17,6 +17,12 @@ abstract class NodeBase implements Runnable {
     final RoundBarrier barrier;
     private final double slowdown;
     private long busyStartNs;
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final boolean CPU_TIMED = THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
+    private long cpuStartNs;
+    private long passCpuNs; // this thread's CPU time in forward and backward steps, padding excluded
+    private long passes;
 
     NodeBase(String name, Fabric fabric, RunState state, RoundBarrier barrier, double slowdown) {
         this.name = name;
@@ -56,6 +62,19 @@ abstract class NodeBase implements Runnable {
     }
 
     abstract void work() throws Exception;
+
+    /**
+     * CPU nanoseconds of this node's thread in its forward and backward steps (the whole step: the stage's
+     * blocks, and around them the input's slicing, the loss, the sends; the padding of a slowed-down owner not),
+     * and how many; 0 and 0 where threads' CPU time cannot be read. Read after the node's thread ended.
+     */
+    final long passCpuNs() {
+        return passCpuNs;
+    }
+
+    final long passes() {
+        return passes;
+    }
 
     /** Handles a {@link MessageType#FLOW} message (flow control of activations), which never goes to pending. */
     void onFlow(Message m) {
@@ -111,6 +130,9 @@ abstract class NodeBase implements Runnable {
 
     final void beginCompute() {
         busyStartNs = System.nanoTime();
+        if (CPU_TIMED) {
+            cpuStartNs = THREADS.getCurrentThreadCpuTime();
+        }
     }
 
     /**
@@ -120,6 +142,11 @@ abstract class NodeBase implements Runnable {
     final void endCompute(String label) {
         long end = System.nanoTime();
         long dt = end - busyStartNs;
+        char kind = label.charAt(0);
+        if (CPU_TIMED && (kind == 'F' || kind == 'B')) {
+            passCpuNs += THREADS.getCurrentThreadCpuTime() - cpuStartNs;
+            passes++;
+        }
         if (slowdown > 1.0) {
             long until = busyStartNs + (long) (dt * slowdown);
             for (long now = end; now < until; now = System.nanoTime()) {

@@ -151,10 +151,12 @@ public final class AdaptiveRun {
                 links.addAll(cluster.linkStats());
             }
             if (live != null) {
-                live.update(cluster.blockClocks(), cluster.averageBytesPerS());
+                live.update(cluster.blockClocks(), cluster.averageBytesPerS(), cluster.passOverheadS(),
+                        cluster.runtimeBackgroundThreads());
             }
             if (alsoLive != null) {
-                alsoLive.update(cluster.blockClocks(), cluster.averageBytesPerS());
+                alsoLive.update(cluster.blockClocks(), cluster.averageBytesPerS(), cluster.passOverheadS(),
+                        cluster.runtimeBackgroundThreads());
             }
             return r;
         }

@@ -30,6 +30,9 @@ public final class LiveProfile {
     private final Map<Key, Double> ns = new LinkedHashMap<>();
     private int rounds;
     private double averageBytesPerS = Double.NaN;
+    private double ownerPassS = Double.NaN;
+    private double hopPassS = Double.NaN;
+    private double runtimeBackground = Double.NaN;
 
     /** @param base per block of the model: the memory figures, and stand-in times for blocks no round ran */
     public LiveProfile(List<BlockCost> base) {
@@ -42,6 +45,9 @@ public final class LiveProfile {
         c.ns.putAll(ns);
         c.rounds = rounds;
         c.averageBytesPerS = averageBytesPerS;
+        c.ownerPassS = ownerPassS;
+        c.hopPassS = hopPassS;
+        c.runtimeBackground = runtimeBackground;
         return c;
     }
 
@@ -53,6 +59,61 @@ public final class LiveProfile {
     /** The round-end averaging's bytes per second, as the rounds measured it; NaN before any did. */
     public double averageBytesPerS() {
         return averageBytesPerS;
+    }
+
+    /**
+     * The CPU seconds an owner's forward or backward step takes beside its blocks' own calls (slicing the
+     * input, sending, bookkeeping), as the rounds measured it (mean over owners, weighted over rounds as the
+     * blocks are); 0 before any round measured it.
+     */
+    public double ownerPassS() {
+        return Double.isNaN(ownerPassS) ? 0 : ownerPassS;
+    }
+
+    /**
+     * Threads' worth of the processors that the run's own non-compute threads (the transport's) and the host
+     * took while the nodes worked (see {@code LocalCluster.runtimeBackgroundThreads()}), weighted over the rounds;
+     * 0 before any round measured it. Other programs' competition, which a probe outside the runs sees, comes on
+     * top.
+     */
+    public double runtimeBackgroundThreads() {
+        return Double.isNaN(runtimeBackground) ? 0 : runtimeBackground;
+    }
+
+    /** As {@link #ownerPassS()} for the compute nodes (where the loss is computed in vanilla mode, too). */
+    public double hopPassS() {
+        return Double.isNaN(hopPassS) ? 0 : hopPassS;
+    }
+
+    /**
+     * As {@link #update(Map, double)}, with each node's CPU seconds per forward or backward step beside its
+     * blocks (see {@code LocalCluster.passOverheadS()}; nodes named owner* and hop*) and the run's own
+     * competition ({@code LocalCluster.runtimeBackgroundThreads()}; NaN: not measured).
+     */
+    public void update(Map<String, List<BlockClock>> clocks, double averageBytesPerS, Map<String, Double> passS,
+            double runtimeBackgroundThreads) {
+        if (runtimeBackgroundThreads >= 0) {
+            runtimeBackground = Double.isNaN(runtimeBackground) ? runtimeBackgroundThreads
+                    : (1 - ALPHA) * runtimeBackground + ALPHA * runtimeBackgroundThreads;
+        }
+        double[] sum = new double[2];
+        int[] count = new int[2];
+        for (Map.Entry<String, Double> e : passS.entrySet()) {
+            int kind = e.getKey().startsWith("owner") ? 0 : e.getKey().startsWith("hop") ? 1 : -1;
+            if (kind >= 0 && e.getValue() >= 0) {
+                sum[kind] += e.getValue();
+                count[kind]++;
+            }
+        }
+        if (count[0] > 0) {
+            double v = sum[0] / count[0];
+            ownerPassS = Double.isNaN(ownerPassS) ? v : (1 - ALPHA) * ownerPassS + ALPHA * v;
+        }
+        if (count[1] > 0) {
+            double v = sum[1] / count[1];
+            hopPassS = Double.isNaN(hopPassS) ? v : (1 - ALPHA) * hopPassS + ALPHA * v;
+        }
+        update(clocks, averageBytesPerS);
     }
 
     /**

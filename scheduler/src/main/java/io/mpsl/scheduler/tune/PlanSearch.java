@@ -577,7 +577,7 @@ public final class PlanSearch {
     private double forwardS(int[] cuts, int stages, int s, double size) {
         int a = from(cuts, s);
         int b = to(cuts, stages, s);
-        double t = fwdCall[b] - fwdCall[a] + size * (fwd[b] - fwd[a]);
+        double t = fwdCall[b] - fwdCall[a] + size * (fwd[b] - fwd[a]) + passS(stages, s);
         if (s < stages - 1) {
             t += rt.copyS(activationBytes(cuts, s, size));
         }
@@ -588,11 +588,16 @@ public final class PlanSearch {
     private double backwardS(int[] cuts, int stages, int s, double size) {
         int a = from(cuts, s);
         int b = to(cuts, stages, s);
-        double t = bwdCall[b] - bwdCall[a] + size * (bwd[b] - bwd[a]);
+        double t = bwdCall[b] - bwdCall[a] + size * (bwd[b] - bwd[a]) + passS(stages, s);
         if (s > 0) {
             t += rt.copyS(gradientBytes(cuts, s - 1, size));
         }
         return t;
+    }
+
+    /** The runtime's own CPU seconds per forward or backward step of stage s, beside the blocks (measured live). */
+    private double passS(int stages, int s) {
+        return ownerStage(stages, s) ? rt.ownerPassS() : rt.hopPassS();
     }
 
     private double stepS(int[] cuts, int stages, int s) {
@@ -722,8 +727,9 @@ public final class PlanSearch {
                 // input gradient's send included); bytes of its activation and gradient over the link after s
                 ab[s] = last ? 0 : size * outAfter[s] + header + labels * size;
                 gb[s] = last ? 0 : size * outAfter[s] + header;
-                fs[s] = fCall[s] + size * fSample[s] + (last ? 0 : rt.copyS(ab[s]));
-                bs[s] = bCall[s] + size * bSample[s] + (s == 0 ? 0 : rt.copyS(gb[s - 1]));
+                double pass = owned[s] ? rt.ownerPassS() : rt.hopPassS();
+                fs[s] = fCall[s] + size * fSample[s] + pass + (last ? 0 : rt.copyS(ab[s]));
+                bs[s] = bCall[s] + size * bSample[s] + pass + (s == 0 ? 0 : rt.copyS(gb[s - 1]));
                 double stageWork = mm * (fs[s] + bs[s]) + stepOf[s];
                 if (owned[s]) {
                     cpu += groupFactorSum[g] * stageWork;

@@ -28,7 +28,16 @@ public final class Profiler {
      * is how many runnable threads of theirs the cores behave as if shared with, see {@link #sampleBackground}).
      */
     public record Measured(List<BlockCost> blocks, double copyBytesPerS, double averageBytesPerS,
-            double backgroundThreads, double seconds) {
+            double backgroundThreads, double seconds, double ownerPassS, double hopPassS) {
+
+        /**
+         * Without the runtime's own CPU time per forward or backward step beside the blocks ({@code ownerPassS},
+         * {@code hopPassS}: what the live profiler measures in a round, see {@link LiveProfile#ownerPassS()}).
+         */
+        public Measured(List<BlockCost> blocks, double copyBytesPerS, double averageBytesPerS,
+                double backgroundThreads, double seconds) {
+            this(blocks, copyBytesPerS, averageBytesPerS, backgroundThreads, seconds, 0, 0);
+        }
     }
 
     private Profiler() {

@@ -13,12 +13,22 @@ package io.mpsl.scheduler.tune;
  * @param headerBytes bytes every message adds to its payload on the wire
  */
 public record RuntimeCosts(int cores, double backgroundThreads, double copyBytesPerS, double averageBytesPerS,
-        int iterationsPerRound, int headerBytes) {
+        int iterationsPerRound, int headerBytes, double ownerPassS, double hopPassS) {
 
     /** Dedicated processors, free copies and averaging, one iteration per round, 64-byte headers. */
     public static final RuntimeCosts IDEAL = new RuntimeCosts(0, 0, 0, 0, 1, 64);
 
+    /** Without the runtime's own CPU time per forward or backward step (0 on owners and hops). */
+    public RuntimeCosts(int cores, double backgroundThreads, double copyBytesPerS, double averageBytesPerS,
+            int iterationsPerRound, int headerBytes) {
+        this(cores, backgroundThreads, copyBytesPerS, averageBytesPerS, iterationsPerRound, headerBytes, 0, 0);
+    }
+
     public RuntimeCosts {
+        if (!(ownerPassS >= 0) || !(hopPassS >= 0)) {
+            throw new IllegalArgumentException("bad per-step runtime costs: owner " + ownerPassS + " s, hop "
+                    + hopPassS + " s");
+        }
         if (cores < 0 || !(backgroundThreads >= 0) || copyBytesPerS < 0 || averageBytesPerS < 0 || iterationsPerRound < 1 || headerBytes < 0) {
             throw new IllegalArgumentException("bad runtime costs: cores " + cores + ", copy " + copyBytesPerS
                     + " B/s, average " + averageBytesPerS + " B/s, iterations per round " + iterationsPerRound
@@ -37,6 +47,7 @@ public record RuntimeCosts(int cores, double backgroundThreads, double copyBytes
     }
 
     public RuntimeCosts withIterationsPerRound(int n) {
-        return new RuntimeCosts(cores, backgroundThreads, copyBytesPerS, averageBytesPerS, n, headerBytes);
+        return new RuntimeCosts(cores, backgroundThreads, copyBytesPerS, averageBytesPerS, n, headerBytes, ownerPassS,
+                hopPassS);
     }
 }

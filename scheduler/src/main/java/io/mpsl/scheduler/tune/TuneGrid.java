@@ -154,12 +154,15 @@ public final class TuneGrid {
                             PlanSearch search = new PlanSearch(problem);
                             Candidate cand = search.evaluate(1, cuts, m);
                             double predicted = cand.predictedIterationS();
-                            double predictedInRun = predict(pc, plan, withBackground(inRun, background), mc.iterations,
-                                    cuts, m);
+                            // the in-run predictions: other programs' competition probed now, plus what the runs' own
+                            // transport threads and the host took in the rounds the timings come from
+                            double predictedInRun = predict(pc, plan, withBackground(inRun,
+                                    background + firstRound.runtimeBackgroundThreads()), mc.iterations, cuts, m);
                             Profiler.Measured kept = new Profiler.Measured(current.blocks(),
                                     inRun.profile().copyBytesPerS(), current.averageBytesPerS() > 0
                                             ? current.averageBytesPerS() : inRun.profile().averageBytesPerS(),
-                                    background, 0);
+                                    background + current.runtimeBackgroundThreads(), 0, current.ownerPassS(),
+                                    current.hopPassS());
                             double predictedCurrent = predict(pc, plan, new Tuner.Measurements(kept, inRun.links(), 0),
                                     mc.iterations, cuts, m);
                             // a calibration round (its own cluster, as AdaptiveRun runs each round: each owner's and
@@ -183,7 +186,8 @@ public final class TuneGrid {
                             Profiler.Measured ownTimes = new Profiler.Measured(own.blocks(),
                                     inRun.profile().copyBytesPerS(), own.averageBytesPerS() > 0
                                             ? own.averageBytesPerS() : inRun.profile().averageBytesPerS(),
-                                    background, 0);
+                                    background + own.runtimeBackgroundThreads(), 0, own.ownerPassS(),
+                                    own.hopPassS());
                             double postdicted = predict(pc, plan, new Tuner.Measurements(ownTimes, inRun.links(), 0),
                                     mc.iterations, cuts, m);
                             double errOwn = 100 * (postdicted / measured - 1);
@@ -353,7 +357,7 @@ public final class TuneGrid {
     private static Tuner.Measurements withBackground(Tuner.Measurements m, double background) {
         Profiler.Measured p = m.profile();
         return new Tuner.Measurements(new Profiler.Measured(p.blocks(), p.copyBytesPerS(), p.averageBytesPerS(),
-                background, p.seconds()), m.links(), m.probeS());
+                background, p.seconds(), p.ownerPassS(), p.hopPassS()), m.links(), m.probeS());
     }
 
     private static double predict(PlanConfig pc, Plan plan, Tuner.Measurements meas, int iterations, int[] cuts,

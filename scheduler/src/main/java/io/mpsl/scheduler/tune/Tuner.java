@@ -172,7 +172,8 @@ public final class Tuner {
         int[] ms = microBatchChoices(config, plan);
         long cap = Math.round(config.number("memory_cap_mb") * 1048576.0);
         RuntimeCosts rt = new RuntimeCosts(cores, cores > 0 ? meas.profile().backgroundThreads() : 0,
-                meas.profile().copyBytesPerS(), meas.profile().averageBytesPerS(), iterationsPerRound, 64);
+                meas.profile().copyBytesPerS(), meas.profile().averageBytesPerS(), iterationsPerRound, 64,
+                meas.profile().ownerPassS(), meas.profile().hopPassS());
         // the compute nodes rank owners by their configured uplinks (ComputeNode), not by the measured ones
         double[] urgency = new double[plan.owners().size()];
         for (int p = 0; p < urgency.length; p++) {
@@ -427,14 +428,16 @@ public final class Tuner {
         // same code after it was no faster, as once per round is too seldom for the compiler)
         double average = live.averageBytesPerS() > 0 ? live.averageBytesPerS() : Profiler.ESTIMATED_BYTES_PER_S;
         long t2 = System.nanoTime();
-        double background = Profiler.sampleBackground(LIVE_BACKGROUND_S);
+        // other programs' competition, probed now, and what the round's own transport threads and the host took
+        double background = Profiler.sampleBackground(LIVE_BACKGROUND_S) + live.runtimeBackgroundThreads();
         if (Boolean.getBoolean("mpsl.tune.debug")) {
             System.out.printf(Locale.ROOT, "live profile: blocks %.4f s, copy %.4f s, competition %.4f s;"
-                    + " averaging %.3g B/s%n", (t1 - t) / 1e9, (t2 - t1) / 1e9,
-                    (System.nanoTime() - t2) / 1e9, average);
+                    + " averaging %.3g B/s; the run's own competition %.2f threads, per step owner %.1f us, hop"
+                    + " %.1f us%n", (t1 - t) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9, average,
+                    live.runtimeBackgroundThreads(), 1e6 * live.ownerPassS(), 1e6 * live.hopPassS());
         }
         Profiler.Measured prof = new Profiler.Measured(blocks, copy, average, background,
-                (System.nanoTime() - t) / 1e9);
+                (System.nanoTime() - t) / 1e9, live.ownerPassS(), live.hopPassS());
         return new Measurements(prof, links(plan, stats), 0);
     }
 

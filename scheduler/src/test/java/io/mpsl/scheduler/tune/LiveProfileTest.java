@@ -169,6 +169,45 @@ class LiveProfileTest {
                 // unit, a missing block or a call counted twice is off by far more
                 assertTrue(a > p / 4 && a < p * 4, "in-run " + a + " s against profiled " + p + " s at " + size);
             }
+            // beside the blocks: the hop computes the loss and handles every message outside its blocks' clocks, so
+            // its steps take more CPU than their blocks, but far less than a block pass of 2 samples (a step counted
+            // whole, or not subtracted, would be more than that)
+            double hopBlocks = 0;
+            double ownerBlocks = 0;
+            for (int b = 0; b < spec.blockCount(); b++) {
+                double pass = (inRun.get(b).forwardS(2) + inRun.get(b).backwardS(2)) / 2;
+                if (b < 2) {
+                    ownerBlocks += pass;
+                } else {
+                    hopBlocks += pass;
+                }
+            }
+            System.out.printf("per step beside the blocks: owner %.1f us (blocks %.1f us), hop %.1f us (blocks %.1f us);"
+                    + " the run's own competition %.2f threads%n", 1e6 * live.ownerPassS(), 1e6 * ownerBlocks,
+                    1e6 * live.hopPassS(), 1e6 * hopBlocks, live.runtimeBackgroundThreads());
+            assertTrue(live.hopPassS() > 0 && live.hopPassS() < hopBlocks, "hop: " + live.hopPassS() + " s per step");
+            assertTrue(live.ownerPassS() >= 0 && live.ownerPassS() < ownerBlocks, "owner: " + live.ownerPassS());
+            assertTrue(live.runtimeBackgroundThreads() >= 0
+                    && live.runtimeBackgroundThreads() <= Runtime.getRuntime().availableProcessors() + 1,
+                    "the run's own competition: " + live.runtimeBackgroundThreads() + " threads");
         }
+    }
+
+    @Test
+    void shouldWeightTheStepsOverheadAndTheRunsOwnCompetitionOverRoundsByOwnerAndHop() {
+        LiveProfile live = new LiveProfile(List.of(new BlockCost(1e-3, 2e-3, 100, 100, 100)));
+        assertEquals(0, live.ownerPassS(), 0);
+        assertEquals(0, live.runtimeBackgroundThreads(), 0);
+        live.update(Map.of(), Double.NaN, Map.of("owner0", 10e-6, "owner1", 30e-6, "hop1", 50e-6), 0.4);
+        assertEquals(20e-6, live.ownerPassS(), 1e-12, "the mean over owners");
+        assertEquals(50e-6, live.hopPassS(), 1e-12);
+        assertEquals(0.4, live.runtimeBackgroundThreads(), 1e-12);
+        live.update(Map.of(), Double.NaN, Map.of("owner0", 40e-6, "hop1", 10e-6), Double.NaN);
+        assertEquals((1 - LiveProfile.ALPHA) * 20e-6 + LiveProfile.ALPHA * 40e-6, live.ownerPassS(), 1e-12);
+        assertEquals((1 - LiveProfile.ALPHA) * 50e-6 + LiveProfile.ALPHA * 10e-6, live.hopPassS(), 1e-12);
+        assertEquals(0.4, live.runtimeBackgroundThreads(), 1e-12, "a round that could not measure it changes nothing");
+        LiveProfile copy = live.copy();
+        assertEquals(live.hopPassS(), copy.hopPassS(), 0);
+        assertEquals(0.4, copy.runtimeBackgroundThreads(), 0);
     }
 }

@@ -97,6 +97,29 @@ class PlanSearchTest {
     }
 
     @Test
+    void shouldChargeTheRuntimesOwnTimePerStepToEveryForwardAndBackward() {
+        // one owner, vanilla, one hop, one micro-batch: the iteration is one chain, owner forward, up, hop forward
+        // and backward, down, owner backward; each of the four steps takes the runtime's own time beside its
+        // blocks (o on the owner, h on the hop), so the iteration grows by 2o + 2h, and the bound with it
+        List<BlockCost> blocks = List.of(new BlockCost(0, 0, 12_499_996, 0, 1000, 1, 1, 0),
+                new BlockCost(0, 0, 40, 0, 100, 1, 1, 0));
+        OwnerSpec owner = new OwnerSpec(1, 1, 1, LinkSpec.mbit(10, 0), LinkSpec.mbit(10, 0));
+        double o = 0.25;
+        double h = 0.5;
+        Candidate[] c = new Candidate[2];
+        for (int i = 0; i < 2; i++) {
+            RuntimeCosts rt = new RuntimeCosts(0, 0, 0, 0, 1, 0, i * o, i * h);
+            TuningProblem p = new TuningProblem(blocks, List.of(owner), LinkSpec.mbit(1000, 0), Mode.VANILLA,
+                    ScheduleKind.ONE_F_ONE_B, 1, 1, new int[] {1}, 0, 0, 4, rt, new double[0], 1.0);
+            c[i] = new PlanSearch(p).evaluate(1, new int[] {1}, 1);
+        }
+        double d = 10 - 12_499_996 * 8 / 10e6;
+        assertEquals(24 - d, c[0].predictedIterationS(), 1e-9);
+        assertEquals(24 - d + 2 * o + 2 * h, c[1].predictedIterationS(), 1e-9);
+        assertEquals(c[1].predictedIterationS(), c[1].lowerBoundS(), 1e-9, "one owner's chain is its own bound");
+    }
+
+    @Test
     void shouldBoundEveryCandidateBelowItsSimulatedIteration() {
         // the bound prunes the search: above a schedule the simulator reaches, it would cut the best plan
         SplittableRandom rng = new SplittableRandom(29);
@@ -104,7 +127,7 @@ class PlanSearchTest {
             Mode mode = trial % 2 == 0 ? Mode.VANILLA : Mode.U_SHAPED;
             ScheduleKind kind = ScheduleKind.values()[trial % 3];
             RuntimeCosts rt = new RuntimeCosts(trial % 4 == 3 ? 2 : 0, 0, 1e9 * (1 + rng.nextInt(4)),
-                    2e9 * (1 + rng.nextInt(4)), 1 + trial % 3, 64);
+                    2e9 * (1 + rng.nextInt(4)), 1 + trial % 3, 64, 1e-4 * rng.nextInt(3), 1e-4 * rng.nextInt(3));
             // compute from far below the links' time to on a par with it (where a hop's work decides)
             double scale = new double[] {1, 30, 300}[trial % 3];
             List<BlockCost> blocks = new ArrayList<>();
