@@ -73,8 +73,8 @@ public final class LiveProfile {
     /**
      * Threads' worth of the processors that the run's own non-compute threads (the transport's) and the host
      * took while the nodes worked (see {@code LocalCluster.runtimeBackgroundThreads()}), weighted over the rounds;
-     * 0 before any round measured it. Other programs' competition, which a probe outside the runs sees, comes on
-     * top.
+     * 0 before any round measured it. A probe between runs sees other programs' competition and the host's steal
+     * but not the run's threads; the tuner takes the larger of the two.
      */
     public double runtimeBackgroundThreads() {
         return Double.isNaN(runtimeBackground) ? 0 : runtimeBackground;

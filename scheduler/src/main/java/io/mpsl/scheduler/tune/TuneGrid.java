@@ -154,14 +154,15 @@ public final class TuneGrid {
                             PlanSearch search = new PlanSearch(problem);
                             Candidate cand = search.evaluate(1, cuts, m);
                             double predicted = cand.predictedIterationS();
-                            // the in-run predictions: other programs' competition probed now, plus what the runs' own
-                            // transport threads and the host took in the rounds the timings come from
+                            // the in-run predictions: other programs' competition probed now, or what the runs' own
+                            // transport threads and the host took in the rounds the timings come from, the larger (as
+                            // Tuner.liveMeasurements)
                             double predictedInRun = predict(pc, plan, withBackground(inRun,
-                                    background + firstRound.runtimeBackgroundThreads()), mc.iterations, cuts, m);
+                                    Math.max(background, firstRound.runtimeBackgroundThreads())), mc.iterations, cuts, m);
                             Profiler.Measured kept = new Profiler.Measured(current.blocks(),
                                     inRun.profile().copyBytesPerS(), current.averageBytesPerS() > 0
                                             ? current.averageBytesPerS() : inRun.profile().averageBytesPerS(),
-                                    background + current.runtimeBackgroundThreads(), 0, current.ownerPassS(),
+                                    Math.max(background, current.runtimeBackgroundThreads()), 0, current.ownerPassS(),
                                     current.hopPassS());
                             double predictedCurrent = predict(pc, plan, new Tuner.Measurements(kept, inRun.links(), 0),
                                     mc.iterations, cuts, m);
@@ -186,7 +187,7 @@ public final class TuneGrid {
                             Profiler.Measured ownTimes = new Profiler.Measured(own.blocks(),
                                     inRun.profile().copyBytesPerS(), own.averageBytesPerS() > 0
                                             ? own.averageBytesPerS() : inRun.profile().averageBytesPerS(),
-                                    background + own.runtimeBackgroundThreads(), 0, own.ownerPassS(),
+                                    Math.max(background, own.runtimeBackgroundThreads()), 0, own.ownerPassS(),
                                     own.hopPassS());
                             double postdicted = predict(pc, plan, new Tuner.Measurements(ownTimes, inRun.links(), 0),
                                     mc.iterations, cuts, m);
