@@ -753,19 +753,8 @@ public final class LocalCluster implements AutoCloseable {
     public Map<String, Double> passOverheadS() {
         Map<String, List<BlockClock>> clocks = blockClocks();
         Map<String, Double> m = new java.util.LinkedHashMap<>();
-        List<NodeBase> nodes = new ArrayList<>();
-        for (DataOwner o : owners) {
-            if (o != null) {
-                nodes.add(o);
-            }
-        }
-        for (ComputeNode h : hops) {
-            if (h != null) {
-                nodes.add(h);
-            }
-        }
-        for (NodeBase n : nodes) {
-            List<BlockClock> cs = clocks.get(n.name);
+        for (NodeBase n : localNodes()) {
+            List<BlockClock> cs = clocks.get(n.name); // none for the coordinator
             if (n.passes() == 0 || cs == null) {
                 continue;
             }

@@ -159,12 +159,7 @@ public final class TuneGrid {
                             // Tuner.liveMeasurements)
                             double predictedInRun = predict(pc, plan, withBackground(inRun,
                                     Math.max(background, firstRound.runtimeBackgroundThreads())), mc.iterations, cuts, m);
-                            Profiler.Measured kept = new Profiler.Measured(current.blocks(),
-                                    inRun.profile().copyBytesPerS(), current.averageBytesPerS() > 0
-                                            ? current.averageBytesPerS() : inRun.profile().averageBytesPerS(),
-                                    Math.max(background, current.runtimeBackgroundThreads()), 0, current.ownerPassS(),
-                                    current.hopPassS());
-                            double predictedCurrent = predict(pc, plan, new Tuner.Measurements(kept, inRun.links(), 0),
+                            double predictedCurrent = predict(pc, plan, measurements(current, inRun, background),
                                     mc.iterations, cuts, m);
                             // a calibration round (its own cluster, as AdaptiveRun runs each round: each owner's and
                             // the hops' busy time against the prediction), then the measured rounds: one cluster of
@@ -184,13 +179,8 @@ public final class TuneGrid {
                                     new LocalCluster.Options().evaluate(false).warmupRounds(1), next[0],
                                     new io.mpsl.scheduler.runtime.TrainingState[1], null, current, own);
                             double measured = medianRoundS(r) / mc.iterations;
-                            Profiler.Measured ownTimes = new Profiler.Measured(own.blocks(),
-                                    inRun.profile().copyBytesPerS(), own.averageBytesPerS() > 0
-                                            ? own.averageBytesPerS() : inRun.profile().averageBytesPerS(),
-                                    Math.max(background, own.runtimeBackgroundThreads()), 0, own.ownerPassS(),
-                                    own.hopPassS());
-                            double postdicted = predict(pc, plan, new Tuner.Measurements(ownTimes, inRun.links(), 0),
-                                    mc.iterations, cuts, m);
+                            double postdicted = predict(pc, plan, measurements(own, inRun, background), mc.iterations,
+                                    cuts, m);
                             double errOwn = 100 * (postdicted / measured - 1);
                             withinOwn += Math.abs(errOwn) <= 10 ? 1 : 0;
                             double err = 100 * (predicted / measured - 1);
@@ -353,6 +343,18 @@ public final class TuneGrid {
             }
         }
         return best;
+    }
+
+    /**
+     * What a live profile kept over rounds says, as the tuner would take it: its blocks, averaging rate, per-step
+     * time and the larger of {@code background} (probed) and its runs' own competition; the copy rate and the
+     * links from {@code inRun}.
+     */
+    private static Tuner.Measurements measurements(LiveProfile live, Tuner.Measurements inRun, double background) {
+        Profiler.Measured p = new Profiler.Measured(live.blocks(), inRun.profile().copyBytesPerS(),
+                live.averageBytesPerS() > 0 ? live.averageBytesPerS() : inRun.profile().averageBytesPerS(),
+                Math.max(background, live.runtimeBackgroundThreads()), 0, live.ownerPassS(), live.hopPassS());
+        return new Tuner.Measurements(p, inRun.links(), 0);
     }
 
     private static Tuner.Measurements withBackground(Tuner.Measurements m, double background) {
