@@ -150,13 +150,11 @@ public final class AdaptiveRun {
             if (links != null) {
                 links.addAll(cluster.linkStats());
             }
-            if (live != null) {
-                live.update(cluster.blockClocks(), cluster.averageBytesPerS(), cluster.passOverheadS(),
-                        cluster.runtimeBackgroundThreads());
-            }
-            if (alsoLive != null) {
-                alsoLive.update(cluster.blockClocks(), cluster.averageBytesPerS(), cluster.passOverheadS(),
-                        cluster.runtimeBackgroundThreads());
+            for (LiveProfile l : new LiveProfile[] {live, alsoLive}) {
+                if (l != null) {
+                    l.update(cluster.blockClocks(), cluster.averageBytesPerS(), cluster.passOverheadS(),
+                            cluster.runtimeBackgroundThreads());
+                }
             }
             return r;
         }

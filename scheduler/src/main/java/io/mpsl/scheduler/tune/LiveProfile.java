@@ -93,8 +93,7 @@ public final class LiveProfile {
     public void update(Map<String, List<BlockClock>> clocks, double averageBytesPerS, Map<String, Double> passS,
             double runtimeBackgroundThreads) {
         if (runtimeBackgroundThreads >= 0) {
-            runtimeBackground = Double.isNaN(runtimeBackground) ? runtimeBackgroundThreads
-                    : (1 - ALPHA) * runtimeBackground + ALPHA * runtimeBackgroundThreads;
+            runtimeBackground = weigh(runtimeBackground, runtimeBackgroundThreads);
         }
         double[] sum = new double[2];
         int[] count = new int[2];
@@ -106,12 +105,10 @@ public final class LiveProfile {
             }
         }
         if (count[0] > 0) {
-            double v = sum[0] / count[0];
-            ownerPassS = Double.isNaN(ownerPassS) ? v : (1 - ALPHA) * ownerPassS + ALPHA * v;
+            ownerPassS = weigh(ownerPassS, sum[0] / count[0]);
         }
         if (count[1] > 0) {
-            double v = sum[1] / count[1];
-            hopPassS = Double.isNaN(hopPassS) ? v : (1 - ALPHA) * hopPassS + ALPHA * v;
+            hopPassS = weigh(hopPassS, sum[1] / count[1]);
         }
         update(clocks, averageBytesPerS);
     }
@@ -122,8 +119,7 @@ public final class LiveProfile {
      */
     public void update(Map<String, List<BlockClock>> clocks, double averageBytesPerS) {
         if (averageBytesPerS > 0) {
-            this.averageBytesPerS = Double.isNaN(this.averageBytesPerS) ? averageBytesPerS
-                    : (1 - ALPHA) * this.averageBytesPerS + ALPHA * averageBytesPerS;
+            this.averageBytesPerS = weigh(this.averageBytesPerS, averageBytesPerS);
         }
         for (Map.Entry<String, List<BlockClock>> e : clocks.entrySet()) {
             String node = e.getKey();
@@ -162,7 +158,12 @@ public final class LiveProfile {
 
     private void fold(Key k, double v) {
         Double old = ns.get(k);
-        ns.put(k, old == null ? v : (1 - ALPHA) * old + ALPHA * v);
+        ns.put(k, weigh(old == null ? Double.NaN : old, v));
+    }
+
+    /** An estimate {@code old} (NaN: none yet) with the newest round's {@code v} weighted in by {@link #ALPHA}. */
+    private static double weigh(double old, double v) {
+        return Double.isNaN(old) ? v : (1 - ALPHA) * old + ALPHA * v;
     }
 
     /** The micro-batch sizes any node timed block {@code block} at, forward, ascending. */

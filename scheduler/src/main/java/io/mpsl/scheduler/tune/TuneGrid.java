@@ -154,11 +154,9 @@ public final class TuneGrid {
                             PlanSearch search = new PlanSearch(problem);
                             Candidate cand = search.evaluate(1, cuts, m);
                             double predicted = cand.predictedIterationS();
-                            // the in-run predictions: other programs' competition probed now, or what the runs' own
-                            // transport threads and the host took in the rounds the timings come from, the larger (as
-                            // Tuner.liveMeasurements)
-                            double predictedInRun = predict(pc, plan, withBackground(inRun,
-                                    Math.max(background, firstRound.runtimeBackgroundThreads())), mc.iterations, cuts, m);
+                            // the live profiles' predictions: from the setting's first round, from every round so far
+                            double predictedInRun = predict(pc, plan, measurements(firstRound, inRun, background),
+                                    mc.iterations, cuts, m);
                             double predictedCurrent = predict(pc, plan, measurements(current, inRun, background),
                                     mc.iterations, cuts, m);
                             // a calibration round (its own cluster, as AdaptiveRun runs each round: each owner's and
