@@ -1,5 +1,6 @@
 package io.mpsl.scheduler.runtime;
 
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -8,39 +9,152 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * What competes with a run's compute threads for the processors while it runs, measured over the run: the CPU
- * time of the process's other visible threads (the transport's sender, receiver and driver duty above all; the
- * calling thread, which only waits while the nodes work, and the nodes' own threads, which start after this
- * snapshot and are gone by its end, are not counted; nor is any thread that ends before the end of the run), and
- * the time the host took from this machine's processors
- * (the steal column of {@code /proc/stat}, where there is one). In threads: CPU seconds per second of the nodes'
- * work.
+ * What competes with a run's compute threads for the processors while they work, in threads: CPU seconds per
+ * second of the nodes' work. Where the machine's own accounting can be read ({@code /proc/stat}), it is
+ * everything the processors did in the rounds (the nodes at work; the between-rounds evaluation left out) less the
+ * nodes' own CPU time, the calling thread's (it only waits on the nodes) and the just-in-time compiler's (a cold
+ * process's passing cost, not the plan's): the transport's threads, the collector, other programs and the host's
+ * steal alike. Elsewhere, or when the nodes' CPU time cannot be read (a multi-threaded backend's native workers
+ * are not the nodes' threads), it falls back to the process's other visible threads' CPU time over the whole run
+ * (the nodes' own threads start after the snapshot and are gone by its end, and so are not seen; nor is any other
+ * thread that ends before then) plus the steal.
  */
 final class Competition {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final Path PROC_STAT = Path.of("/proc/stat");
+    /** Nanoseconds per {@code /proc/stat} tick (USER_HZ is 100 on Linux). */
+    static final long TICK_NS = 10_000_000L;
 
+    /** The machine's accounting and the compiler's, as sources a test can stand in for. */
+    interface Source {
+        /** {all ticks, busy ticks (steal included), steal ticks} since boot, or null where there is none. */
+        long[] procStat();
+
+        /** Milliseconds the just-in-time compiler's threads have spent compiling, or -1 where unknown. */
+        long compileMs();
+
+        /** The calling thread's CPU nanoseconds, or -1 where unknown. */
+        long callerCpuNs();
+    }
+
+    static final Source SYSTEM = new Source() {
+        private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+
+        @Override
+        public long[] procStat() {
+            return Competition.procStat();
+        }
+
+        @Override
+        public long compileMs() {
+            return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+        }
+
+        @Override
+        public long callerCpuNs() {
+            return THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled()
+                    ? THREADS.getCurrentThreadCpuTime() : -1;
+        }
+    };
+
+    private final Source source;
     private final Map<Long, Long> cpuNs;
     private final long caller;
-    private final long[] stat;
+    private final long[] firstStat;
+    // the rounds' accounting, summed over the intervals between resume() and pause()
+    private long[] statAt;
+    private long compileAt;
+    private long callerAt;
+    private long busyTicks;
+    private long stealTicks;
+    private long allTicks;
+    private long compileMs;
+    private long callerNs;
+    private boolean exact = true;
 
-    private Competition(Map<Long, Long> cpuNs, long caller, long[] stat) {
-        this.cpuNs = cpuNs;
-        this.caller = caller;
-        this.stat = stat;
+    private Competition(Source source, boolean threads) {
+        this.source = source;
+        this.cpuNs = threads ? threadCpu() : null;
+        this.caller = Thread.currentThread().threadId();
+        this.firstStat = source.procStat();
+        resume(firstStat);
     }
 
     /** Takes the snapshot the run's competition is measured from; call just before the nodes start. */
     static Competition start() {
-        return new Competition(threadCpu(), Thread.currentThread().threadId(), procStat());
+        return new Competition(SYSTEM, true);
+    }
+
+    /** As {@link #start()} with the machine's accounting from {@code source} (tests). */
+    static Competition start(Source source) {
+        return new Competition(source, false);
+    }
+
+    /** The nodes stop working (a round ended; the evaluation between rounds does not count). */
+    void pause() {
+        if (statAt == null) {
+            return;
+        }
+        long[] s = source.procStat();
+        long c = source.compileMs();
+        long t = source.callerCpuNs();
+        if (s == null || c < 0 || compileAt < 0 || t < 0 || callerAt < 0) {
+            exact = false;
+        } else {
+            allTicks += s[0] - statAt[0];
+            busyTicks += s[1] - statAt[1];
+            stealTicks += s[2] - statAt[2];
+            compileMs += c - compileAt;
+            callerNs += t - callerAt;
+        }
+        statAt = null;
+    }
+
+    /** The nodes work again (the next round). */
+    void resume() {
+        resume(source.procStat());
+    }
+
+    private void resume(long[] stat) {
+        statAt = stat;
+        compileAt = source.compileMs();
+        callerAt = source.callerCpuNs();
+        if (stat == null) {
+            exact = false;
+        }
     }
 
     /**
-     * Threads' worth of competition since {@link #start()}, over {@code nodesRunNs} of the nodes' work; NaN
-     * where threads' CPU time cannot be read or nothing ran.
+     * Threads' worth of competition over {@code nodesRunNs} of the nodes' work, given the CPU nanoseconds the
+     * nodes' threads took ({@code nodesCpuNs}; negative: unknown, as with a multi-threaded backend); NaN where
+     * neither way can measure it or nothing ran.
      */
-    double threads(long nodesRunNs) {
-        if (nodesRunNs <= 0 || cpuNs == null) {
+    double threads(long nodesRunNs, long nodesCpuNs) {
+        pause();
+        if (nodesRunNs <= 0) {
+            return Double.NaN;
+        }
+        complete = exact && nodesCpuNs >= 0 && allTicks > 0;
+        if (complete) {
+            double other = busyTicks * (double) TICK_NS - nodesCpuNs - callerNs - compileMs * 1e6;
+            return Math.max(0, other) / nodesRunNs;
+        }
+        return visibleThreads(nodesRunNs);
+    }
+
+    private boolean complete;
+
+    /**
+     * Whether the last {@link #threads} measured from the machine's accounting (other programs and the collector
+     * included), not from the process's visible threads alone.
+     */
+    boolean complete() {
+        return complete;
+    }
+
+    /** The fallback: the process's other visible threads' CPU time and the steal, over the whole run. */
+    private double visibleThreads(long nodesRunNs) {
+        if (cpuNs == null) {
             return Double.NaN;
         }
         Map<Long, Long> now = threadCpu();
@@ -54,10 +168,10 @@ final class Competition {
             }
         }
         double threads = other / (double) nodesRunNs;
-        long[] end = procStat();
-        if (stat != null && end != null) {
-            long total = end[0] - stat[0];
-            long steal = end[1] - stat[1];
+        long[] end = source.procStat();
+        if (firstStat != null && end != null) {
+            long total = end[0] - firstStat[0];
+            long steal = end[2] - firstStat[2];
             if (total > 0 && steal > 0) {
                 threads += Runtime.getRuntime().availableProcessors() * steal / (double) total;
             }
@@ -79,8 +193,8 @@ final class Competition {
         return m;
     }
 
-    /** The first line of /proc/stat: {all ticks, steal ticks}; null where there is none. */
-    private static long[] procStat() {
+    /** The first line of /proc/stat: {all ticks, busy ticks, steal ticks}; null where there is none. */
+    static long[] procStat() {
         try {
             String line = Files.readAllLines(PROC_STAT).get(0);
             String[] f = line.trim().split("\\s+");
@@ -91,7 +205,8 @@ final class Competition {
             for (int i = 1; i <= 8; i++) {
                 total += Long.parseLong(f[i]);
             }
-            return new long[] {total, Long.parseLong(f[8])};
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]); // idle, iowait
+            return new long[] {total, total - idle, Long.parseLong(f[8])};
         } catch (java.io.IOException | RuntimeException e) {
             return null;
         }

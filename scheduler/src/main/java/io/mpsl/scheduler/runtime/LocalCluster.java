@@ -349,6 +349,7 @@ public final class LocalCluster implements AutoCloseable {
         try {
             for (int r = 0; r < plan.rounds(); r++) {
                 barrier.awaitNodes();
+                competition.pause();
                 long roundNs = System.nanoTime() - startNs;
                 nodesRunNs += roundNs;
                 if (r >= Math.min(options.warmupRounds, plan.rounds() - 1)) {
@@ -367,12 +368,14 @@ public final class LocalCluster implements AutoCloseable {
                     options.listener.onRound(r, a, loss, roundNs / 1e9);
                 }
                 startNs = System.nanoTime();
+                competition.resume();
                 barrier.release();
             }
             for (Thread t : threads) {
                 t.join();
             }
-            runtimeBackgroundThreads = competition.threads(nodesRunNs);
+            runtimeBackgroundThreads = competition.threads(nodesRunNs, nodesCpuNs());
+            competitionComplete = competition.complete();
             state.check();
             fabric.finish();
         } catch (RunAbortedException e) {
@@ -388,12 +391,45 @@ public final class LocalCluster implements AutoCloseable {
     private double runtimeBackgroundThreads = Double.NaN;
 
     /**
-     * How many threads' worth of the processors the run's own threads other than the nodes' (the transport's,
-     * above all) and the host (steal) took while the nodes worked, over the whole run; NaN before a run. The
-     * nodes' compute meets this competition beside other programs'.
+     * How many threads' worth of the processors everything but the nodes' threads took while the nodes worked:
+     * the transport's threads, the collector, other programs, the host's steal; not the compiler (see
+     * {@link Competition}); NaN before a run.
      */
     public double runtimeBackgroundThreads() {
         return runtimeBackgroundThreads;
+    }
+
+    private boolean competitionComplete;
+
+    /**
+     * Whether {@link #runtimeBackgroundThreads()} came from the machine's own accounting, so that it holds other
+     * programs' competition too (else: the process's visible threads and the steal; a probe must add the rest).
+     */
+    public boolean competitionComplete() {
+        return competitionComplete;
+    }
+
+    /**
+     * CPU nanoseconds the nodes' threads took, once they ended; -1 where any cannot be read, or a stage's backend
+     * computes on threads of its own (whose time no node's thread holds).
+     */
+    private long nodesCpuNs() {
+        for (List<BlockClock> cs : blockClocks().values()) {
+            for (BlockClock c : cs) {
+                if (!c.cpuTime()) {
+                    return -1;
+                }
+            }
+        }
+        long sum = 0;
+        for (NodeBase n : localNodes()) {
+            long ns = n.threadCpuNs();
+            if (ns < 0) {
+                return -1;
+            }
+            sum += ns;
+        }
+        return sum;
     }
 
     /** The nodes this process runs. */

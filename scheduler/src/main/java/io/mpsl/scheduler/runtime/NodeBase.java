@@ -58,7 +58,16 @@ abstract class NodeBase implements Runnable {
             // another node failed first; the driver reports that one
         } catch (Throwable t) {
             state.fail(name, t);
+        } finally {
+            threadCpuNs = CPU_TIMED ? THREADS.getCurrentThreadCpuTime() : -1;
         }
+    }
+
+    private volatile long threadCpuNs = -1;
+
+    /** CPU nanoseconds this node's thread took in all; -1 before it ended or where it cannot be read. */
+    final long threadCpuNs() {
+        return threadCpuNs;
     }
 
     abstract void work() throws Exception;

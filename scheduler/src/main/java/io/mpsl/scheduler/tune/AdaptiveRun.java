@@ -153,7 +153,7 @@ public final class AdaptiveRun {
             for (LiveProfile l : new LiveProfile[] {live, alsoLive}) {
                 if (l != null) {
                     l.update(cluster.blockClocks(), cluster.averageBytesPerS(), cluster.passOverheadS(),
-                            cluster.runtimeBackgroundThreads());
+                            cluster.runtimeBackgroundThreads(), cluster.competitionComplete());
                 }
             }
             return r;

@@ -48,6 +48,7 @@ public final class LiveProfile {
         c.ownerPassS = ownerPassS;
         c.hopPassS = hopPassS;
         c.runtimeBackground = runtimeBackground;
+        c.runtimeBackgroundComplete = runtimeBackgroundComplete;
         return c;
     }
 
@@ -71,10 +72,10 @@ public final class LiveProfile {
     }
 
     /**
-     * Threads' worth of the processors that the run's own non-compute threads (the transport's) and the host
-     * took while the nodes worked (see {@code LocalCluster.runtimeBackgroundThreads()}), weighted over the rounds;
-     * 0 before any round measured it. A probe between runs sees other programs' competition and the host's steal
-     * but not the run's threads; the tuner takes the larger of the two.
+     * Threads' worth of the processors that everything but the nodes' threads took while the nodes worked (see
+     * {@code LocalCluster.runtimeBackgroundThreads()}), weighted over the rounds; 0 before any round measured it.
+     * Where it was not measured {@link #runtimeBackgroundComplete() completely}, other programs are not in it, and
+     * the tuner takes the larger of it and a probe.
      */
     public double runtimeBackgroundThreads() {
         return Double.isNaN(runtimeBackground) ? 0 : runtimeBackground;
@@ -86,14 +87,32 @@ public final class LiveProfile {
     }
 
     /**
-     * As {@link #update(Map, double)}, with each node's CPU seconds per forward or backward step beside its
-     * blocks (see {@code LocalCluster.passOverheadS()}; nodes named owner* and hop*) and the run's own
-     * competition ({@code LocalCluster.runtimeBackgroundThreads()}; NaN: not measured).
+     * Whether the last round's competition came from the machine's own accounting (other programs' included; see
+     * {@code LocalCluster.competitionComplete()}), so that no probe need add to {@link #runtimeBackgroundThreads()}.
      */
+    public boolean runtimeBackgroundComplete() {
+        return runtimeBackgroundComplete;
+    }
+
+    private boolean runtimeBackgroundComplete;
+
+    /** As the method below, for competition measured from the process's visible threads (not complete). */
     public void update(Map<String, List<BlockClock>> clocks, double averageBytesPerS, Map<String, Double> passS,
             double runtimeBackgroundThreads) {
+        update(clocks, averageBytesPerS, passS, runtimeBackgroundThreads, false);
+    }
+
+    /**
+     * As {@link #update(Map, double)}, with each node's CPU seconds per forward or backward step beside its
+     * blocks (see {@code LocalCluster.passOverheadS()}; nodes named owner* and hop*) and the run's own
+     * competition ({@code LocalCluster.runtimeBackgroundThreads()}; NaN: not measured), {@code complete} when
+     * measured from the machine's accounting.
+     */
+    public void update(Map<String, List<BlockClock>> clocks, double averageBytesPerS, Map<String, Double> passS,
+            double runtimeBackgroundThreads, boolean complete) {
         if (runtimeBackgroundThreads >= 0) {
             runtimeBackground = weigh(runtimeBackground, runtimeBackgroundThreads);
+            runtimeBackgroundComplete = complete;
         }
         double[] sum = new double[2];
         int[] count = new int[2];

@@ -34,13 +34,14 @@ import java.util.Map;
  * compiler above all) are quiet ({@link Profiler#awaitQuiet}): "predicted", from the separate profile taken as the
  * live run took it before the live profiler (after one round of training, a short profile; the links from that
  * round's transfers); "live", that one after the busy-time correction from the plan's second round (as
- * {@link AdaptiveRun} does); "in-run", from the live profiler's timings of the setting's first round (as
- * long as the configuration's natural round, each owner's share of the training set once; owner 0 at 1
- * micro-batch and owner 1 at 4, as a live run's first round mixes two counts); and
- * "current", from the live profiler kept current over every round of the setting run before the plan. Per
+ * {@link AdaptiveRun} does); "in-run", from the live profiler's timings of the setting's first rounds (as much
+ * training as the configuration's natural round, each owner's share of the training set once, in rounds as long
+ * as the plans'; owner 0 at 1 micro-batch and owner 1 at 4, as a live run's first round mixes two counts); and
+ * "current", from the live profiler kept current over every round of the setting run before the plan (each of
+ * these two with the competition its rounds measured, where the machine's accounting can be read). Per
  * setting it reports whether the plan each prediction would pick (profile, in-run, kept current) is
  * within 5% of the best measured plan. Beside them, and no prediction, "own": the cost model fed the measured
- * rounds' own block timings (their last calls), which separates the model's composition of the timings from
+ * rounds' own block timings (their last {@link io.mpsl.scheduler.runtime.BlockClock#WINDOW} calls), which separates the model's composition of the timings from
  * the timings' drift between when they are taken and when the plan runs.
  */
 public final class TuneGrid {
@@ -102,18 +103,21 @@ public final class TuneGrid {
                     // as a live run measures: after a round of training (here of the setting's first plan, its
                     // state discarded) has warmed the code, a short profile, and the links from that round
                     List<io.mpsl.scheduler.runtime.LinkStats> stats = new ArrayList<>();
-                    // (a round as long as the configuration's without local_iterations: every owner's share of the
-                    // training set once, as a live run's first round; owner 1 at the other micro-batch count, as a
-                    // live run's first round mixes two)
+                    // (as much training as the configuration's natural round, every owner's share of the training
+                    // set once, as a live run's first round; in rounds as long as the plans' own, as a live run's
+                    // first round is as long as its others: the round-end averaging streams the hop's copies of the
+                    // weights, and the calls after it are slower; one long round of vgg11 at 100/100 predicted the
+                    // plans' short rounds 17-26% fast. Owner 1 at the other micro-batch count, as a live run's first
+                    // round mixes two)
                     int perOwner = data.train().size() / plan0.owners().size();
                     int firstIterations = Math.max(1, (perOwner + mc.batch - 1) / mc.batch);
+                    int firstRounds = Math.max(1, (firstIterations + mc.iterations - 1) / mc.iterations);
                     PlanConfig first = base.with(List.of("cuts=" + Arrays.toString(mc.cuts[0]),
-                            "micro_batches=" + MICRO_BATCHES[0], "local_iterations=" + firstIterations));
+                            "micro_batches=" + MICRO_BATCHES[0], "rounds=" + firstRounds));
                     List<BlockCost> sizes = Profiler.estimate(spec).blocks();
                     LiveProfile firstRound = new LiveProfile(sizes);
-                    AdaptiveRun.runRound(Tuner.mixed(AdaptiveRun.roundPlan(first.plan(Algorithm.SPLIT), 0, List.of()),
-                            MICRO_BATCHES[1]), data.train(), data.test(), new LocalCluster.Options().evaluate(false),
-                            null,
+                    AdaptiveRun.runRound(Tuner.mixed(first.plan(Algorithm.SPLIT), MICRO_BATCHES[1]), data.train(),
+                            data.test(), new LocalCluster.Options().evaluate(false), null,
                             new io.mpsl.scheduler.runtime.TrainingState[1], stats, firstRound);
                     long t = System.nanoTime();
                     Tuner.Measurements meas = Tuner.liveMeasurements(plan0, spec, Backends.chosen(), MICRO_BATCHES,
@@ -345,13 +349,15 @@ public final class TuneGrid {
 
     /**
      * What a live profile kept over rounds says, as the tuner would take it: its blocks, averaging rate, per-step
-     * time and the larger of {@code background} (probed) and its runs' own competition; the copy rate and the
-     * links from {@code inRun}.
+     * time and its runs' own competition (where not measured completely, the larger of it and {@code background},
+     * probed); the copy rate and the links from {@code inRun}.
      */
     private static Tuner.Measurements measurements(LiveProfile live, Tuner.Measurements inRun, double background) {
         Profiler.Measured p = new Profiler.Measured(live.blocks(), inRun.profile().copyBytesPerS(),
                 live.averageBytesPerS() > 0 ? live.averageBytesPerS() : inRun.profile().averageBytesPerS(),
-                Math.max(background, live.runtimeBackgroundThreads()), 0, live.ownerPassS(), live.hopPassS());
+                live.runtimeBackgroundComplete() ? live.runtimeBackgroundThreads()
+                        : Math.max(background, live.runtimeBackgroundThreads()),
+                0, live.ownerPassS(), live.hopPassS());
         return new Tuner.Measurements(p, inRun.links(), 0);
     }
 

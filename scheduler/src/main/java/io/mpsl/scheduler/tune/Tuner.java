@@ -414,8 +414,9 @@ public final class Tuner {
 
     /**
      * What the tuner knows once a round of training has run: the blocks as the live profiler has them (from
-     * the round's own steps), the round-end averaging's rate as the round averaged, the runtime's copy rate and
-     * the cores' competition (short probes), and each link from the round's own transfers ({@code stats}); links
+     * the round's own steps), the round-end averaging's rate as the round averaged, the runtime's copy rate (a
+     * short probe), the competition for the cores (the rounds' own; a short probe adds other programs' where the
+     * machine's accounting cannot be read), and each link from the round's own transfers ({@code stats}); links
      * the round did not use keep their configured figures.
      */
     public static Measurements liveMeasurements(Plan plan, LiveProfile live, List<LinkStats> stats)
@@ -428,10 +429,11 @@ public final class Tuner {
         // same code after it was no faster, as once per round is too seldom for the compiler)
         double average = live.averageBytesPerS() > 0 ? live.averageBytesPerS() : Profiler.ESTIMATED_BYTES_PER_S;
         long t2 = System.nanoTime();
-        // other programs' competition, probed now, or what the round's own transport threads and the host took, the
-        // larger: the probe sees the host's steal and the compiler's threads too, the round the transport's threads
-        // (a sum counted the steal twice: run configs/pipar-vgg5.yaml with auto predicted +20% over the measurement)
-        double background = Math.max(Profiler.sampleBackground(LIVE_BACKGROUND_S), live.runtimeBackgroundThreads());
+        // the competition the round's nodes met, from the machine's accounting: no probe (a 10 ms probe after a cold
+        // first round read 0.7-1.5 threads, the compiler's passing work, and run configs/pipar-vgg5.yaml with auto
+        // predicted up to +25% over the measurement); where only the process's visible threads could be counted,
+        // the larger of that and a probe of other programs (a sum counted the steal twice)
+        double background = background(live);
         if (Boolean.getBoolean("mpsl.tune.debug")) {
             System.out.printf(Locale.ROOT, "live profile: blocks %.4f s, copy %.4f s, competition %.4f s;"
                     + " averaging %.3g B/s; the run's own competition %.2f threads, per step owner %.1f us, hop"
@@ -441,6 +443,15 @@ public final class Tuner {
         Profiler.Measured prof = new Profiler.Measured(blocks, copy, average, background,
                 (System.nanoTime() - t) / 1e9, live.ownerPassS(), live.hopPassS());
         return new Measurements(prof, links(plan, stats), 0);
+    }
+
+    /**
+     * The competition for the cores a prediction from {@code live} assumes: the rounds' own where measured
+     * completely, else the larger of it and a {@link #LIVE_BACKGROUND_S} probe.
+     */
+    static double background(LiveProfile live) throws InterruptedException {
+        return live.runtimeBackgroundComplete() ? live.runtimeBackgroundThreads()
+                : Math.max(Profiler.sampleBackground(LIVE_BACKGROUND_S), live.runtimeBackgroundThreads());
     }
 
     /** Floats the live copy-rate probe copies (1 MiB: the activations a hop receives are of this order). */
