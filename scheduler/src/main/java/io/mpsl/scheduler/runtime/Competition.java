@@ -1,6 +1,6 @@
 package io.mpsl.scheduler.runtime;
 
-import java.lang.management.CompilationMXBean;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -22,6 +22,7 @@ import java.util.Map;
 final class Competition {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final Path PROC_STAT = Path.of("/proc/stat");
+    private static final Path TASKS = Path.of("/proc/self/task");
     /** Nanoseconds per {@code /proc/stat} tick (USER_HZ is 100 on Linux). */
     static final long TICK_NS = 10_000_000L;
 
@@ -30,24 +31,24 @@ final class Competition {
         /** {all ticks, busy ticks (steal included), steal ticks} since boot, or null where there is none. */
         long[] procStat();
 
-        /** Milliseconds the just-in-time compiler's threads have spent compiling, or -1 where unknown. */
-        long compileMs();
+        /**
+         * CPU nanoseconds the just-in-time compiler's threads have taken, or -1 where unknown.
+         */
+        long compilerCpuNs();
 
         /** The calling thread's CPU nanoseconds, or -1 where unknown. */
         long callerCpuNs();
     }
 
     static final Source SYSTEM = new Source() {
-        private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-
         @Override
         public long[] procStat() {
             return Competition.procStat();
         }
 
         @Override
-        public long compileMs() {
-            return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+        public long compilerCpuNs() {
+            return Competition.compilerCpuNs();
         }
 
         @Override
@@ -68,7 +69,7 @@ final class Competition {
     private long busyTicks;
     private long stealTicks;
     private long allTicks;
-    private long compileMs;
+    private long compilerNs;
     private long callerNs;
     private boolean exact = true;
 
@@ -96,7 +97,7 @@ final class Competition {
             return;
         }
         long[] s = source.procStat();
-        long c = source.compileMs();
+        long c = source.compilerCpuNs();
         long t = source.callerCpuNs();
         if (s == null || c < 0 || compileAt < 0 || t < 0 || callerAt < 0) {
             exact = false;
@@ -104,7 +105,7 @@ final class Competition {
             allTicks += s[0] - statAt[0];
             busyTicks += s[1] - statAt[1];
             stealTicks += s[2] - statAt[2];
-            compileMs += c - compileAt;
+            compilerNs += c - compileAt;
             callerNs += t - callerAt;
         }
         statAt = null;
@@ -117,7 +118,7 @@ final class Competition {
 
     private void resume(long[] stat) {
         statAt = stat;
-        compileAt = source.compileMs();
+        compileAt = source.compilerCpuNs();
         callerAt = source.callerCpuNs();
         if (stat == null) {
             exact = false;
@@ -136,7 +137,7 @@ final class Competition {
         }
         complete = exact && nodesCpuNs >= 0 && allTicks > 0;
         if (complete) {
-            double other = busyTicks * (double) TICK_NS - nodesCpuNs - callerNs - compileMs * 1e6;
+            double other = busyTicks * (double) TICK_NS - nodesCpuNs - callerNs - compilerNs;
             return Math.max(0, other) / nodesRunNs;
         }
         return visibleThreads(nodesRunNs);
@@ -191,6 +192,42 @@ final class Competition {
             }
         }
         return m;
+    }
+
+    /** Per compiler thread (by id), the CPU ticks last read; and the ticks counted over every read so far. */
+    private static final Map<Long, Long> COMPILER_TICKS = new HashMap<>();
+    private static long compilerTicks;
+
+    /**
+     * CPU nanoseconds this process's just-in-time compiler threads (HotSpot's "C1/C2 CompilerThread"s, from
+     * {@code /proc/self/task/<tid>/stat}) have taken, as a counter that only grows: a compiler thread that ends
+     * takes with it only its time since the last read (the count errs towards more competition); -1 where there is
+     * no such accounting. {@code CompilationMXBean}'s compile time is no substitute: it is elapsed time, and in a
+     * cold first round on shared cores it exceeded the threads' CPU time by enough to read no competition at all.
+     */
+    static synchronized long compilerCpuNs() {
+        try (var tasks = Files.newDirectoryStream(TASKS)) {
+            for (Path t : tasks) {
+                String stat;
+                try {
+                    stat = Files.readString(t.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // the thread ended
+                }
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                if (open < 0 || close < open || !stat.substring(open + 1, close).contains("CompilerThre")) {
+                    continue;
+                }
+                String[] f = stat.substring(close + 2).split(" ");
+                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+                Long before = COMPILER_TICKS.put(Long.parseLong(t.getFileName().toString()), ticks);
+                compilerTicks += Math.max(0, ticks - (before == null ? 0 : before));
+            }
+            return compilerTicks * TICK_NS;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** The first line of /proc/stat: {all ticks, busy ticks, steal ticks}; null where there is none. */

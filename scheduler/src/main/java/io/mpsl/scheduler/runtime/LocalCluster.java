@@ -349,8 +349,8 @@ public final class LocalCluster implements AutoCloseable {
         try {
             for (int r = 0; r < plan.rounds(); r++) {
                 barrier.awaitNodes();
-                competition.pause();
                 long roundNs = System.nanoTime() - startNs;
+                competition.pause(); // (reading the machine's accounting takes about a millisecond)
                 nodesRunNs += roundNs;
                 if (r >= Math.min(options.warmupRounds, plan.rounds() - 1)) {
                     measuredNs += roundNs;
@@ -367,8 +367,8 @@ public final class LocalCluster implements AutoCloseable {
                 if (options.listener != null) {
                     options.listener.onRound(r, a, loss, roundNs / 1e9);
                 }
-                startNs = System.nanoTime();
                 competition.resume();
+                startNs = System.nanoTime();
                 barrier.release();
             }
             for (Thread t : threads) {

@@ -223,6 +223,21 @@ public final class TuneGrid {
                                 Map<String, Double> busy = search.busyPerIteration(cand);
                                 // RunResult.iterations() counts every round, the left-out first one too
                                 int its = (r.rounds() - 1) * (r.iterations() / r.rounds());
+                                // each block's time at the plan's micro-batch size, in-run and from the measured rounds
+                                int size = mc.batch / m;
+                                List<BlockCost> a = firstRound.blocks();
+                                List<BlockCost> b = own.blocks();
+                                for (int k = 0; k < a.size(); k++) {
+                                    out.printf(Locale.ROOT, "    block %d at %d: forward %.3f / %.3f ms, backward %.3f / %.3f"
+                                            + " ms, step %.3f / %.3f ms (in-run / own)%n", k, size,
+                                            1e3 * a.get(k).forwardS(size), 1e3 * b.get(k).forwardS(size),
+                                            1e3 * a.get(k).backwardS(size), 1e3 * b.get(k).backwardS(size),
+                                            1e3 * a.get(k).stepS(), 1e3 * b.get(k).stepS());
+                                }
+                                out.printf(Locale.ROOT, "    competition %.3f / %.3f threads, per step owner %.1f / %.1f us,"
+                                        + " hop %.1f / %.1f us (in-run / own)%n", firstRound.runtimeBackgroundThreads(),
+                                        own.runtimeBackgroundThreads(), 1e6 * firstRound.ownerPassS(),
+                                        1e6 * own.ownerPassS(), 1e6 * firstRound.hopPassS(), 1e6 * own.hopPassS());
                                 for (RunResult.Resource res : r.resources()) {
                                     out.printf(Locale.ROOT, "    %-16s busy per iteration: predicted %.4f measured %.4f%n",
                                             res.name(), busy.getOrDefault(res.name(), Double.NaN), res.busyS() / its);

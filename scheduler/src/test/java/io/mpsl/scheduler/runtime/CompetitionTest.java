@@ -59,15 +59,15 @@ class CompetitionTest {
     /** A stand-in for the machine's accounting: each call returns the next of its values. */
     private static final class Scripted implements Competition.Source {
         private final long[][] stats;
-        private final long[] compileMs;
+        private final long[] compilerNs;
         private final long[] callerNs;
         private int s;
         private int c;
         private int t;
 
-        Scripted(long[][] stats, long[] compileMs, long[] callerNs) {
+        Scripted(long[][] stats, long[] compilerNs, long[] callerNs) {
             this.stats = stats;
-            this.compileMs = compileMs;
+            this.compilerNs = compilerNs;
             this.callerNs = callerNs;
         }
 
@@ -77,13 +77,29 @@ class CompetitionTest {
         }
 
         @Override
-        public long compileMs() {
-            return compileMs[c++];
+        public long compilerCpuNs() {
+            return compilerNs[c++];
         }
 
         @Override
         public long callerCpuNs() {
             return callerNs[t++];
+        }
+    }
+
+    @Test
+    void shouldReadTheCompilersThreadsCpuTimeAsACounterThatOnlyGrows() {
+        long a = Competition.compilerCpuNs();
+        // compile something new: a lambda per class is linked lazily; the JIT compiles hot loops on its threads
+        double x = 0;
+        for (int i = 0; i < 3_000_000; i++) {
+            x += Math.sqrt(i) * (i % 7);
+        }
+        long b = Competition.compilerCpuNs();
+        System.out.printf("compiler threads: %d ns, then %d ns (%.1f)%n", a, b, x);
+        if (a >= 0) {
+            assertTrue(b >= a, "the compiler's CPU time went back from " + a + " to " + b + " ns");
+            assertTrue(a > 0, "a JVM that ran tests has compiled something: " + a + " ns");
         }
     }
 
@@ -94,7 +110,8 @@ class CompetitionTest {
         // 120; the compiler 100 + 40 ms in the rounds (and 500 ms between them), the caller 50 + 10 ms in them
         Competition c = Competition.start(new Scripted(
                 new long[][] {{1000, 400, 10}, {1200, 560, 20}, {1300, 580, 20}, {1400, 700, 25}},
-                new long[] {5000, 5100, 5600, 5640}, new long[] {0, 50_000_000, 90_000_000, 100_000_000}));
+                new long[] {5_000_000_000L, 5_100_000_000L, 5_600_000_000L, 5_640_000_000L},
+                new long[] {0, 50_000_000, 90_000_000, 100_000_000}));
         c.pause();
         c.resume();
         // the nodes: 2 s of rounds, 1.2 s of their threads' CPU
