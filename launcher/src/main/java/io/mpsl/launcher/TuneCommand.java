@@ -3,6 +3,7 @@ package io.mpsl.launcher;
 import io.mpsl.nn.data.DatasetPair;
 import io.mpsl.scheduler.Experiment;
 import io.mpsl.scheduler.config.PlanConfig;
+import io.mpsl.scheduler.runtime.LocalCluster;
 import io.mpsl.scheduler.tune.Candidate;
 import io.mpsl.scheduler.tune.Tuner;
 import io.mpsl.tensor.MemoryAccount;
@@ -15,10 +16,11 @@ import java.util.Map;
 import java.util.Locale;
 
 /**
- * {@code mpsl tune CONFIG [--set key=value ...] [--json FILE]}: profiles the model and probes the links
- * briefly, then prints the plan the autotuner chooses (cut points and micro-batches; both are searched
- * whatever the config says, within tune_max_hops, tune_micro_batches and memory_cap_mb), its predicted
- * iteration time and memory per compute node, and the next best alternatives.
+ * {@code mpsl tune CONFIG [--set key=value ...] [--json FILE]}: profiles the model and the links in one round of
+ * training (at most 32 iterations, its state discarded; see {@link Tuner#tuneLive}), then prints the plan the
+ * autotuner chooses for the configuration's rounds (cut points and micro-batches; both are searched whatever the
+ * config says, within tune_max_hops, tune_micro_batches and memory_cap_mb), its predicted iteration time and
+ * memory per compute node, and the next best alternatives.
  */
 final class TuneCommand {
     static final String USAGE = "tune CONFIG.yaml [--set key=value ...] [--json FILE]";
@@ -32,10 +34,13 @@ final class TuneCommand {
         List<String> all = new ArrayList<>(List.of("cuts=auto", "micro_batches=auto"));
         all.addAll(parsed.sets());
         PlanConfig pc = PlanConfig.load(parsed.config(), all);
-        Tuner.Choice c;
+        Tuner.LiveStart ls;
         try (DatasetPair data = new Experiment(pc, System.out).loadData(MemoryAccount.root("data"))) {
-            c = Tuner.tune(pc, data.train().sampleShape(), data.train().classes(), data.train().size(), 4);
+            ls = Tuner.tuneLive(pc, data.train(), data.test(), new LocalCluster.Options(), 4);
         }
+        Tuner.Choice c = ls.choice();
+        System.out.printf(Locale.ROOT, "profiled in a round of training: %s for %d iterations, %.2f s (state discarded)%n",
+                ls.initial(), ls.firstRound().iterations(), ls.firstRound().wallS());
         Candidate b = c.best();
         System.out.printf(Locale.ROOT, "chosen plan: %d hop(s), cuts %s, %d micro-batches%n", b.hops(),
                 java.util.Arrays.toString(b.cuts()), b.microBatches());
@@ -58,7 +63,11 @@ final class TuneCommand {
                 + " search %.3f s%n", c.candidates(), c.overMemory(), c.simulated(), c.problem().runtime().cores(),
                 c.profileS(), c.searchS());
         if (json != null) {
-            Files.writeString(json, Json.writePretty(c.toJsonMap()) + "\n");
+            Map<String, Object> m = c.toJsonMap();
+            m.put("profile_round_plan", ls.initial().toString());
+            m.put("profile_round_iterations", ls.firstRound().iterations());
+            m.put("profile_round_wall_s", ls.firstRound().wallS());
+            Files.writeString(json, Json.writePretty(m) + "\n");
             System.out.println("wrote " + json);
         }
         return 0;

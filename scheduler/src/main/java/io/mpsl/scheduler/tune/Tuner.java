@@ -317,6 +317,35 @@ public final class Tuner {
      */
     public static LiveStart startLive(PlanConfig config, Dataset train, Dataset test, LocalCluster.Options options,
             int alternatives) throws InterruptedException {
+        return startLive(config, train, test, options, alternatives, 0);
+    }
+
+    /** Iterations, at most, of the round of training {@link #tuneLive} profiles in. */
+    static final int TUNE_ROUND_ITERATIONS = 32;
+
+    /**
+     * What {@code ./mpsl tune} does: a round of training of {@code config} (as long as its rounds, at most
+     * {@link #TUNE_ROUND_ITERATIONS} iterations; its state discarded; whatever its learning-rate schedule) with a
+     * plan chosen from sizes alone, then the choice for the configuration's own rounds from what the live profiler
+     * measured in it, as {@code run} with {@code auto} chooses after its first round ({@link #startLive}). The
+     * separate profile ({@link #tune}) times each block alone, one participant's weights in the caches; a compute
+     * node serving several participants streams theirs from memory, and the tune grid's VGG-11 plans of 2-sample
+     * micro-batches read 41-47% under the measurement from it where the in-run timings were within 10%.
+     */
+    public static LiveStart tuneLive(PlanConfig config, Dataset train, Dataset test, LocalCluster.Options options,
+            int alternatives) throws InterruptedException {
+        PlanConfig round = config.with(List.of("rounds=2", "warmup_rounds=0", "lr_warmup_iterations=0",
+                "lr_schedule=step"));
+        int ipr = iterationsPerRound(withAutoStandIns(round).plan(Algorithm.SPLIT), train.size());
+        return startLive(round, train, test, options, alternatives, Math.min(ipr, TUNE_ROUND_ITERATIONS));
+    }
+
+    /**
+     * As {@link #startLive(PlanConfig, Dataset, Dataset, LocalCluster.Options, int)}, the first round cut to
+     * {@code firstRoundIterations} iterations (0: as configured); the choice is for the configured rounds.
+     */
+    static LiveStart startLive(PlanConfig config, Dataset train, Dataset test, LocalCluster.Options options,
+            int alternatives, int firstRoundIterations) throws InterruptedException {
         PlanConfig base = withAutoStandIns(config);
         Plan plan = base.plan(Algorithm.SPLIT);
         ModelSpec spec = ModelZoo.create(plan.model(), train.sampleShape(), train.classes());
@@ -337,7 +366,11 @@ public final class Tuner {
             System.out.printf(Locale.ROOT, "estimate: sizes %.4f s, search %.4f s, second count %.4f s%n",
                     (te - t0) / 1e9, (ts - te) / 1e9, (System.nanoTime() - ts) / 1e9);
         }
-        Plan firstPlan = mixed(AdaptiveRun.roundPlan(config.with(first.overrides()).plan(Algorithm.SPLIT), 0,
+        List<String> firstOverrides = new ArrayList<>(first.overrides());
+        if (firstRoundIterations > 0) {
+            firstOverrides.add("local_iterations=" + firstRoundIterations);
+        }
+        Plan firstPlan = mixed(AdaptiveRun.roundPlan(config.with(firstOverrides).plan(Algorithm.SPLIT), 0,
                 List.of()), second);
         TrainingState[] next = new TrainingState[1];
         List<LinkStats> stats = new ArrayList<>();
@@ -532,8 +565,11 @@ public final class Tuner {
     }
 
     /**
-     * Everything {@code ./mpsl tune} and {@code run} with {@code auto} do: profile, probe, search. The
-     * configuration's model is built for samples of {@code sampleShape} and {@code classes} classes.
+     * The choice from a separate profile (each block timed alone) and link probes, without training: what
+     * {@code run} with {@code auto} does where it cannot choose live (one round: a round of training to profile
+     * in would cost as much as the run), and the drift bench's static reference. The configuration's model is
+     * built for samples of {@code sampleShape} and {@code classes} classes. {@code ./mpsl tune} profiles in a round
+     * of training instead ({@link #tuneLive}).
      */
     public static Choice tune(PlanConfig config, Shape sampleShape, int classes, int trainSamples, int alternatives)
             throws InterruptedException {

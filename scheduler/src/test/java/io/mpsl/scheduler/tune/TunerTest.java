@@ -142,6 +142,28 @@ class TunerTest {
     }
 
     @Test
+    void shouldTuneFromARoundOfTrainingForTheConfiguredRoundsWhateverTheScheduleAndRoundCount()
+            throws InterruptedException {
+        // one round of the whole training set per owner, a cosine schedule: neither can run as a live start, and tune
+        // profiles in a round of training all the same, cut to TUNE_ROUND_ITERATIONS
+        PlanConfig c = config("lr_schedule: cosine\n").with(List.of("local_iterations=0"));
+        assertTrue(!Tuner.liveWanted(c));
+        // 40 mini-batches of 8 per owner: more than the profiling round's cap
+        try (Dataset big = SyntheticDataset.create("synthetic-big", Shape.of(1, 28, 28), 10, 4 * 8 * 40, 5, account)) {
+            int ipr = Tuner.iterationsPerRound(Tuner.withAutoStandIns(c).plan(Algorithm.SPLIT), big.size());
+            assertEquals(40, ipr);
+            Tuner.LiveStart ls = Tuner.tuneLive(c, big, test, new LocalCluster.Options(), 2);
+            assertEquals(Tuner.TUNE_ROUND_ITERATIONS, ls.firstRound().iterations(), "the profiling round");
+            assertEquals(ipr, ls.choice().problem().runtime().iterationsPerRound(),
+                    "the choice is for the configured rounds, not the profiling round");
+            assertTrue(ls.choice().best().predictedIterationS() > 0);
+            assertEquals(2, ls.choice().alternatives().size());
+            Plan chosen = c.with(ls.choice().overrides()).plan(Algorithm.SPLIT);
+            assertEquals(ls.choice().best().microBatches(), chosen.owners().get(0).microBatches());
+        }
+    }
+
+    @Test
     void shouldStartLiveFromSizesThenHandTheChosenRestTheFirstRoundsState() throws InterruptedException {
         PlanConfig c = config("lr: 0.02\nlr_decay: 0.5\nwarmup_rounds: 1\n").with(List.of("rounds=3"));
         assertTrue(Tuner.liveWanted(c));
