@@ -31,9 +31,7 @@ final class Competition {
         /** {all ticks, busy ticks (steal included), steal ticks} since boot, or null where there is none. */
         long[] procStat();
 
-        /**
-         * CPU nanoseconds the just-in-time compiler's threads have taken, or -1 where unknown.
-         */
+        /** CPU nanoseconds the just-in-time compiler's threads have taken (a counter), or -1 where unknown. */
         long compilerCpuNs();
 
         /** The calling thread's CPU nanoseconds, or -1 where unknown. */
@@ -67,7 +65,6 @@ final class Competition {
     private long compileAt;
     private long callerAt;
     private long busyTicks;
-    private long stealTicks;
     private long allTicks;
     private long compilerNs;
     private long callerNs;
@@ -104,7 +101,6 @@ final class Competition {
         } else {
             allTicks += s[0] - statAt[0];
             busyTicks += s[1] - statAt[1];
-            stealTicks += s[2] - statAt[2];
             compilerNs += c - compileAt;
             callerNs += t - callerAt;
         }

@@ -350,7 +350,7 @@ public final class LocalCluster implements AutoCloseable {
             for (int r = 0; r < plan.rounds(); r++) {
                 barrier.awaitNodes();
                 long roundNs = System.nanoTime() - startNs;
-                competition.pause(); // (reading the machine's accounting takes about a millisecond)
+                competition.pause(); // (it reads /proc: outside the round's timed span, as is resume() below)
                 nodesRunNs += roundNs;
                 if (r >= Math.min(options.warmupRounds, plan.rounds() - 1)) {
                     measuredNs += roundNs;

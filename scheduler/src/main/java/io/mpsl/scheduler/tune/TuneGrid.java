@@ -41,8 +41,9 @@ import java.util.Map;
  * these two with the competition its rounds measured, where the machine's accounting can be read). Per
  * setting it reports whether the plan each prediction would pick (profile, in-run, kept current) is
  * within 5% of the best measured plan. Beside them, and no prediction, "own": the cost model fed the measured
- * rounds' own block timings (their last {@link io.mpsl.scheduler.runtime.BlockClock#WINDOW} calls), which separates the model's composition of the timings from
- * the timings' drift between when they are taken and when the plan runs.
+ * rounds' own block timings (their last {@link io.mpsl.scheduler.runtime.BlockClock#WINDOW} calls), which
+ * separates the model's composition of the timings from the timings' drift between when they are taken and when
+ * the plan runs.
  */
 public final class TuneGrid {
     public static final String USAGE = "tune-grid [--json FILE] [--models vgg5,vgg11] [--jit-warmup SECONDS]";
