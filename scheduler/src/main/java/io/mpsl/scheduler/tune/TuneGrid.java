@@ -371,9 +371,7 @@ public final class TuneGrid {
     private static Tuner.Measurements measurements(LiveProfile live, Tuner.Measurements inRun, double background) {
         Profiler.Measured p = new Profiler.Measured(live.blocks(), inRun.profile().copyBytesPerS(),
                 live.averageBytesPerS() > 0 ? live.averageBytesPerS() : inRun.profile().averageBytesPerS(),
-                live.runtimeBackgroundComplete() ? live.runtimeBackgroundThreads()
-                        : Math.max(background, live.runtimeBackgroundThreads()),
-                0, live.ownerPassS(), live.hopPassS());
+                Tuner.background(live, background), 0, live.ownerPassS(), live.hopPassS());
         return new Tuner.Measurements(p, inRun.links(), 0);
     }
 

@@ -466,7 +466,8 @@ public final class Tuner {
         // first round read 0.7-1.5 threads, the compiler's passing work, and run configs/pipar-vgg5.yaml with auto
         // predicted up to +25% over the measurement); where only the process's visible threads could be counted,
         // the larger of that and a probe of other programs (a sum counted the steal twice)
-        double background = background(live);
+        double background = background(live,
+                live.runtimeBackgroundComplete() ? 0 : Profiler.sampleBackground(LIVE_BACKGROUND_S));
         if (Boolean.getBoolean("mpsl.tune.debug")) {
             System.out.printf(Locale.ROOT, "live profile: blocks %.4f s, copy %.4f s, competition %.4f s;"
                     + " averaging %.3g B/s; the run's own competition %.2f threads, per step owner %.1f us, hop"
@@ -480,11 +481,11 @@ public final class Tuner {
 
     /**
      * The competition for the cores a prediction from {@code live} assumes: the rounds' own where measured
-     * completely, else the larger of it and a {@link #LIVE_BACKGROUND_S} probe.
+     * completely, else the larger of it and {@code probed} (other programs', probed; not needed when complete).
      */
-    static double background(LiveProfile live) throws InterruptedException {
+    static double background(LiveProfile live, double probed) {
         return live.runtimeBackgroundComplete() ? live.runtimeBackgroundThreads()
-                : Math.max(Profiler.sampleBackground(LIVE_BACKGROUND_S), live.runtimeBackgroundThreads());
+                : Math.max(probed, live.runtimeBackgroundThreads());
     }
 
     /** Floats the live copy-rate probe copies (1 MiB: the activations a hop receives are of this order). */
