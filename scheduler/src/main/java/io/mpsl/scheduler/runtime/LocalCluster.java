@@ -432,6 +432,19 @@ public final class LocalCluster implements AutoCloseable {
         return sum;
     }
 
+    /**
+     * Per node of this process (owners, hops, coordinator), once the run ended: the time its thread waited runnable
+     * for a core over the time it ran (NaN where the kernel does not say). A diagnostic: the cost model does not
+     * use it yet.
+     */
+    public Map<String, Double> runQueueWaitShare() {
+        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        for (NodeBase n : localNodes()) {
+            m.put(n.name, n.runQueueWaitShare());
+        }
+        return m;
+    }
+
     /** The nodes this process runs. */
     private List<NodeBase> localNodes() {
         List<NodeBase> l = new ArrayList<>();

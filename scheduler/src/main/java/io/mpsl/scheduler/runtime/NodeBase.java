@@ -52,6 +52,7 @@ abstract class NodeBase implements Runnable {
 
     @Override
     public final void run() {
+        long[] sched0 = schedstat();
         try {
             work();
         } catch (RunAbortedException e) {
@@ -60,7 +61,35 @@ abstract class NodeBase implements Runnable {
             state.fail(name, t);
         } finally {
             threadCpuNs = CPU_TIMED ? THREADS.getCurrentThreadCpuTime() : -1;
+            long[] sched1 = schedstat();
+            if (sched0 != null && sched1 != null) {
+                runQueueRunNs = sched1[0] - sched0[0];
+                runQueueWaitNs = sched1[1] - sched0[1];
+            }
         }
+    }
+
+    private static final java.nio.file.Path SCHEDSTAT = java.nio.file.Path.of("/proc/thread-self/schedstat");
+    private volatile long runQueueRunNs = -1;
+    private volatile long runQueueWaitNs = -1;
+
+    /** The calling thread's {running ns, runnable-but-waiting ns} from the kernel; null where there is none. */
+    private static long[] schedstat() {
+        try {
+            String[] f = java.nio.file.Files.readString(SCHEDSTAT).trim().split("\\s+");
+            return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Of this node's thread, once it ended: the time it waited runnable on a run queue for a core over the time it
+     * ran (the kernel's schedstat); NaN where the kernel does not say. Time the thread loses to waiting for a core
+     * does not show in its CPU time.
+     */
+    final double runQueueWaitShare() {
+        return runQueueRunNs > 0 ? runQueueWaitNs / (double) runQueueRunNs : Double.NaN;
     }
 
     private volatile long threadCpuNs = -1;

@@ -154,6 +154,7 @@ public final class AdaptiveRun {
                 if (l != null) {
                     l.update(cluster.blockClocks(), cluster.averageBytesPerS(), cluster.passOverheadS(),
                             cluster.runtimeBackgroundThreads(), cluster.competitionComplete());
+                    l.noteRunQueueWait(cluster.runQueueWaitShare());
                 }
             }
             return r;

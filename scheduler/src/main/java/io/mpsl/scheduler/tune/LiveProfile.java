@@ -49,6 +49,7 @@ public final class LiveProfile {
         c.hopPassS = hopPassS;
         c.runtimeBackground = runtimeBackground;
         c.runtimeBackgroundComplete = runtimeBackgroundComplete;
+        c.runQueueWait = runQueueWait;
         return c;
     }
 
@@ -95,6 +96,21 @@ public final class LiveProfile {
     }
 
     private boolean runtimeBackgroundComplete;
+    private Map<String, Double> runQueueWait = Map.of();
+
+    /**
+     * Per node, the time its thread waited runnable for a core over the time it ran, in the last round that said
+     * ({@code LocalCluster.runQueueWaitShare()}); empty before. A diagnostic the cost model does not use yet: on two
+     * cores the nodes' threads waited 35-64% of their run time while a core idled (docs/benchmarks.md).
+     */
+    public Map<String, Double> runQueueWait() {
+        return runQueueWait;
+    }
+
+    /** Keeps a round's {@link #runQueueWait()} figures. */
+    public void noteRunQueueWait(Map<String, Double> share) {
+        runQueueWait = Map.copyOf(share);
+    }
 
     /** As the method below, for competition measured from the process's visible threads (not complete). */
     public void update(Map<String, List<BlockClock>> clocks, double averageBytesPerS, Map<String, Double> passS,

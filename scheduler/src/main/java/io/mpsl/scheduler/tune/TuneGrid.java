@@ -239,6 +239,8 @@ public final class TuneGrid {
                                         + " hop %.1f / %.1f us (in-run / own)%n", firstRound.runtimeBackgroundThreads(),
                                         own.runtimeBackgroundThreads(), 1e6 * firstRound.ownerPassS(),
                                         1e6 * own.ownerPassS(), 1e6 * firstRound.hopPassS(), 1e6 * own.hopPassS());
+                                out.println("    waited runnable for a core, share of run time (own rounds): "
+                                        + own.runQueueWait());
                                 for (RunResult.Resource res : r.resources()) {
                                     out.printf(Locale.ROOT, "    %-16s busy per iteration: predicted %.4f measured %.4f%n",
                                             res.name(), busy.getOrDefault(res.name(), Double.NaN), res.busyS() / its);

@@ -473,6 +473,7 @@ public final class Tuner {
                     + " averaging %.3g B/s; the run's own competition %.2f threads, per step owner %.1f us, hop"
                     + " %.1f us%n", (t1 - t) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9, average,
                     live.runtimeBackgroundThreads(), 1e6 * live.ownerPassS(), 1e6 * live.hopPassS());
+            System.out.println("live profile: waited runnable for a core, share of run time " + live.runQueueWait());
         }
         Profiler.Measured prof = new Profiler.Measured(blocks, copy, average, background,
                 (System.nanoTime() - t) / 1e9, live.ownerPassS(), live.hopPassS());

@@ -190,6 +190,14 @@ class LiveProfileTest {
             assertTrue(live.runtimeBackgroundThreads() >= 0
                     && live.runtimeBackgroundThreads() <= Runtime.getRuntime().availableProcessors() + 1,
                     "the run's own competition: " + live.runtimeBackgroundThreads() + " threads");
+            // the kernel's word on each node's waits for a core, where it gives one (Linux): a share of the run time
+            System.out.println("waited runnable for a core: " + live.runQueueWait());
+            assertEquals(java.util.Set.of("owner0", "owner1", "hop1", "coordinator"), live.runQueueWait().keySet());
+            if (java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/thread-self/schedstat"))) {
+                for (Map.Entry<String, Double> e : live.runQueueWait().entrySet()) {
+                    assertTrue(e.getValue() >= 0 && e.getValue() < 100, e.getKey() + ": " + e.getValue());
+                }
+            }
         }
     }
 
