@@ -99,8 +99,8 @@ public final class LiveProfile {
     private Map<String, Double> runQueueWait = Map.of();
 
     /**
-     * Per node, the time its thread waited runnable for a core over the time it ran, in the last round that said
-     * ({@code LocalCluster.runQueueWaitShare()}); empty before. A diagnostic the cost model does not use yet: on two
+     * Per node, the time its thread waited runnable for a core over the time it ran, in the last round
+     * ({@code LocalCluster.runQueueWaitShare()}; NaN for a node where the kernel does not say); empty before. A diagnostic the cost model does not use yet: on two
      * cores the nodes' threads waited 35-64% of their run time while a core idled (docs/benchmarks.md).
      */
     public Map<String, Double> runQueueWait() {
@@ -110,12 +110,6 @@ public final class LiveProfile {
     /** Keeps a round's {@link #runQueueWait()} figures. */
     public void noteRunQueueWait(Map<String, Double> share) {
         runQueueWait = Map.copyOf(share);
-    }
-
-    /** As the method below, for competition measured from the process's visible threads (not complete). */
-    public void update(Map<String, List<BlockClock>> clocks, double averageBytesPerS, Map<String, Double> passS,
-            double runtimeBackgroundThreads) {
-        update(clocks, averageBytesPerS, passS, runtimeBackgroundThreads, false);
     }
 
     /**

@@ -206,11 +206,11 @@ class LiveProfileTest {
         LiveProfile live = new LiveProfile(List.of(new BlockCost(1e-3, 2e-3, 100, 100, 100)));
         assertEquals(0, live.ownerPassS(), 0);
         assertEquals(0, live.runtimeBackgroundThreads(), 0);
-        live.update(Map.of(), Double.NaN, Map.of("owner0", 10e-6, "owner1", 30e-6, "hop1", 50e-6), 0.4);
+        live.update(Map.of(), Double.NaN, Map.of("owner0", 10e-6, "owner1", 30e-6, "hop1", 50e-6), 0.4, false);
         assertEquals(20e-6, live.ownerPassS(), 1e-12, "the mean over owners");
         assertEquals(50e-6, live.hopPassS(), 1e-12);
         assertEquals(0.4, live.runtimeBackgroundThreads(), 1e-12);
-        live.update(Map.of(), Double.NaN, Map.of("owner0", 40e-6, "hop1", 10e-6), Double.NaN);
+        live.update(Map.of(), Double.NaN, Map.of("owner0", 40e-6, "hop1", 10e-6), Double.NaN, false);
         assertEquals((1 - LiveProfile.ALPHA) * 20e-6 + LiveProfile.ALPHA * 40e-6, live.ownerPassS(), 1e-12);
         assertEquals((1 - LiveProfile.ALPHA) * 50e-6 + LiveProfile.ALPHA * 10e-6, live.hopPassS(), 1e-12);
         assertEquals(0.4, live.runtimeBackgroundThreads(), 1e-12, "a round that could not measure it changes nothing");

@@ -147,7 +147,7 @@ class TunerTest {
         complete.update(Map.of(), Double.NaN, Map.of(), 0.3, true);
         assertEquals(0.3, Tuner.background(complete, 5.0), 0, "other programs are in the machine's accounting");
         LiveProfile visible = new LiveProfile(List.of(new BlockCost(1e-3, 2e-3, 100, 100, 100)));
-        visible.update(Map.of(), Double.NaN, Map.of(), 0.3);
+        visible.update(Map.of(), Double.NaN, Map.of(), 0.3, false);
         assertEquals(5.0, Tuner.background(visible, 5.0), 0, "a probe sees other programs the threads do not");
         assertEquals(0.3, Tuner.background(visible, 0.1), 0);
     }
