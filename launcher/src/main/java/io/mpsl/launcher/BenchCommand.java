@@ -18,6 +18,7 @@ final class BenchCommand {
             new Suite("torch-peer", io.mpsl.bench.train.TorchPeerRunner.USAGE,
                     io.mpsl.bench.train.TorchPeerRunner::run),
             new Suite("tune-grid", io.mpsl.scheduler.tune.TuneGrid.USAGE, io.mpsl.scheduler.tune.TuneGrid::run),
+            new Suite("tune-noise", io.mpsl.scheduler.tune.TuneNoise.USAGE, io.mpsl.scheduler.tune.TuneNoise::run),
             new Suite("tune-search", io.mpsl.scheduler.tune.SearchBench.USAGE, io.mpsl.scheduler.tune.SearchBench::run),
             new Suite("tune-drift", io.mpsl.scheduler.tune.DriftBench.USAGE, io.mpsl.scheduler.tune.DriftBench::run));
 

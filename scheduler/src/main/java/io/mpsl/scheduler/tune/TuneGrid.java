@@ -49,15 +49,15 @@ public final class TuneGrid {
     public static final String USAGE = "tune-grid [--json FILE] [--models vgg5,vgg11] [--jit-warmup SECONDS]";
 
     /** One model's part of the grid. */
-    private record ModelCase(String model, String shape, int batch, int iterations, int[][] cuts) {
+    record ModelCase(String model, String shape, int batch, int iterations, int[][] cuts) {
     }
 
-    private static final ModelCase[] MODELS = {
+    static final ModelCase[] MODELS = {
         new ModelCase("vgg5", "[1, 28, 28]", 16, 3, new int[][] {{1}, {2}, {3}}),
         new ModelCase("vgg11", "[3, 32, 32]", 8, 2, new int[][] {{1}, {2}, {3}}),
     };
-    private static final int[] MICRO_BATCHES = {1, 4};
-    private static final double[][] LINKS = {{10, 25}, {100, 100}};
+    static final int[] MICRO_BATCHES = {1, 4};
+    static final double[][] LINKS = {{10, 25}, {100, 100}};
 
     private TuneGrid() {
     }
@@ -317,7 +317,7 @@ public final class TuneGrid {
     static final double JIT_WARMUP_S = 20;
 
     /** Trains {@code mc}'s first plan at 100/100 Mbit/s, round after round, for {@code seconds}; discards it. */
-    private static void warmUpJit(ModelCase mc, double seconds, PrintStream out) throws Exception {
+    static void warmUpJit(ModelCase mc, double seconds, PrintStream out) throws Exception {
         if (!(seconds > 0)) {
             return;
         }
@@ -342,10 +342,10 @@ public final class TuneGrid {
     }
 
     /** Rounds measured per plan (after its warm-up round, calibration round and its cluster's first round). */
-    private static final int MEASURED_ROUNDS = 5;
+    static final int MEASURED_ROUNDS = 5;
 
     /** The median of a run's round times, its first round left out. */
-    private static double medianRoundS(RunResult r) {
+    static double medianRoundS(RunResult r) {
         List<Double> rs = r.roundS();
         double[] s = new double[rs.size() - 1];
         for (int i = 1; i < rs.size(); i++) {
@@ -420,7 +420,7 @@ public final class TuneGrid {
         return new PlanSearch(live).evaluate(cand.hops(), cand.cuts(), cand.microBatches()).predictedIterationS();
     }
 
-    private static PlanConfig config(ModelCase mc, double[] link) {
+    static PlanConfig config(ModelCase mc, double[] link) {
         String yaml = "name: tune-grid\nmodel: " + mc.model + "\ndataset: synthetic\nsynthetic_shape: " + mc.shape
                 + "\nsynthetic_samples: 512\nalgorithm: split\nmode: vanilla\nhops: 1\ncuts: [1]\nschedule: 1f1b\n"
                 + "owners: 2\nbatch: " + mc.batch + "\nmicro_batches: 1\nslowdown: 2\nuplink_mbit: " + link[0]
