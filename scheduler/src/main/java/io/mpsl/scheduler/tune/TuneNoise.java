@@ -51,6 +51,19 @@ public final class TuneNoise {
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; usage: " + USAGE);
             }
         }
+        List<String> knownModels = Arrays.stream(TuneGrid.MODELS).map(TuneGrid.ModelCase::model).toList();
+        List<String> knownLinks = Arrays.stream(TuneGrid.LINKS).map(TuneNoise::linkName).toList();
+        for (String m : models) {
+            if (!knownModels.contains(m)) {
+                throw new IllegalArgumentException("--models: no grid model '" + m + "'; one or more of " + knownModels);
+            }
+        }
+        for (String l : links) {
+            if (!knownLinks.contains(l)) {
+                throw new IllegalArgumentException("--links: no grid setting '" + l + "'; one or more of " + knownLinks
+                        + " (up/down Mbit/s)");
+            }
+        }
         if (repeats < 2) {
             throw new IllegalArgumentException("--repeats must be at least 2 (each measurement is set against the"
                     + " others), got " + repeats);
@@ -66,7 +79,7 @@ public final class TuneNoise {
             }
             TuneGrid.warmUpJit(mc, TuneGrid.JIT_WARMUP_S, out);
             for (double[] link : TuneGrid.LINKS) {
-                if (!links.contains(String.format(Locale.ROOT, "%.0f/%.0f", link[0], link[1]))) {
+                if (!links.contains(linkName(link))) {
                     continue;
                 }
                 PlanConfig base = TuneGrid.config(mc, link);
@@ -153,6 +166,11 @@ public final class TuneNoise {
             Files.writeString(json, Json.writePretty(m) + "\n");
         }
         return 0;
+    }
+
+    /** A link setting as the options name it: up/down in Mbit/s. */
+    private static String linkName(double[] link) {
+        return String.format(Locale.ROOT, "%.0f/%.0f", link[0], link[1]);
     }
 
     /**

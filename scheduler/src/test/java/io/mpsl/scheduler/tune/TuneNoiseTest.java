@@ -31,12 +31,16 @@ class TuneNoiseTest {
     }
 
     @Test
-    void shouldRefuseFewerThanTwoRepeatsAndUnknownOptionsByName() {
+    void shouldRefuseFewerThanTwoRepeatsAndUnknownOptionsModelsAndLinksByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TuneNoise.run(new String[] {"--repeats", "1"}));
         assertTrue(e.getMessage().contains("--repeats"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> TuneNoise.run(new String[] {"--bogus"}));
         assertTrue(e.getMessage().contains("--bogus") && e.getMessage().contains("usage"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TuneNoise.againstOthersPct(new double[] {1.0}));
+        e = assertThrows(IllegalArgumentException.class, () -> TuneNoise.run(new String[] {"--models", "vgg7"}));
+        assertTrue(e.getMessage().contains("vgg7") && e.getMessage().contains("vgg11"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TuneNoise.run(new String[] {"--links", "100/10"}));
+        assertTrue(e.getMessage().contains("100/10") && e.getMessage().contains("10/25"), e.getMessage());
     }
 }
