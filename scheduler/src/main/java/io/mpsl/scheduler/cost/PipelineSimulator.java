@@ -22,8 +22,9 @@ import java.util.Map;
  * <p>Processors may share a fixed number of CPU cores ({@link #cores(int)}; 0 = every processor has its
  * own): then all compute tasks running at once progress at rate min(1, cores / running), as the operating
  * system time-slices threads (with other programs' runnable threads counted in, see {@link #background}). A
- * stage with slowdown s (an emulated slower device) takes s times its wall time as the runtime pads it: the
- * padding holds the processor but no core.
+ * stage with slowdown s (an emulated slower device) takes its wall time plus s - 1 times its work, as the runtime
+ * pads it (the device computes s times longer; waiting for a shared core is not the device's): the padding holds
+ * the processor but no core.
  *
  * <p>A simulator can be {@link #reset()} and filled again: its buffers are kept, so that a search simulating
  * thousands of plans allocates next to nothing per plan. One simulator runs one simulation at a time.
@@ -32,7 +33,7 @@ public final class PipelineSimulator {
 
     /**
      * Compute cost of one stage for one micro-batch (forward, backward) and of its optimizer step, in
-     * seconds of one core, and the stage's slowdown factor (its wall time is padded to slowdown times).
+     * seconds of one core, and the stage's slowdown factor (its wall time is padded by slowdown - 1 times its work).
      */
     public record StageCost(int resource, double forwardS, double backwardS, double stepS, double slowdown) {
         public StageCost(int resource, double forwardS, double backwardS, double stepS) {
@@ -486,7 +487,7 @@ public final class PipelineSimulator {
             int nf = 0;
             while (activeSize > 0 && tVEnd[active[0]] - virtualS <= tol) {
                 int j = popActive();
-                double end = tStart[j] + (now - tStart[j]) * sSlow[tSlot[j]];
+                double end = now + (sSlow[tSlot[j]] - 1) * tWork[j];
                 tEnd[j] = end;
                 if (end <= now + tol) {
                     nf = addFinishing(nf, j);
@@ -663,12 +664,12 @@ public final class PipelineSimulator {
             for (int s = 0; s < pStages[p]; s++) {
                 int k = pSlot[p] + s;
                 // every schedule runs each micro-batch's forward and backward once, and a step per iteration
-                double fb = mbs * (sFwd[k] + sBwd[k]) * sSlow[k] * minWallPerWork;
+                double fb = mbs * (sFwd[k] + sBwd[k]) * (minWallPerWork + sSlow[k] - 1);
                 stageLeft[k] = 2 * mbs;
                 stageWork[k] = fb;
                 if (sOnFirst[k]) {
                     left += sOrder[k].length;
-                    work += fb + pIts[p] * sStep[k] * sSlow[k] * minWallPerWork;
+                    work += fb + pIts[p] * sStep[k] * (minWallPerWork + sSlow[k] - 1);
                 }
                 if (sDeadline[k] < Double.POSITIVE_INFINITY) {
                     edfSlot[withDeadline++] = k;
@@ -826,17 +827,16 @@ public final class PipelineSimulator {
         }
         int k = tSlot[j];
         if (kind != S) {
-            stageWork[k] -= work * sSlow[k] * minWallPerWork;
+            stageWork[k] -= work * (minWallPerWork + sSlow[k] - 1);
         }
         if (sOnFirst[k]) {
-            firstWork[(int) ((tKey[j] >>> 32) & (MAX_PARTICIPANTS - 1))] -= work * sSlow[k] * minWallPerWork;
+            firstWork[(int) ((tKey[j] >>> 32) & (MAX_PARTICIPANTS - 1))] -= work * (minWallPerWork + sSlow[k] - 1);
         }
         if (work <= 0) {
             tEnd[j] = now;
             pushEvent(now, j);
         } else if (cores == 0) {
-            double cpuEnd = now + work;
-            tEnd[j] = now + (cpuEnd - now) * sSlow[k];
+            tEnd[j] = now + work * sSlow[k];
             pushEvent(tEnd[j], j);
         } else {
             tVEnd[j] = virtualS + work;

@@ -55,7 +55,8 @@ final class DataOwner extends NodeBase {
 
     DataOwner(int id, Plan plan, BatchLoader loader, StageExecutor head, StageExecutor tail, Fabric fabric,
             Link uplink, int hops, RunState state, RoundBarrier barrier, TensorArena arena) {
-        super("owner" + id, fabric, state, barrier, plan.owners().get(id).slowdown());
+        super("owner" + id, fabric, state, barrier, plan.owners().get(id).slowdown(),
+                head.clock.cpuTime() && (tail == null || tail.clock.cpuTime()));
         this.id = id;
         this.plan = plan;
         this.spec = plan.owners().get(id);

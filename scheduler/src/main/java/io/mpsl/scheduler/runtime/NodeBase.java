@@ -16,6 +16,7 @@ abstract class NodeBase implements Runnable {
     final RunState state;
     final RoundBarrier barrier;
     private final double slowdown;
+    private final boolean padByCpu;
     private long busyStartNs;
     private static final java.lang.management.ThreadMXBean THREADS =
             java.lang.management.ManagementFactory.getThreadMXBean();
@@ -25,7 +26,16 @@ abstract class NodeBase implements Runnable {
     private long passes;
 
     NodeBase(String name, Fabric fabric, RunState state, RoundBarrier barrier, double slowdown) {
+        this(name, fabric, state, barrier, slowdown, false);
+    }
+
+    /**
+     * @param padByCpu whether a step's slowdown padding follows the thread's CPU time in it (its compute runs on
+     *     this thread alone) rather than its wall time
+     */
+    NodeBase(String name, Fabric fabric, RunState state, RoundBarrier barrier, double slowdown, boolean padByCpu) {
         this.name = name;
+        this.padByCpu = padByCpu && CPU_TIMED;
         this.fabric = fabric;
         this.inbox = fabric.inbox(name);
         this.state = state;
@@ -174,19 +184,36 @@ abstract class NodeBase implements Runnable {
     }
 
     /**
-     * Ends a timed compute step: pads it to {@code slowdown} times its measured length (an emulated slower
-     * device, parked rather than spinning) and records it on the timeline.
+     * The padding after a step of {@code wallNs} whose thread used {@code cpuNs} of CPU time (negative: not known)
+     * that makes the step a device's {@code slowdown} times slower: slowdown - 1 times the step's work, its CPU
+     * time where known (never more than its wall time), else its wall time.
+     */
+    static long padNs(long wallNs, long cpuNs, double slowdown) {
+        long work = cpuNs >= 0 ? Math.min(cpuNs, wallNs) : wallNs;
+        return slowdown > 1.0 ? (long) (work * (slowdown - 1)) : 0;
+    }
+
+    /**
+     * Ends a timed compute step: pads it by {@code slowdown - 1} times its work (an emulated slower device,
+     * parked rather than spinning) and records it on the timeline. The work is the thread's CPU time in the step
+     * where its compute runs on this thread alone (see {@link #padByCpu}): the device computes slowdown times
+     * longer, while the time this thread waited for one of this machine's shared cores (other roles' threads,
+     * emulated on the same cores) is this machine's and is not multiplied. Otherwise the step's wall time.
      */
     final void endCompute(String label) {
         long end = System.nanoTime();
         long dt = end - busyStartNs;
         char kind = label.charAt(0);
+        long cpu = -1;
+        if (CPU_TIMED && (padByCpu || kind == 'F' || kind == 'B')) {
+            cpu = THREADS.getCurrentThreadCpuTime() - cpuStartNs;
+        }
         if (CPU_TIMED && (kind == 'F' || kind == 'B')) {
-            passCpuNs += THREADS.getCurrentThreadCpuTime() - cpuStartNs;
+            passCpuNs += cpu;
             passes++;
         }
         if (slowdown > 1.0) {
-            long until = busyStartNs + (long) (dt * slowdown);
+            long until = end + padNs(dt, padByCpu ? cpu : -1, slowdown);
             for (long now = end; now < until; now = System.nanoTime()) {
                 LockSupport.parkNanos(until - now);
             }

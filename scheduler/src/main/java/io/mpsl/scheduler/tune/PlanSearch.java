@@ -20,11 +20,11 @@ import java.util.List;
  * the result is the same as simulating all of them (ties go to the first in enumeration order, as there).
  * The bound visits owners by batch: the terms summed over owners once per batch, the terms taken at their
  * largest only over the classes of owners that no other class is slower than in every respect (compute factor
- * times slowdown, each link's time per byte and delay), those taken at their least over the fastest ones.
+ * with its slowdown's padding, each link's time per byte and delay), those taken at their least over the fastest ones.
  *
  * <p>A few plans guessed best are simulated first, so that the runner-up is good early. A simulation stops,
  * as no better than the runner-up, as soon as an owner cannot finish its own processor's remaining work (at
- * least its work times slowdown) by the time it would have to, or the owners sharing a hop cannot all end
+ * least its work and its slowdown's padding) by the time it would have to, or the owners sharing a hop cannot all end
  * their last backward there in time for their gradients, their owners' backwards and steps and their weights'
  * upload (an earliest-deadline-first test of the hop's remaining work). Threads take the next plan as they
  * finish one, each simulating with the runner-up known then (it only gets better, so a plan stopped at an
@@ -550,18 +550,29 @@ public final class PlanSearch {
     }
 
     /**
-     * Whether class a is at least as slow as class b in every respect (compute factor times slowdown, each
+     * Whether class a is at least as slow as class b in every respect (wall time per work, each
      * link's seconds per byte and delay) and slower in one: then every term of a bound that grows with these
      * is at least b's for a, and every term that is taken at its least is at most a's for b.
      */
     private boolean slower(int a, int b) {
-        double ka = classFactor[a] * classSlowdown[a];
-        double kb = classFactor[b] * classSlowdown[b];
+        double ka = ownerWallPerWork(a);
+        double kb = ownerWallPerWork(b);
         boolean atLeast = ka >= kb && classUpSpb[a] >= classUpSpb[b] && classDownSpb[a] >= classDownSpb[b]
                 && classUpDelayS[a] >= classUpDelayS[b] && classDownDelayS[a] >= classDownDelayS[b];
         boolean same = ka == kb && classUpSpb[a] == classUpSpb[b] && classDownSpb[a] == classDownSpb[b]
                 && classUpDelayS[a] == classUpDelayS[b] && classDownDelayS[a] == classDownDelayS[b];
         return atLeast && !same;
+    }
+
+    /**
+     * An owner of class c's least wall seconds per second of profiled work: its compute factor times the least
+     * stretch of shared cores (alone beside the background) plus its slowdown's padding, slowdown - 1 times the
+     * work (see {@link PipelineSimulator}).
+     */
+    private double ownerWallPerWork(int c) {
+        RuntimeCosts r = problem.runtime();
+        double stretch = r.cores() > 0 ? 1 / Math.min(1.0, r.cores() / (r.backgroundThreads() + 1)) : 1.0;
+        return classFactor[c] * (stretch + classSlowdown[c] - 1);
     }
 
     /** Seconds a link takes per byte (0 for an unlimited link). */
@@ -745,7 +756,7 @@ public final class PlanSearch {
             }
             // the largest terms come from the classes no other class of the batch is slower than in every respect
             for (int c : groupSlowest[g]) {
-                double ownerK = classFactor[c] * classSlowdown[c] * stretch;
+                double ownerK = ownerWallPerWork(c);
                 double upSpb = classUpSpb[c];
                 double downSpb = classDownSpb[c];
                 double upDelay = classUpDelayS[c];
@@ -817,7 +828,7 @@ public final class PlanSearch {
             }
             // the least times to and from a hop come from the classes no other class of the batch is faster than
             for (int c : groupFastest[g]) {
-                double ownerK = classFactor[c] * classSlowdown[c] * stretch;
+                double ownerK = ownerWallPerWork(c);
                 double upload = copy + weights * classUpSpb[c] + classUpDelayS[c];
                 double prefF = 0;
                 double prefB = 0;
@@ -1120,9 +1131,10 @@ public final class PlanSearch {
                 sim.deadline(p, ownerBy);
                 StageCost[] sc = stageCosts[p];
                 LinkCost[] lc = linkCosts[p];
-                double chain = sc[0].stepS() * sc[0].slowdown() * stretch;
+                double chain = sc[0].stepS() * (stretch + sc[0].slowdown() - 1);
                 for (int s = 1; s < stages; s++) {
-                    chain += lc[s - 1].backwardS() + lc[s - 1].delayS() + sc[s - 1].backwardS() * sc[s - 1].slowdown() * stretch;
+                    chain += lc[s - 1].backwardS() + lc[s - 1].delayS()
+                            + sc[s - 1].backwardS() * (stretch + sc[s - 1].slowdown() - 1);
                     if (!ownerStage(stages, s)) {
                         sim.stageDeadline(p, s, ownerBy - chain);
                     }

@@ -138,6 +138,7 @@ final class ReferencePipelineSimulator {
         double urgency; // on a ranked resource: the participant's urgency (higher first among equal priority)
         final boolean cpu;
         final double slowdown;
+        final double workS;
         double remainingS; // core-seconds of work left (cpu) or the fixed duration (link)
         double startS;
         double cpuEndS = Double.NaN; // when the cpu phase ended (then padding runs until endS)
@@ -154,6 +155,7 @@ final class ReferencePipelineSimulator {
             this.priority = priority;
             this.cpu = cpu;
             this.remainingS = workS;
+            this.workS = workS;
             this.slowdown = slowdown;
         }
 
@@ -276,7 +278,7 @@ final class ReferencePipelineSimulator {
                     j.remainingS -= dt * rate;
                     if (j.remainingS <= EPS * Math.max(1, now)) {
                         j.cpuEndS = now;
-                        j.endS = j.startS + (now - j.startS) * j.slowdown;
+                        j.endS = now + (j.slowdown - 1) * j.workS; // padded by slowdown - 1 times the work
                     }
                 }
                 if (!Double.isNaN(j.endS) && j.endS <= now + EPS * Math.max(1, now)) {
