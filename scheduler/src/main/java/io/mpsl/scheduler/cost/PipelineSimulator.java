@@ -33,7 +33,8 @@ public final class PipelineSimulator {
 
     /**
      * Compute cost of one stage for one micro-batch (forward, backward) and of its optimizer step, in
-     * seconds of one core, and the stage's slowdown factor (its wall time is padded by slowdown - 1 times its work).
+     * seconds of one core, and the stage's slowdown factor (its wall time is padded by slowdown - 1 times its
+     * work).
      */
     public record StageCost(int resource, double forwardS, double backwardS, double stepS, double slowdown) {
         public StageCost(int resource, double forwardS, double backwardS, double stepS) {
@@ -664,12 +665,12 @@ public final class PipelineSimulator {
             for (int s = 0; s < pStages[p]; s++) {
                 int k = pSlot[p] + s;
                 // every schedule runs each micro-batch's forward and backward once, and a step per iteration
-                double fb = mbs * (sFwd[k] + sBwd[k]) * (minWallPerWork + sSlow[k] - 1);
+                double fb = mbs * (sFwd[k] + sBwd[k]) * leastWallPerWork(k);
                 stageLeft[k] = 2 * mbs;
                 stageWork[k] = fb;
                 if (sOnFirst[k]) {
                     left += sOrder[k].length;
-                    work += fb + pIts[p] * sStep[k] * (minWallPerWork + sSlow[k] - 1);
+                    work += fb + pIts[p] * sStep[k] * leastWallPerWork(k);
                 }
                 if (sDeadline[k] < Double.POSITIVE_INFINITY) {
                     edfSlot[withDeadline++] = k;
@@ -779,6 +780,11 @@ public final class PipelineSimulator {
         return t;
     }
 
+    /** A compute task's least wall seconds per core-second of work on slot k: the fastest rate, plus the padding. */
+    private double leastWallPerWork(int k) {
+        return minWallPerWork + sSlow[k] - 1;
+    }
+
     private int addFinishing(int nf, int j) {
         if (nf == finishing.length) {
             finishing = Arrays.copyOf(finishing, 2 * nf);
@@ -827,10 +833,10 @@ public final class PipelineSimulator {
         }
         int k = tSlot[j];
         if (kind != S) {
-            stageWork[k] -= work * (minWallPerWork + sSlow[k] - 1);
+            stageWork[k] -= work * leastWallPerWork(k);
         }
         if (sOnFirst[k]) {
-            firstWork[(int) ((tKey[j] >>> 32) & (MAX_PARTICIPANTS - 1))] -= work * (minWallPerWork + sSlow[k] - 1);
+            firstWork[(int) ((tKey[j] >>> 32) & (MAX_PARTICIPANTS - 1))] -= work * leastWallPerWork(k);
         }
         if (work <= 0) {
             tEnd[j] = now;

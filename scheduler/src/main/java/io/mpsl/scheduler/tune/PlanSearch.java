@@ -19,13 +19,14 @@ import java.util.List;
  * {@link PipelineSimulator}, stopping as soon as the next lower bound is no better than the last runner-up:
  * the result is the same as simulating all of them (ties go to the first in enumeration order, as there).
  * The bound visits owners by batch: the terms summed over owners once per batch, the terms taken at their
- * largest only over the classes of owners that no other class is slower than in every respect (compute factor
- * with its slowdown's padding, each link's time per byte and delay), those taken at their least over the fastest ones.
+ * largest only over the classes of owners that no other class is slower than in every respect (wall time per
+ * work: compute factor, shared cores and slowdown's padding; each link's time per byte and delay), those taken at
+ * their least over the fastest ones.
  *
  * <p>A few plans guessed best are simulated first, so that the runner-up is good early. A simulation stops,
  * as no better than the runner-up, as soon as an owner cannot finish its own processor's remaining work (at
- * least its work and its slowdown's padding) by the time it would have to, or the owners sharing a hop cannot all end
- * their last backward there in time for their gradients, their owners' backwards and steps and their weights'
+ * least its work and its slowdown's padding) by the time it would have to, or the owners sharing a hop cannot all
+ * end their last backward there in time for their gradients, their owners' backwards and steps and their weights'
  * upload (an earliest-deadline-first test of the hop's remaining work). Threads take the next plan as they
  * finish one, each simulating with the runner-up known then (it only gets better, so a plan stopped at an
  * older one is no runner-up either).
@@ -66,9 +67,13 @@ public final class PlanSearch {
     private final OwnerSpec[] classSpec;
     private final double[] classFactor;
     private final long totalBatch;
-    // per class: batch, slowdown, owners in it, seconds per byte and delay of its uplink and downlink
+    // a compute task's least wall seconds per second of work on shared cores: alone beside the background
+    private final double stretch;
+    // per class: batch, least wall seconds per second of profiled work (compute factor times the stretch, plus
+    // the slowdown's padding: slowdown - 1 times the work, see PipelineSimulator), owners in it, seconds per byte
+    // and delay of its uplink and downlink
     private final int[] classBatch;
-    private final double[] classSlowdown;
+    private final double[] classWallPerWork;
     private final int[] classCount;
     private final double[] classUpSpb;
     private final double[] classDownSpb;
@@ -105,6 +110,8 @@ public final class PlanSearch {
 
     public PlanSearch(TuningProblem problem) {
         this.problem = problem;
+        RuntimeCosts costs = problem.runtime();
+        stretch = costs.cores() > 0 ? 1 / Math.min(1.0, costs.cores() / (costs.backgroundThreads() + 1)) : 1.0;
         int np = problem.owners().size();
         ownerClass = new int[np];
         List<OwnerSpec> specs = new ArrayList<>();
@@ -134,7 +141,7 @@ public final class PlanSearch {
         int maxStages = hopsAtMost + 2;
         int nc = classSpec.length;
         classBatch = new int[nc];
-        classSlowdown = new double[nc];
+        classWallPerWork = new double[nc];
         classCount = new int[nc];
         classUpSpb = new double[nc];
         classDownSpb = new double[nc];
@@ -143,7 +150,7 @@ public final class PlanSearch {
         for (int c = 0; c < nc; c++) {
             OwnerSpec o = classSpec[c];
             classBatch[c] = o.batch();
-            classSlowdown[c] = o.slowdown();
+            classWallPerWork[c] = classFactor[c] * (stretch + o.slowdown() - 1);
             classUpSpb[c] = secondsPerByte(o.uplink());
             classDownSpb[c] = secondsPerByte(o.downlink());
             classUpDelayS[c] = o.uplink().delayNs() / 1e9;
@@ -555,24 +562,13 @@ public final class PlanSearch {
      * is at least b's for a, and every term that is taken at its least is at most a's for b.
      */
     private boolean slower(int a, int b) {
-        double ka = ownerWallPerWork(a);
-        double kb = ownerWallPerWork(b);
+        double ka = classWallPerWork[a];
+        double kb = classWallPerWork[b];
         boolean atLeast = ka >= kb && classUpSpb[a] >= classUpSpb[b] && classDownSpb[a] >= classDownSpb[b]
                 && classUpDelayS[a] >= classUpDelayS[b] && classDownDelayS[a] >= classDownDelayS[b];
         boolean same = ka == kb && classUpSpb[a] == classUpSpb[b] && classDownSpb[a] == classDownSpb[b]
                 && classUpDelayS[a] == classUpDelayS[b] && classDownDelayS[a] == classDownDelayS[b];
         return atLeast && !same;
-    }
-
-    /**
-     * An owner of class c's least wall seconds per second of profiled work: its compute factor times the least
-     * stretch of shared cores (alone beside the background) plus its slowdown's padding, slowdown - 1 times the
-     * work (see {@link PipelineSimulator}).
-     */
-    private double ownerWallPerWork(int c) {
-        RuntimeCosts r = problem.runtime();
-        double stretch = r.cores() > 0 ? 1 / Math.min(1.0, r.cores() / (r.backgroundThreads() + 1)) : 1.0;
-        return classFactor[c] * (stretch + classSlowdown[c] - 1);
     }
 
     /** Seconds a link takes per byte (0 for an unlimited link). */
@@ -712,8 +708,6 @@ public final class PlanSearch {
         }
         double lb = 0;
         double cpu = 0;
-        // a compute task runs at most at rate min(1, cores / (background + 1)): alone beside the background
-        double stretch = rt.cores() > 0 ? 1 / Math.min(1.0, rt.cores() / (rt.backgroundThreads() + 1)) : 1.0;
         double hopK = problem.hopFactor() * stretch;
         int ipr = rt.iterationsPerRound();
         long ownerParams = ownerParamBytes(cuts, stages);
@@ -756,7 +750,7 @@ public final class PlanSearch {
             }
             // the largest terms come from the classes no other class of the batch is slower than in every respect
             for (int c : groupSlowest[g]) {
-                double ownerK = ownerWallPerWork(c);
+                double ownerK = classWallPerWork[c];
                 double upSpb = classUpSpb[c];
                 double downSpb = classDownSpb[c];
                 double upDelay = classUpDelayS[c];
@@ -828,7 +822,7 @@ public final class PlanSearch {
             }
             // the least times to and from a hop come from the classes no other class of the batch is faster than
             for (int c : groupFastest[g]) {
-                double ownerK = ownerWallPerWork(c);
+                double ownerK = classWallPerWork[c];
                 double upload = copy + weights * classUpSpb[c] + classUpDelayS[c];
                 double prefF = 0;
                 double prefB = 0;
@@ -1123,7 +1117,6 @@ public final class PlanSearch {
             }
             // so does one whose last backward on a hop ends too late for its gradient to reach the owner, the owner's
             // backwards and step to run and its weights to go up by then (tested over each hop's participants)
-            double stretch = rt.cores() > 0 ? 1 / Math.min(1.0, rt.cores() / (rt.backgroundThreads() + 1)) : 1.0;
             for (int p = 0; p < np; p++) {
                 OwnerSpec o = problem.owners().get(p);
                 double upload = rt.copyS(weights) + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9;
