@@ -24,7 +24,7 @@ import java.util.Map;
  * {@code mpsl bench tune-noise [--models vgg5,vgg11] [--links 10/25,100/100] [--repeats N] [--json FILE]}: the
  * noise floor of {@link TuneGrid}. It measures every plan of the grid's settings {@code N} times, as the grid
  * measures a plan (a warm-up round, then one cluster of 1 + {@link TuneGrid#MEASURED_ROUNDS} rounds, its first
- * left out, the median of the rest), in {@code N} passes over a setting's six plans, so that a plan's
+ * left out, the median of the rest; the grid's calibration round between the two is left out), in {@code N} passes over a setting's six plans, so that a plan's
  * measurements lie a pass (one to two minutes) apart, as the grid's predictions lie from its measurements. Per
  * plan it prints the measurements and their spread; per setting and in all, how many measurements lie within 10%
  * of the mean of the same plan's other measurements: what a predictor that knew each plan's time exactly, up to
