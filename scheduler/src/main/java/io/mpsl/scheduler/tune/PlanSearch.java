@@ -38,8 +38,18 @@ import java.util.List;
  */
 public final class PlanSearch {
 
-    /** Iterations simulated at most; longer rounds grow by the last simulated iteration's time. */
+    /**
+     * Iterations simulated of a round longer than {@link #WHOLE_ROUND_ITERATIONS}: such a round grows from them by
+     * the last simulated iteration's time (simulated once over this many iterations and once over one fewer).
+     */
     static final int SIMULATED_ITERATIONS = 3;
+
+    /**
+     * Rounds of at most this many iterations are simulated whole: it costs no more than the two shorter
+     * simulations the extrapolation takes ({@value #SIMULATED_ITERATIONS} + {@value #SIMULATED_ITERATIONS} - 1
+     * iterations) and needs no extrapolation.
+     */
+    static final int WHOLE_ROUND_ITERATIONS = 2 * SIMULATED_ITERATIONS - 1;
 
     /** Plans simulated first, beside the runners-up kept, in the order of a guess of their time. */
     static final int SEEDS = 4;
@@ -865,7 +875,7 @@ public final class PlanSearch {
         // a hair below it, so that rounding cannot prune a plan tied with the best
         double key = lb;
         double average = rt.averageS(ownerParams, problem.owners().size());
-        if (ipr <= SIMULATED_ITERATIONS) {
+        if (ipr <= WHOLE_ROUND_ITERATIONS) {
             double round = arrive + average + leave;
             // the owner whose backward is the last on hop h: after the hop's first input, all forwards and
             // backwards on it, that owner's way back and its weights' upload
@@ -967,14 +977,22 @@ public final class PlanSearch {
      */
     Candidate simulate(Candidate c, double limitS) {
         int rounds = rt.iterationsPerRound();
-        int k = Math.min(rounds, SIMULATED_ITERATIONS);
-        // a hair above the limit, so that rounding cannot stop a plan that ties the limit
-        double horizonS = rounds == k && limitS < Double.POSITIVE_INFINITY
-                ? limitS * rounds * (1 + 1e-9) : Double.POSITIVE_INFINITY;
-        double roundS = roundS(c, k, horizonS);
-        if (rounds > k) {
-            double perIteration = roundS - roundS(c, k - 1, Double.POSITIVE_INFINITY);
-            roundS += (rounds - k) * perIteration;
+        double roundS;
+        if (rounds <= WHOLE_ROUND_ITERATIONS) {
+            // a hair above the limit, so that rounding cannot stop a plan that ties the limit
+            double horizonS = limitS < Double.POSITIVE_INFINITY ? limitS * rounds * (1 + 1e-9) : Double.POSITIVE_INFINITY;
+            roundS = roundS(c, rounds, horizonS);
+        } else {
+            // k - 1 iterations first: the prediction grows with k iterations' time T as
+            // (T + (rounds - k) (T - shorter)) / rounds, so once the k iterations' simulation passes the horizon
+            // that makes it limitS, the plan cannot come in under the limit
+            int k = SIMULATED_ITERATIONS;
+            double shorter = roundS(c, k - 1, Double.POSITIVE_INFINITY);
+            double horizonS = limitS < Double.POSITIVE_INFINITY
+                    ? (limitS * rounds + (rounds - k) * shorter) / (rounds - k + 1) * (1 + 1e-9)
+                    : Double.POSITIVE_INFINITY;
+            double longer = roundS(c, k, horizonS);
+            roundS = longer + (rounds - k) * (longer - shorter);
         }
         double predicted = Math.max(roundS / rounds, c.lowerBoundS());
         return new Candidate(c.hops(), c.cuts(), c.microBatches(), predicted, c.lowerBoundS(), c.nodeMemoryBytes());
@@ -982,22 +1000,29 @@ public final class PlanSearch {
 
     /**
      * The simulated round's time over its iterations, not raised to the candidate's lower bound (for tests that
-     * the bound is one: no simulated schedule beats it); rounds longer than {@value #SIMULATED_ITERATIONS}
+     * the bound is one: no simulated schedule beats it); rounds longer than {@value #WHOLE_ROUND_ITERATIONS}
      * iterations are extrapolated as in {@link #simulate(Candidate)}.
      */
     double simulatedIterationS(Candidate c) {
         int rounds = rt.iterationsPerRound();
-        int k = Math.min(rounds, SIMULATED_ITERATIONS);
-        double roundS = roundS(c, k, Double.POSITIVE_INFINITY);
-        if (rounds > k) {
-            roundS += (rounds - k) * (roundS - roundS(c, k - 1, Double.POSITIVE_INFINITY));
+        if (rounds <= WHOLE_ROUND_ITERATIONS) {
+            return roundS(c, rounds, Double.POSITIVE_INFINITY) / rounds;
         }
+        int k = SIMULATED_ITERATIONS;
+        double roundS = roundS(c, k, Double.POSITIVE_INFINITY);
+        roundS += (rounds - k) * (roundS - roundS(c, k - 1, Double.POSITIVE_INFINITY));
         return roundS / rounds;
+    }
+
+    /** The iterations a candidate's simulation covers: the whole round, or the longer of the extrapolation's two. */
+    private int simulatedIterations() {
+        int rounds = rt.iterationsPerRound();
+        return rounds <= WHOLE_ROUND_ITERATIONS ? rounds : SIMULATED_ITERATIONS;
     }
 
     /** Each resource's predicted busy seconds per iteration (over the simulated iterations), by name. */
     public java.util.Map<String, Double> busyPerIteration(Candidate c) {
-        int k = Math.min(rt.iterationsPerRound(), SIMULATED_ITERATIONS);
+        int k = simulatedIterations();
         Simulation sim = simulation(c, k, Double.POSITIVE_INFINITY);
         PipelineSimulator.Result r = sim.result();
         java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
@@ -1013,7 +1038,7 @@ public final class PlanSearch {
      * its resource's name: to set beside a run's timeline.
      */
     public List<String> timeline(Candidate c) {
-        int k = Math.min(rt.iterationsPerRound(), SIMULATED_ITERATIONS);
+        int k = simulatedIterations();
         PipelineSimulator sim = simulators.get();
         Simulation s = simulation(c, k, Double.POSITIVE_INFINITY, true);
         List<String> out = new ArrayList<>();

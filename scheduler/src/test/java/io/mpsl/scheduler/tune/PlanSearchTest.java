@@ -215,14 +215,15 @@ class PlanSearchTest {
 
     @Test
     void shouldFindTheSameBestAsSimulatingEveryCandidateWithRuntimeCostsAndSharedCores() {
-        // copies, averaging, shared cores with background threads, 1 to 5 iterations per round (beyond 3 the
-        // round is extrapolated and the search falls back to the plain bound)
+        // copies, averaging, shared cores with background threads, 1 to 8 iterations per round (beyond 5 the
+        // round is extrapolated from 2 and 3 iterations, the search falls back to the plain bound and stops the
+        // longer simulation at the horizon the shorter one sets)
         SplittableRandom rng = new SplittableRandom(23);
-        for (int trial = 0; trial < 10; trial++) {
+        for (int trial = 0; trial < 16; trial++) {
             Mode mode = trial % 2 == 0 ? Mode.VANILLA : Mode.U_SHAPED;
             ScheduleKind kind = ScheduleKind.values()[trial % 3];
             RuntimeCosts rt = new RuntimeCosts(trial % 3, rng.nextInt(2), 1e9 * (1 + rng.nextInt(4)),
-                    1e9 * (1 + rng.nextInt(4)), 1 + trial % 5, 64);
+                    1e9 * (1 + rng.nextInt(4)), 1 + trial % 8, 64);
             TuningProblem p = new TuningProblem(randomBlocks(rng, 5 + rng.nextInt(4)), owners(rng, 2 + rng.nextInt(5)),
                     LinkSpec.mbit(1000, 0), mode, kind, 1, 3, new int[] {1, 2, 4, 8}, 1, 0, 4, rt, new double[0], 1.0);
             PlanSearch search = new PlanSearch(p);
