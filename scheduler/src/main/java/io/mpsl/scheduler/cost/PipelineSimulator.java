@@ -22,9 +22,10 @@ import java.util.Map;
  * <p>Processors may share a fixed number of CPU cores ({@link #cores(int)}; 0 = every processor has its
  * own): then all compute tasks running at once progress at rate min(1, cores / running), as the operating
  * system time-slices threads (with other programs' runnable threads counted in, see {@link #background}). A
- * stage with slowdown s (an emulated slower device) takes its wall time plus s - 1 times its work, as the runtime
- * pads it (the device computes s times longer; waiting for a shared core is not the device's): the padding holds
- * the processor but no core.
+ * stage with slowdown s (an emulated slower device) takes s times its work, or its wall time on the shared cores
+ * where that is longer, as the runtime pads it (the device computes s times longer on a processor of its own;
+ * the time its thread waits for a shared core comes out of the padding): the padding holds the processor but no
+ * core.
  *
  * <p>A simulator can be {@link #reset()} and filled again: its buffers are kept, so that a search simulating
  * thousands of plans allocates next to nothing per plan. One simulator runs one simulation at a time.
@@ -33,7 +34,7 @@ public final class PipelineSimulator {
 
     /**
      * Compute cost of one stage for one micro-batch (forward, backward) and of its optimizer step, in
-     * seconds of one core, and the stage's slowdown factor (its wall time is padded by slowdown - 1 times its
+     * seconds of one core, and the stage's slowdown factor (its wall time is padded to slowdown times its
      * work).
      */
     public record StageCost(int resource, double forwardS, double backwardS, double stepS, double slowdown) {
@@ -488,7 +489,7 @@ public final class PipelineSimulator {
             int nf = 0;
             while (activeSize > 0 && tVEnd[active[0]] - virtualS <= tol) {
                 int j = popActive();
-                double end = now + (sSlow[tSlot[j]] - 1) * tWork[j];
+                double end = Math.max(now, tStart[j] + sSlow[tSlot[j]] * tWork[j]);
                 tEnd[j] = end;
                 if (end <= now + tol) {
                     nf = addFinishing(nf, j);
@@ -780,9 +781,9 @@ public final class PipelineSimulator {
         return t;
     }
 
-    /** A compute task's least wall seconds per core-second of work on slot k: the fastest rate, plus the padding. */
+    /** A compute task's least wall seconds per core-second of work on slot k: at the fastest rate, or padded, the longer. */
     private double leastWallPerWork(int k) {
-        return minWallPerWork + sSlow[k] - 1;
+        return Math.max(minWallPerWork, sSlow[k]);
     }
 
     private int addFinishing(int nf, int j) {

@@ -2,8 +2,8 @@ package io.mpsl.scheduler.plan;
 
 /**
  * One data owner: its mini-batch size and micro-batch count, how much slower than a compute node its
- * processor is (each compute step is padded by {@code slowdown - 1} times its CPU time, so the device computes
- * slowdown times as long; 1 = as fast), and its
+ * processor is (each compute step is padded to {@code slowdown} times its CPU time, so the device computes
+ * slowdown times as long on a processor of its own; 1 = as fast), and its
  * links to the first hop (uplink) and from it (downlink).
  */
 public record OwnerSpec(int batch, int microBatches, double slowdown, LinkSpec uplink, LinkSpec downlink) {

@@ -185,20 +185,22 @@ abstract class NodeBase implements Runnable {
 
     /**
      * The padding after a step of {@code wallNs} whose thread used {@code cpuNs} of CPU time (negative: not known)
-     * that makes the step a device's {@code slowdown} times slower: slowdown - 1 times the step's work, its CPU
-     * time where known (never more than its wall time), else its wall time.
+     * that makes the step last as long as on a device {@code slowdown} times slower: slowdown times the step's
+     * work (its CPU time where known, never more than its wall time; else its wall time), less the wall time the
+     * step took. A dedicated device's step does not wait for this machine's shared cores: the time this thread
+     * waited for one is taken out of the padding (and added only where it is longer than the padding).
      */
     static long padNs(long wallNs, long cpuNs, double slowdown) {
         long work = cpuNs >= 0 ? Math.min(cpuNs, wallNs) : wallNs;
-        return slowdown > 1.0 ? (long) (work * (slowdown - 1)) : 0;
+        return slowdown > 1.0 ? Math.max(0L, (long) (work * slowdown) - wallNs) : 0;
     }
 
     /**
-     * Ends a timed compute step: pads it by {@code slowdown - 1} times its work (an emulated slower device,
-     * parked rather than spinning) and records it on the timeline. The work is the thread's CPU time in the step
-     * where its compute runs on this thread alone (see {@link #padByCpu}): the device computes slowdown times
-     * longer, while the time this thread waited for one of this machine's shared cores (other roles' threads,
-     * emulated on the same cores) is this machine's and is not multiplied. Otherwise the step's wall time.
+     * Ends a timed compute step: pads it to {@code slowdown} times its work (an emulated slower device, parked
+     * rather than spinning) and records it on the timeline. The work is the thread's CPU time in the step where
+     * its compute runs on this thread alone (see {@link #padByCpu}): the device computes slowdown times longer,
+     * on a processor of its own, so the time this thread waited for one of this machine's shared cores (other
+     * roles' threads, emulated on the same cores) comes out of the padding. Otherwise the step's wall time.
      */
     final void endCompute(String label) {
         long end = System.nanoTime();

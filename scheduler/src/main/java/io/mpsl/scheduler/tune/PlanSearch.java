@@ -79,9 +79,9 @@ public final class PlanSearch {
     private final long totalBatch;
     // a compute task's least wall seconds per second of work on shared cores: alone beside the background
     private final double stretch;
-    // per class: batch, least wall seconds per second of profiled work (compute factor times the stretch, plus
-    // the slowdown's padding: slowdown - 1 times the work, see PipelineSimulator), owners in it, seconds per byte
-    // and delay of its uplink and downlink
+    // per class: batch, least wall seconds per second of profiled work (compute factor times the stretch or the
+    // slowdown, the larger: a step is padded to slowdown times its work, see PipelineSimulator), owners in it,
+    // seconds per byte and delay of its uplink and downlink
     private final int[] classBatch;
     private final double[] classWallPerWork;
     private final int[] classCount;
@@ -160,7 +160,7 @@ public final class PlanSearch {
         for (int c = 0; c < nc; c++) {
             OwnerSpec o = classSpec[c];
             classBatch[c] = o.batch();
-            classWallPerWork[c] = classFactor[c] * (stretch + o.slowdown() - 1);
+            classWallPerWork[c] = classFactor[c] * Math.max(stretch, o.slowdown());
             classUpSpb[c] = secondsPerByte(o.uplink());
             classDownSpb[c] = secondsPerByte(o.downlink());
             classUpDelayS[c] = o.uplink().delayNs() / 1e9;
@@ -1149,10 +1149,10 @@ public final class PlanSearch {
                 sim.deadline(p, ownerBy);
                 StageCost[] sc = stageCosts[p];
                 LinkCost[] lc = linkCosts[p];
-                double chain = sc[0].stepS() * (stretch + sc[0].slowdown() - 1);
+                double chain = sc[0].stepS() * Math.max(stretch, sc[0].slowdown());
                 for (int s = 1; s < stages; s++) {
                     chain += lc[s - 1].backwardS() + lc[s - 1].delayS()
-                            + sc[s - 1].backwardS() * (stretch + sc[s - 1].slowdown() - 1);
+                            + sc[s - 1].backwardS() * Math.max(stretch, sc[s - 1].slowdown());
                     if (!ownerStage(stages, s)) {
                         sim.stageDeadline(p, s, ownerBy - chain);
                     }

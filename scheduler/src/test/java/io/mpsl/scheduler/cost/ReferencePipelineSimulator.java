@@ -278,7 +278,8 @@ final class ReferencePipelineSimulator {
                     j.remainingS -= dt * rate;
                     if (j.remainingS <= EPS * Math.max(1, now)) {
                         j.cpuEndS = now;
-                        j.endS = now + (j.slowdown - 1) * j.workS; // padded by slowdown - 1 times the work
+                        // padded to slowdown times the work, or not at all where sharing the cores took longer
+                        j.endS = Math.max(now, j.startS + j.slowdown * j.workS);
                     }
                 }
                 if (!Double.isNaN(j.endS) && j.endS <= now + EPS * Math.max(1, now)) {
