@@ -62,6 +62,7 @@ abstract class NodeBase implements Runnable {
 
     @Override
     public final void run() {
+        PreciseTimers.apply(); // an emulated delivery or padding ends when due, not up to 50 us later
         long[] sched0 = schedstat();
         try {
             work();
