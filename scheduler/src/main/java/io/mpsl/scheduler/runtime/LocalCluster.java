@@ -836,6 +836,26 @@ public final class LocalCluster implements AutoCloseable {
         return ns <= 0 || bytes <= 0 ? Double.NaN : bytes / (ns / 1e9);
     }
 
+    /**
+     * The machine's processor ticks so far, {all, busy, stolen by the hypervisor} ({@code /proc/stat}), to set
+     * two readings beside each other with {@link #stealPct}; null where the machine does not say.
+     */
+    public static long[] hostTicks() {
+        return Competition.procStat();
+    }
+
+    /**
+     * Of the machine's processor time between two {@link #hostTicks()} readings, the percentage the hypervisor
+     * gave to other guests (steal): time a local run's threads were runnable and got no processor, which no
+     * thread of this process sees; NaN where either reading is missing or no time passed.
+     */
+    public static double stealPct(long[] from, long[] to) {
+        if (from == null || to == null || to[0] <= from[0]) {
+            return Double.NaN;
+        }
+        return 100.0 * (to[2] - from[2]) / (to[0] - from[0]);
+    }
+
     /** What every link carried so far, as its transfers were timed. */
     public List<LinkStats> linkStats() {
         List<LinkStats> out = new ArrayList<>();

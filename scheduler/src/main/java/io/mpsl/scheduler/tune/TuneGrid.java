@@ -43,7 +43,8 @@ import java.util.Map;
  * within 5% of the best measured plan. Beside them, and no prediction, "own": the cost model fed the measured
  * rounds' own block timings (their last {@link io.mpsl.scheduler.runtime.BlockClock#WINDOW} calls), which
  * separates the model's composition of the timings from the timings' drift between when they are taken and when
- * the plan runs.
+ * the plan runs. Each plan's row ends with the host's steal over its measured rounds ({@code /proc/stat}: the
+ * machine's processor time the hypervisor gave to other guests), to tell a noisy minute from a model's miss.
  */
 public final class TuneGrid {
     public static final String USAGE = "tune-grid [--json FILE] [--models vgg5,vgg11] [--jit-warmup SECONDS]";
@@ -87,9 +88,10 @@ public final class TuneGrid {
         int picksWithinInRun = 0;
         int picksWithinCurrent = 0;
         int withinOwn = 0;
-        out.printf(Locale.ROOT, "%-6s %-8s %-6s %3s %12s %12s %8s %12s %8s %10s %8s %10s %8s %10s %8s  %5s%n", "model",
-                "links", "cuts", "m", "predicted s", "measured s", "error", "live s", "error", "in-run s", "error",
-                "current s", "error", "own s", "error", "bg");
+        List<Double> steals = new ArrayList<>();
+        out.printf(Locale.ROOT, "%-6s %-8s %-6s %3s %12s %12s %8s %12s %8s %10s %8s %10s %8s %10s %8s  %5s %6s%n",
+                "model", "links", "cuts", "m", "predicted s", "measured s", "error", "live s", "error", "in-run s",
+                "error", "current s", "error", "own s", "error", "bg", "steal%");
         for (ModelCase mc : MODELS) {
             if (!models.contains(mc.model)) {
                 continue;
@@ -178,10 +180,14 @@ public final class TuneGrid {
                             // the measured rounds' own timings too: a prediction from them is no prediction, but
                             // it separates the cost model's composition from the timings' drift over minutes
                             LiveProfile own = new LiveProfile(sizes);
+                            long[] ticks = LocalCluster.hostTicks();
                             RunResult r = AdaptiveRun.runRound(measuredPlan, data.train(), data.test(),
                                     new LocalCluster.Options().evaluate(false).warmupRounds(1), next[0],
                                     new io.mpsl.scheduler.runtime.TrainingState[1], null, current, own);
                             double measured = medianRoundS(r) / mc.iterations;
+                            // the host's steal over the measured rounds: how noisy the minute was
+                            double steal = LocalCluster.stealPct(ticks, LocalCluster.hostTicks());
+                            steals.add(steal);
                             double postdicted = predict(pc, plan, measurements(own, inRun, background), mc.iterations,
                                     cuts, m);
                             double errOwn = 100 * (postdicted / measured - 1);
@@ -213,13 +219,14 @@ public final class TuneGrid {
                             row.put("own_timings_s", postdicted);
                             row.put("own_timings_error_pct", errOwn);
                             row.put("background_threads", background);
+                            row.put("host_steal_pct", steal);
                             rows.add(row);
                             group.add(row);
                             out.printf(Locale.ROOT, "%-6s %3.0f/%-4.0f %-6s %3d %12.4f %12.4f %+7.1f%% %12.4f %+7.1f%%"
-                                    + " %10.4f %+7.1f%% %10.4f %+7.1f%% %10.4f %+7.1f%%  %5.1f%n", mc.model, link[0],
-                                    link[1], Arrays.toString(cuts), m, predicted, measured, err, calibrated, errLive,
-                                    predictedInRun, errInRun, predictedCurrent, errCurrent, postdicted, errOwn,
-                                    background);
+                                    + " %10.4f %+7.1f%% %10.4f %+7.1f%% %10.4f %+7.1f%%  %5.1f %6.1f%n", mc.model,
+                                    link[0], link[1], Arrays.toString(cuts), m, predicted, measured, err, calibrated,
+                                    errLive, predictedInRun, errInRun, predictedCurrent, errCurrent, postdicted, errOwn,
+                                    background, steal);
                             if (Boolean.getBoolean("mpsl.tune.debug")) {
                                 Map<String, Double> busy = search.busyPerIteration(cand);
                                 // RunResult.iterations() counts every round, the left-out first one too
@@ -289,6 +296,12 @@ public final class TuneGrid {
                 settings.size(), picksWithinInRun, picksWithinCurrent, wall, Runtime.getRuntime().availableProcessors());
         out.printf(Locale.ROOT, "(not predictions: %d of %d within 10%% of the cost model fed the measured rounds' own block"
                 + " timings, the model's composition without the timings' drift)%n", withinOwn, total);
+        double[] steal = steals.stream().mapToDouble(Double::doubleValue).filter(v -> !Double.isNaN(v)).sorted().toArray();
+        if (steal.length > 0) {
+            out.printf(Locale.ROOT, "host steal over the measured rounds: median %.1f%%, most %.1f%% (%d of %d plans over 5%%;"
+                    + " the hypervisor's, which slows every hand-off of the plans' threads)%n", steal[steal.length / 2],
+                    steal[steal.length - 1], Arrays.stream(steal).filter(v -> v > 5).count(), steal.length);
+        }
         if (json != null) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("plans", rows);
@@ -303,6 +316,10 @@ public final class TuneGrid {
             m.put("total", total);
             m.put("picks_within_5pct", picksWithin);
             m.put("wall_s", wall);
+            if (steal.length > 0) {
+                m.put("host_steal_pct_median", steal[steal.length / 2]);
+                m.put("host_steal_pct_max", steal[steal.length - 1]);
+            }
             Files.writeString(json, Json.writePretty(m) + "\n");
         }
         return 0;
