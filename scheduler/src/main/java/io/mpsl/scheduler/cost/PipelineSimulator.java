@@ -410,8 +410,9 @@ public final class PipelineSimulator {
     /**
      * Stops the simulation, with an infinite makespan, once {@code participant} cannot finish the compute it
      * still has to run on its first stage's processor by {@code seconds}: once simulated time plus the least
-     * wall time of its tasks there that have not started (work times slowdown, at the fastest rate a task can
-     * run) passes {@code seconds}, less a hair (1e-9 of that remaining time) for rounding.
+     * wall time of its tasks there that have not started (their work at the fastest rate a task can run, or
+     * times the slowdown where that is longer) passes {@code seconds}, less a hair (1e-9 of that remaining time)
+     * for rounding.
      */
     public PipelineSimulator deadline(int participant, double seconds) {
         if (participant < 0 || participant >= np) {
