@@ -189,31 +189,16 @@ public final class TuneGrid {
                             // (taken again, from the same state, where the host's steal over them was over
                             // HostSteal.NOISY_PCT, after waiting for the host to quiet down; the attempt with the
                             // least steal is kept, and the first attempt's figures are reported beside it)
-                            List<RunResult> runs = new ArrayList<>();
-                            List<LiveProfile> owns = new ArrayList<>();
-                            double[] attemptSteal = new double[HostSteal.ATTEMPTS];
-                            int attempts = 0;
-                            do {
-                                if (attempts > 0) {
-                                    HostSteal.awaitQuiet(HostSteal.WAIT_MAX_S);
-                                }
-                                LiveProfile o = new LiveProfile(sizes);
-                                long[] ticks = LocalCluster.hostTicks();
-                                runs.add(AdaptiveRun.runRound(measuredPlan, data.train(), data.test(),
-                                        new LocalCluster.Options().evaluate(false).warmupRounds(1), next[0],
-                                        new io.mpsl.scheduler.runtime.TrainingState[1], null, current, o));
-                                owns.add(o);
-                                // the host's steal over the measured rounds: how noisy the minute was
-                                attemptSteal[attempts] = LocalCluster.stealPct(ticks, LocalCluster.hostTicks());
-                            } while (HostSteal.noisy(attemptSteal[attempts++]) && attempts < HostSteal.ATTEMPTS);
-                            double[] tried = Arrays.copyOf(attemptSteal, attempts);
-                            int kept = HostSteal.quietest(tried);
-                            RunResult r = runs.get(kept);
-                            LiveProfile own = owns.get(kept);
+                            Measurement rounds = measure(measuredPlan, data, next[0], current, sizes);
+                            RunResult r = rounds.run();
+                            LiveProfile own = rounds.own();
                             double measured = medianRoundS(r) / mc.iterations;
-                            double steal = tried[kept];
+                            double steal = rounds.stealPct();
+                            double[] tried = rounds.attemptStealPct();
+                            int kept = rounds.kept();
+                            int attempts = tried.length;
                             steals.add(steal);
-                            double firstMeasured = medianRoundS(runs.get(0)) / mc.iterations;
+                            double firstMeasured = medianRoundS(rounds.first()) / mc.iterations;
                             firstWithinInRun += Math.abs(100 * (predictedInRun / firstMeasured - 1)) <= 10 ? 1 : 0;
                             firstWithinCurrent += Math.abs(100 * (predictedCurrent / firstMeasured - 1)) <= 10 ? 1 : 0;
                             retried += attempts > 1 ? 1 : 0;
@@ -395,6 +380,49 @@ public final class TuneGrid {
             out.printf(Locale.ROOT, "  JIT warm-up: %d rounds of %s in %.1f s%n", rounds, mc.model,
                     (System.nanoTime() - t0) / 1e9);
         }
+    }
+
+    /**
+     * A plan's measured rounds as the grid keeps them: the kept attempt's run, its own timings (null where not
+     * asked for) and end state, every attempt's host steal, which attempt was kept (0-based) and the first one's run.
+     */
+    record Measurement(RunResult run, LiveProfile own, io.mpsl.scheduler.runtime.TrainingState state,
+            double[] attemptStealPct, int kept, RunResult first) {
+        double stealPct() {
+            return attemptStealPct[kept];
+        }
+    }
+
+    /**
+     * Runs {@code measuredPlan} (one cluster, its first round left out as the plan's rounds) from {@code from}, its
+     * steps folded into {@code current} (when not null) and into a fresh profile of {@code sizes}' blocks (when not
+     * null); where the host stole more than {@link HostSteal#NOISY_PCT} over it, waits for a quiet host and runs it
+     * again from the same state, {@link HostSteal#ATTEMPTS} times at most, and keeps the attempt with the least
+     * steal (whatever its time).
+     */
+    static Measurement measure(Plan measuredPlan, DatasetPair data, io.mpsl.scheduler.runtime.TrainingState from,
+            LiveProfile current, List<BlockCost> sizes) throws InterruptedException {
+        List<RunResult> runs = new ArrayList<>();
+        List<LiveProfile> owns = new ArrayList<>();
+        List<io.mpsl.scheduler.runtime.TrainingState> states = new ArrayList<>();
+        double[] steal = new double[HostSteal.ATTEMPTS];
+        int attempts = 0;
+        do {
+            if (attempts > 0) {
+                HostSteal.awaitQuiet(HostSteal.WAIT_MAX_S);
+            }
+            LiveProfile own = sizes == null ? null : new LiveProfile(sizes);
+            io.mpsl.scheduler.runtime.TrainingState[] out = new io.mpsl.scheduler.runtime.TrainingState[1];
+            long[] ticks = LocalCluster.hostTicks();
+            runs.add(AdaptiveRun.runRound(measuredPlan, data.train(), data.test(),
+                    new LocalCluster.Options().evaluate(false).warmupRounds(1), from, out, null, current, own));
+            steal[attempts] = LocalCluster.stealPct(ticks, LocalCluster.hostTicks());
+            owns.add(own);
+            states.add(out[0]);
+        } while (HostSteal.noisy(steal[attempts++]) && attempts < HostSteal.ATTEMPTS);
+        double[] tried = Arrays.copyOf(steal, attempts);
+        int kept = HostSteal.quietest(tried);
+        return new Measurement(runs.get(kept), owns.get(kept), states.get(kept), tried, kept, runs.get(0));
     }
 
     /** Rounds measured per plan (after its warm-up round, calibration round and its cluster's first round). */

@@ -6,7 +6,6 @@ import io.mpsl.scheduler.config.PlanConfig;
 import io.mpsl.scheduler.plan.Algorithm;
 import io.mpsl.scheduler.plan.Plan;
 import io.mpsl.scheduler.runtime.LocalCluster;
-import io.mpsl.scheduler.runtime.RunResult;
 import io.mpsl.scheduler.runtime.TrainingState;
 import io.mpsl.tensor.MemoryAccount;
 import io.mpsl.tensor.json.Json;
@@ -24,7 +23,8 @@ import java.util.Map;
  * {@code mpsl bench tune-noise [--models vgg5,vgg11] [--links 10/25,100/100] [--repeats N] [--json FILE]}: the
  * noise floor of {@link TuneGrid}. It measures every plan of the grid's settings {@code N} times, as the grid
  * measures a plan (a warm-up round, then one cluster of 1 + {@link TuneGrid#MEASURED_ROUNDS} rounds, its first
- * left out, the median of the rest; the grid's calibration round between the two is left out), in {@code N} passes over a setting's six plans, so that a plan's
+ * left out, the median of the rest, taken again where the host's steal spoiled it ({@link TuneGrid#measure}); the
+ * grid's calibration round between the two is left out), in {@code N} passes over a setting's six plans, so that a plan's
  * measurements lie a pass (one to two minutes) apart, as the grid's predictions lie from its measurements. Per
  * plan it prints the measurements and their spread; per setting and in all, how many measurements lie within 10%
  * of the mean of the same plan's other measurements: what a predictor that knew each plan's time exactly, up to
@@ -73,6 +73,7 @@ public final class TuneNoise {
         List<Map<String, Object>> rows = new ArrayList<>();
         int within = 0;
         int total = 0;
+        int retried = 0;
         for (TuneGrid.ModelCase mc : TuneGrid.MODELS) {
             if (!models.contains(mc.model())) {
                 continue;
@@ -85,6 +86,7 @@ public final class TuneNoise {
                 PlanConfig base = TuneGrid.config(mc, link);
                 int plans = mc.cuts().length * TuneGrid.MICRO_BATCHES.length;
                 double[][] measured = new double[plans][repeats];
+                double[][] steal = new double[plans][repeats];
                 try (DatasetPair data = new Experiment(base, out).loadData(MemoryAccount.root("data"))) {
                     TrainingState state = null;
                     for (int pass = 0; pass < repeats; pass++) {
@@ -96,16 +98,17 @@ public final class TuneNoise {
                                 TrainingState[] warmed = new TrainingState[1];
                                 AdaptiveRun.runRound(AdaptiveRun.roundPlan(plan, 0, List.of()), data.train(),
                                         data.test(), new LocalCluster.Options().evaluate(false), state, warmed, null);
-                                TrainingState[] next = new TrainingState[1];
-                                RunResult r = AdaptiveRun.runRound(
+                                TuneGrid.Measurement meas = TuneGrid.measure(
                                         pc.with(List.of("rounds=" + (1 + TuneGrid.MEASURED_ROUNDS))).plan(Algorithm.SPLIT),
-                                        data.train(), data.test(),
-                                        new LocalCluster.Options().evaluate(false).warmupRounds(1), warmed[0], next,
-                                        null);
-                                state = next[0];
-                                measured[k][pass] = TuneGrid.medianRoundS(r) / mc.iterations();
-                                out.printf(Locale.ROOT, "  pass %d: %-6s %3.0f/%-4.0f %-6s %3d %10.4f s%n", pass + 1,
-                                        mc.model(), link[0], link[1], Arrays.toString(cuts), m, measured[k][pass]);
+                                        data, warmed[0], null, null);
+                                state = meas.state();
+                                measured[k][pass] = TuneGrid.medianRoundS(meas.run()) / mc.iterations();
+                                steal[k][pass] = meas.stealPct();
+                                retried += meas.attemptStealPct().length > 1 ? 1 : 0;
+                                out.printf(Locale.ROOT, "  pass %d: %-6s %3.0f/%-4.0f %-6s %3d %10.4f s  steal %4.1f%%"
+                                        + " (attempt %d of %d)%n", pass + 1, mc.model(), link[0], link[1],
+                                        Arrays.toString(cuts), m, measured[k][pass], steal[k][pass], meas.kept() + 1,
+                                        meas.attemptStealPct().length);
                                 k++;
                             }
                         }
@@ -115,6 +118,7 @@ public final class TuneNoise {
                 int settingWithin = 0;
                 for (int[] cuts : mc.cuts()) {
                     for (int m : TuneGrid.MICRO_BATCHES) {
+                        double[] hostSteal = steal[k];
                         double[] x = measured[k++];
                         double lo = Double.POSITIVE_INFINITY;
                         double hi = 0;
@@ -135,6 +139,7 @@ public final class TuneNoise {
                         row.put("micro_batches", m);
                         row.put("measured_s", Arrays.stream(x).boxed().toList());
                         row.put("spread_pct", 100 * (hi / lo - 1));
+                        row.put("host_steal_pct", Arrays.stream(hostSteal).boxed().toList());
                         row.put("others_mean_error_pct", errs);
                         rows.add(row);
                         StringBuilder sb = new StringBuilder();
@@ -156,6 +161,8 @@ public final class TuneNoise {
         out.printf(Locale.ROOT, "%d of %d measurements (%.0f%%) within 10%% of the mean of their plan's other measurements;"
                 + " %.0f s in all on %d cores%n", within, total, total == 0 ? 0 : 100.0 * within / total, wall,
                 Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "%d of %d measurements taken again for steal over %.0f%% (as the grid takes them)%n",
+                retried, total, HostSteal.NOISY_PCT);
         if (json != null) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("plans", rows);
@@ -163,6 +170,7 @@ public final class TuneNoise {
             m.put("within_10pct", within);
             m.put("total", total);
             m.put("wall_s", wall);
+            m.put("remeasured_for_steal", retried);
             Files.writeString(json, Json.writePretty(m) + "\n");
         }
         return 0;
