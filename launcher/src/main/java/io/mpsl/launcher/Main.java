@@ -44,6 +44,8 @@ public final class Main {
         }
         for (Command c : COMMANDS) {
             if (c.name().equals(args[0])) {
+                // the plan search's set-up code to the quick compiler, so that a process's first search is quick
+                io.mpsl.scheduler.tune.SearchCompilation.install();
                 try {
                     return c.runner().run(Arrays.copyOfRange(args, 1, args.length));
                 } catch (UsageException e) {

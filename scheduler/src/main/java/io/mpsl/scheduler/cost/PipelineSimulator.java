@@ -449,78 +449,11 @@ public final class PipelineSimulator {
                 offerCompute(p, s);
             }
         }
-        boolean stopped = false;
-        while (true) {
-            // start what can start now on the resources whose state changed
-            for (int i = 0; i < dirtyCount; i++) {
-                int r = dirtyList[i];
-                dirty[r] = false;
-                if (running[r] < 0) {
-                    startNext(r);
-                }
-            }
-            dirtyCount = 0;
-            // the next event: a task's (phase) end, or a waiting task becoming ready on a free resource
-            double rate = cores > 0 ? Math.min(1.0, cores / (background + activeSize)) : 1.0;
-            double nextS = evSize > 0 ? evTime[0] : Double.POSITIVE_INFINITY;
-            if (activeSize > 0) {
-                nextS = Math.min(nextS, now + (tVEnd[active[0]] - virtualS) / rate);
-            }
-            if (nextS == Double.POSITIVE_INFINITY) {
-                break;
-            }
-            if (nextS > stopS) {
-                stopS = earliestStop();
-                if (nextS > stopS) {
-                    stopped = true;
-                    break;
-                }
-            }
-            if (edfGroups > 0 && ++sinceCheck == CHECK_EVERY) {
-                sinceCheck = 0;
-                if (missesStageDeadline(nextS)) {
-                    stopped = true;
-                    break;
-                }
-            }
-            double dt = nextS - now;
-            now = nextS;
-            virtualS += dt * rate;
-            double tol = EPS * Math.max(1, now);
-            int nf = 0;
-            while (activeSize > 0 && tVEnd[active[0]] - virtualS <= tol) {
-                int j = popActive();
-                double end = Math.max(now, tStart[j] + sSlow[tSlot[j]] * tWork[j]);
-                tEnd[j] = end;
-                if (end <= now + tol) {
-                    nf = addFinishing(nf, j);
-                } else {
-                    pushEvent(end, j);
-                }
-            }
-            while (evSize > 0 && evTime[0] <= now + tol) {
-                int id = evId[0];
-                popEvent();
-                if (id >= 0) {
-                    nf = addFinishing(nf, id);
-                } else {
-                    markDirty(-1 - id);
-                }
-            }
-            // finish in resource order, as the tasks list shows them
-            for (int i = 1; i < nf; i++) {
-                int j = finishing[i];
-                int k = i - 1;
-                while (k >= 0 && tRes[finishing[k]] > tRes[j]) {
-                    finishing[k + 1] = finishing[k];
-                    k--;
-                }
-                finishing[k + 1] = j;
-            }
-            for (int i = 0; i < nf; i++) {
-                finish(finishing[i]);
-            }
-        }
+        int state;
+        do {
+            state = advance();
+        } while (state == RUNNING);
+        boolean stopped = state == STOPPED;
         if (!stopped) {
             for (int p = 0; p < np; p++) {
                 for (int s = 0; s < pStages[p]; s++) {
@@ -538,6 +471,87 @@ public final class PipelineSimulator {
         done.clear();
         return new Result(stopped ? Double.POSITIVE_INFINITY : makespan, Arrays.copyOf(busy, nr),
                 Arrays.copyOf(lastEnd, nr), steps, tasks);
+    }
+
+    /** {@link #advance()}'s answers: events remain; none remain; stopped at the horizon or a deadline. */
+    private static final int RUNNING = 0;
+    private static final int DONE = 1;
+    private static final int STOPPED = 2;
+
+    /**
+     * Starts what can start, then moves time to the next event and ends what ends then: one event per call, so
+     * that the simulation's loop is small and its body a method the just-in-time compiler compiles as one (rather
+     * than the whole of {@link #simulate()} once per loop it enters compiled code at).
+     */
+    private int advance() {
+        // start what can start now on the resources whose state changed
+        for (int i = 0; i < dirtyCount; i++) {
+            int r = dirtyList[i];
+            dirty[r] = false;
+            if (running[r] < 0) {
+                startNext(r);
+            }
+        }
+        dirtyCount = 0;
+        // the next event: a task's (phase) end, or a waiting task becoming ready on a free resource
+        double rate = cores > 0 ? Math.min(1.0, cores / (background + activeSize)) : 1.0;
+        double nextS = evSize > 0 ? evTime[0] : Double.POSITIVE_INFINITY;
+        if (activeSize > 0) {
+            nextS = Math.min(nextS, now + (tVEnd[active[0]] - virtualS) / rate);
+        }
+        if (nextS == Double.POSITIVE_INFINITY) {
+            return DONE;
+        }
+        if (nextS > stopS) {
+            stopS = earliestStop();
+            if (nextS > stopS) {
+                return STOPPED;
+            }
+        }
+        if (edfGroups > 0 && ++sinceCheck == CHECK_EVERY) {
+            sinceCheck = 0;
+            if (missesStageDeadline(nextS)) {
+                return STOPPED;
+            }
+        }
+        double dt = nextS - now;
+        now = nextS;
+        virtualS += dt * rate;
+        double tol = EPS * Math.max(1, now);
+        int nf = 0;
+        while (activeSize > 0 && tVEnd[active[0]] - virtualS <= tol) {
+            int j = popActive();
+            double end = Math.max(now, tStart[j] + sSlow[tSlot[j]] * tWork[j]);
+            tEnd[j] = end;
+            if (end <= now + tol) {
+                nf = addFinishing(nf, j);
+            } else {
+                pushEvent(end, j);
+            }
+        }
+        while (evSize > 0 && evTime[0] <= now + tol) {
+            int id = evId[0];
+            popEvent();
+            if (id >= 0) {
+                nf = addFinishing(nf, id);
+            } else {
+                markDirty(-1 - id);
+            }
+        }
+        // finish in resource order, as the tasks list shows them
+        for (int i = 1; i < nf; i++) {
+            int j = finishing[i];
+            int k = i - 1;
+            while (k >= 0 && tRes[finishing[k]] > tRes[j]) {
+                finishing[k + 1] = finishing[k];
+                k--;
+            }
+            finishing[k + 1] = j;
+        }
+        for (int i = 0; i < nf; i++) {
+            finish(finishing[i]);
+        }
+        return RUNNING;
     }
 
     /** Sizes the buffers for the declared plan and clears them. */
