@@ -64,57 +64,6 @@ final class HostSteal {
         return steal;
     }
 
-    /** Side of the square matrices {@link #speedMs} multiplies. */
-    private static final int SPEED_N = 48;
-
-    /**
-     * How fast the host runs a fixed piece of work now: one thread per processor multiplies two
-     * {@value #SPEED_N}x{@value #SPEED_N} matrices over and over for {@code ns}; returns the mean over threads of
-     * each thread's processor time per product, in milliseconds. Steal is not in it (a thread's processor time
-     * stops while the hypervisor runs another guest); a busy neighbour on the physical core, or a slower clock, is.
-     * The first call runs the loop before the just-in-time compiler is done with it: call it once first.
-     */
-    static double speedMs(long ns) throws InterruptedException {
-        int threads = Runtime.getRuntime().availableProcessors();
-        double[] perProduct = new double[threads];
-        Thread[] workers = new Thread[threads];
-        long until = System.nanoTime() + ns;
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        for (int i = 0; i < threads; i++) {
-            int id = i;
-            workers[i] = Thread.ofPlatform().daemon().name("speed-probe-" + i).start(() -> {
-                int n = SPEED_N;
-                double[] x = new double[n * n];
-                double[] y = new double[n * n];
-                double[] z = new double[n * n];
-                java.util.Arrays.fill(x, 1.0 / n);
-                java.util.Arrays.fill(y, 0.5);
-                long c0 = mx.getCurrentThreadCpuTime();
-                int products = 0;
-                do {
-                    for (int r = 0; r < n; r++) {
-                        for (int k = 0; k < n; k++) {
-                            double v = x[r * n + k];
-                            for (int c = 0; c < n; c++) {
-                                z[r * n + c] += v * y[k * n + c];
-                            }
-                        }
-                    }
-                    products++;
-                } while (System.nanoTime() < until);
-                perProduct[id] = (mx.getCurrentThreadCpuTime() - c0) / 1e6 / products + 0 * z[0];
-            });
-        }
-        for (Thread t : workers) {
-            t.join();
-        }
-        double sum = 0;
-        for (double v : perProduct) {
-            sum += v;
-        }
-        return sum / threads;
-    }
-
     /** The host's steal while {@code threads} threads spin for {@code ns}. */
     static double probe(int threads, long ns) throws InterruptedException {
         long[] from = LocalCluster.hostTicks();

@@ -49,9 +49,6 @@ import java.util.Map;
  * same state, once the host is quiet ({@link HostSteal}: at most {@link HostSteal#ATTEMPTS} attempts, the one with
  * the least steal kept, whatever its time); the row keeps every attempt's steal and the first attempt's time, and
  * the summary counts the predictions within 10% of the first attempts alone beside those of the kept ones.
- * Each row also says how much slower the host ran a fixed matrix product just before and after the plan's measured
- * rounds than just after the setting's in-run timings were taken ({@link HostSteal#speedMs}; a diagnostic:
- * the host's speed moves without steal on a shared machine).
  */
 public final class TuneGrid {
     public static final String USAGE = "tune-grid [--json FILE] [--models vgg5,vgg11] [--jit-warmup SECONDS]";
@@ -99,15 +96,14 @@ public final class TuneGrid {
         int firstWithinInRun = 0;
         int firstWithinCurrent = 0;
         int retried = 0;
-        out.printf(Locale.ROOT, "%-6s %-8s %-6s %3s %12s %12s %8s %12s %8s %10s %8s %10s %8s %10s %8s  %5s %6s %5s %6s%n",
+        out.printf(Locale.ROOT, "%-6s %-8s %-6s %3s %12s %12s %8s %12s %8s %10s %8s %10s %8s %10s %8s  %5s %6s %5s%n",
                 "model", "links", "cuts", "m", "predicted s", "measured s", "error", "live s", "error", "in-run s",
-                "error", "current s", "error", "own s", "error", "bg", "steal%", "tries", "slow%");
+                "error", "current s", "error", "own s", "error", "bg", "steal%", "tries");
         for (ModelCase mc : MODELS) {
             if (!models.contains(mc.model)) {
                 continue;
             }
             warmUpJit(mc, jitWarmupS, out);
-            HostSteal.speedMs(SPEED_PROBE_NS); // the probe's own loop compiled before it times anything
             for (double[] link : LINKS) {
                 PlanConfig base = config(mc, link);
                 List<Map<String, Object>> group = new ArrayList<>();
@@ -140,9 +136,6 @@ public final class TuneGrid {
                     t = System.nanoTime();
                     Tuner.Measurements inRun = Tuner.liveMeasurements(plan0, firstRound, stats);
                     double inRunS = (System.nanoTime() - t) / 1e9;
-                    // the host's speed as the in-run timings were taken (a diagnostic: set beside its speed
-                    // around each plan's measured rounds, it tells a host that slowed down from a model's miss)
-                    double speedProfile = HostSteal.speedMs(SPEED_PROBE_NS);
                     // the live profiler kept current: every round of the setting so far folded in, the first too
                     LiveProfile current = firstRound.copy();
                     if (Boolean.getBoolean("mpsl.tune.debug")) {
@@ -196,10 +189,7 @@ public final class TuneGrid {
                             // (taken again, from the same state, where the host's steal over them was over
                             // HostSteal.NOISY_PCT, after waiting for the host to quiet down; the attempt with the
                             // least steal is kept, and the first attempt's figures are reported beside it)
-                            double speedBefore = HostSteal.speedMs(SPEED_PROBE_NS);
                             Measurement rounds = measure(measuredPlan, data, next[0], current, sizes);
-                            double speedAfter = HostSteal.speedMs(SPEED_PROBE_NS);
-                            double slower = 100 * ((speedBefore + speedAfter) / 2 / speedProfile - 1);
                             RunResult r = rounds.run();
                             LiveProfile own = rounds.own();
                             double measured = medianRoundS(r) / mc.iterations;
@@ -247,17 +237,13 @@ public final class TuneGrid {
                             row.put("attempts_host_steal_pct", Arrays.stream(tried).boxed().toList());
                             row.put("attempt_kept", kept + 1);
                             row.put("first_attempt_measured_s", firstMeasured);
-                            row.put("host_speed_ms_profile", speedProfile);
-                            row.put("host_speed_ms_before", speedBefore);
-                            row.put("host_speed_ms_after", speedAfter);
-                            row.put("host_slower_than_at_profile_pct", slower);
                             rows.add(row);
                             group.add(row);
                             out.printf(Locale.ROOT, "%-6s %3.0f/%-4.0f %-6s %3d %12.4f %12.4f %+7.1f%% %12.4f %+7.1f%%"
-                                    + " %10.4f %+7.1f%% %10.4f %+7.1f%% %10.4f %+7.1f%%  %5.1f %6.1f %5s %+6.1f%n", mc.model,
+                                    + " %10.4f %+7.1f%% %10.4f %+7.1f%% %10.4f %+7.1f%%  %5.1f %6.1f %5s%n", mc.model,
                                     link[0], link[1], Arrays.toString(cuts), m, predicted, measured, err, calibrated,
                                     errLive, predictedInRun, errInRun, predictedCurrent, errCurrent, postdicted, errOwn,
-                                    background, steal, kept + 1 + "/" + attempts, slower);
+                                    background, steal, kept + 1 + "/" + attempts);
                             if (Boolean.getBoolean("mpsl.tune.debug")) {
                                 Map<String, Double> busy = search.busyPerIteration(cand);
                                 // RunResult.iterations() counts every round, the left-out first one too
@@ -438,9 +424,6 @@ public final class TuneGrid {
         int kept = HostSteal.quietest(tried);
         return new Measurement(runs.get(kept), owns.get(kept), states.get(kept), tried, kept, runs.get(0));
     }
-
-    /** How long each probe of the host's speed runs ({@link HostSteal#speedMs}). */
-    static final long SPEED_PROBE_NS = 250_000_000;
 
     /** Rounds measured per plan (after its warm-up round, calibration round and its cluster's first round). */
     static final int MEASURED_ROUNDS = 5;

@@ -45,14 +45,4 @@ class HostStealRuleTest {
             assertTrue(s >= 0 && s <= 100, "steal " + s);
         }
     }
-
-    @Test
-    void speedProbeTimesTheWorkOnEveryProcessor() throws Exception {
-        double a = HostSteal.speedMs(50_000_000);
-        double b = HostSteal.speedMs(50_000_000);
-        // a 48x48 product is about 110k multiply-adds: well under a second and over a microsecond of a core
-        for (double v : new double[] {a, b}) {
-            assertTrue(v > 1e-3 && v < 1e3, "ms per product " + v);
-        }
-    }
 }
