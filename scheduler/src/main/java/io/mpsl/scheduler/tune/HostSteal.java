@@ -73,13 +73,11 @@ final class HostSteal {
         long until = System.nanoTime() + ns;
         Thread[] spinners = new Thread[threads];
         for (int i = 0; i < threads; i++) {
+            // a plain busy loop (the clock read keeps it): no Thread.onSpinWait, whose PAUSE a KVM host may take as
+            // a spinning guest and deschedule, which would be steal the probe made itself
             spinners[i] = Thread.ofPlatform().daemon().name("steal-probe-" + i).start(() -> {
-                long x = 0;
                 while (System.nanoTime() < until) {
-                    x++;
-                }
-                if (x == 42) { // keeps the loop
-                    Thread.onSpinWait();
+                    // spin
                 }
             });
         }
