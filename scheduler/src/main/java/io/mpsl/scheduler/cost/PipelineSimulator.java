@@ -128,6 +128,7 @@ public final class PipelineSimulator {
     private double[] sLinkB = new double[8];
     private double[] sDelay = new double[8];
     private double[] sDeadline = new double[8]; // by when the stage's last backward must end
+    private double[] rDeadline = new double[8]; // per resource: by when its last task must end
     private int arrivals;
     private int taskTotal;
     /** Stage orders by (schedule, micro-batches, iterations, stages): one array per stage, shared by participants. */
@@ -154,6 +155,7 @@ public final class PipelineSimulator {
     private double[] busy = new double[0];
     private double[] lastEnd = new double[0];
     private int count;
+    private long events;
     private int[] tSlot = new int[0];
     private int[] tMb = new int[0];
     private byte[] tKind = new byte[0];
@@ -180,6 +182,10 @@ public final class PipelineSimulator {
     private int[] edfTmp = new int[0];
     private int[] edfGroupEnd = new int[0]; // per group of one resource: the end of its slots in edfSlot
     private int edfGroups;
+    private double[] resLeft = new double[0]; // per resource: least time of its tasks not yet started
+    private int[] resTasks = new int[0]; // per resource: its tasks not yet finished
+    private int[] deadlineRes = new int[0]; // the resources with a deadline
+    private int deadlineResCount;
     private int sinceCheck;
     /** Loop iterations between two tests of the stage deadlines. */
     private static final int CHECK_EVERY = 256;
@@ -196,6 +202,10 @@ public final class PipelineSimulator {
             rankedResource = Arrays.copyOf(rankedResource, 2 * resources.size());
         }
         rankedResource[resources.size() - 1] = false;
+        if (rDeadline.length < resources.size()) {
+            rDeadline = Arrays.copyOf(rDeadline, 2 * resources.size());
+        }
+        rDeadline[resources.size() - 1] = Double.POSITIVE_INFINITY;
         return resources.size() - 1;
     }
 
@@ -221,6 +231,14 @@ public final class PipelineSimulator {
         }
         pUrgency[participant] = value;
         return this;
+    }
+
+    /**
+     * Events the last {@link #simulate()} went through (each a moment at which tasks end or a waiting task gets
+     * ready): its work, to compare searches by, whatever the machine's speed.
+     */
+    public long events() {
+        return events;
     }
 
     public List<String> resourceNames() {
@@ -423,6 +441,21 @@ public final class PipelineSimulator {
     }
 
     /**
+     * Stops the simulation, with an infinite makespan, once {@code resource} cannot end its last task by
+     * {@code seconds}: once simulated time plus the least time of its tasks not yet started (a transfer's
+     * duration; a compute task's work at the fastest rate a task can run, or times its slowdown where that is
+     * longer), every task it will get counted, passes {@code seconds}, less a hair (1e-9 of that remaining
+     * time) for rounding. For a link that one participant's transfers alone use, so that its idle time shows.
+     */
+    public PipelineSimulator resourceDeadline(int resource, double seconds) {
+        if (resource < 0 || resource >= resources.size()) {
+            throw new IllegalArgumentException("no resource " + resource + " among " + resources.size());
+        }
+        rDeadline[resource] = seconds;
+        return this;
+    }
+
+    /**
      * Stops the simulation, with an infinite makespan, once the last backward of {@code participant} on
      * {@code stage} cannot end by {@code seconds}: every so many events, the participants with such deadlines
      * on one resource are tested earliest deadline first, and the simulation stops when, for the first k of
@@ -450,9 +483,11 @@ public final class PipelineSimulator {
             }
         }
         int state;
-        do {
-            state = advance();
-        } while (state == RUNNING);
+        long moments = 0;
+        while ((state = advance()) == RUNNING) {
+            moments++;
+        }
+        events = moments;
         boolean stopped = state == STOPPED;
         if (!stopped) {
             for (int p = 0; p < np; p++) {
@@ -696,6 +731,36 @@ public final class PipelineSimulator {
             firstWork[p] = work;
         }
         groupByResourceAndDeadline(withDeadline);
+        if (resLeft.length < nr) {
+            int n = Math.max(nr, 2 * resLeft.length);
+            resLeft = new double[n];
+            resTasks = new int[n];
+            deadlineRes = new int[n];
+        }
+        deadlineResCount = 0;
+        for (int r = 0; r < nr; r++) {
+            resLeft[r] = 0;
+            resTasks[r] = 0;
+            if (rDeadline[r] < Double.POSITIVE_INFINITY) {
+                deadlineRes[deadlineResCount++] = r;
+            }
+        }
+        if (deadlineResCount > 0) {
+            for (int p = 0; p < np; p++) {
+                int mbs = pMbs[p];
+                for (int s = 0; s < pStages[p]; s++) {
+                    int k = pSlot[p] + s;
+                    resLeft[sRes[k]] += (mbs * (sFwd[k] + sBwd[k]) + pIts[p] * sStep[k]) * leastWallPerWork(k);
+                    resTasks[sRes[k]] += sOrder[k].length;
+                    if (s < pStages[p] - 1) {
+                        resLeft[sUp[k]] += mbs * sLinkF[k];
+                        resLeft[sDown[k]] += mbs * sLinkB[k];
+                        resTasks[sUp[k]] += mbs;
+                        resTasks[sDown[k]] += mbs;
+                    }
+                }
+            }
+        }
         rankUrgencies();
         sinceCheck = 0;
         stopS = earliestStop();
@@ -783,14 +848,22 @@ public final class PipelineSimulator {
     }
 
     /**
-     * The earliest time at which some participant with a deadline can no longer meet it (or the horizon): its
-     * deadline less the least time its compute not yet started on its first processor takes.
+     * The earliest time at which some participant or resource with a deadline can no longer meet it (or the
+     * horizon): its deadline less the least time its work not yet started takes (a participant's compute on its
+     * first processor; a resource's tasks). Starting work only makes it later, so a value computed earlier is
+     * never too late: the loop computes it again once simulated time passes it.
      */
     private double earliestStop() {
         double t = horizonS;
         for (int p = 0; p < np; p++) {
             if (firstLeft[p] > 0 && pDeadline[p] < Double.POSITIVE_INFINITY) {
                 t = Math.min(t, pDeadline[p] - firstWork[p] * (1 - REMAINING_MARGIN));
+            }
+        }
+        for (int i = 0; i < deadlineResCount; i++) {
+            int r = deadlineRes[i];
+            if (resTasks[r] > 0) { // once its last task has ended, the resource has met its deadline or not
+                t = Math.min(t, rDeadline[r] - resLeft[r] * (1 - REMAINING_MARGIN));
             }
         }
         return t;
@@ -843,11 +916,13 @@ public final class PipelineSimulator {
         double work = tWork[j];
         int kind = tKind[j];
         if (kind >= ACT) {
+            resLeft[r] -= work;
             tEnd[j] = now + work;
             pushEvent(tEnd[j], j);
             return;
         }
         int k = tSlot[j];
+        resLeft[r] -= work * leastWallPerWork(k);
         if (kind != S) {
             stageWork[k] -= work * leastWallPerWork(k);
         }
@@ -871,6 +946,7 @@ public final class PipelineSimulator {
         int r = tRes[j];
         running[r] = -1;
         markDirty(r);
+        resTasks[r]--;
         busy[r] += end - tStart[j];
         if (end > lastEnd[r]) {
             lastEnd[r] = end;

@@ -57,9 +57,12 @@ public final class PlanSearch {
     /** Threads that simulate plans at once, at most (fewer on fewer processors). */
     static final int MAX_THREADS = 8;
 
-    /** The chosen plan, the next best ones, and how much work the search did. */
+    /**
+     * The chosen plan, the next best ones, and how much work the search did: candidates, those simulated, those
+     * over the memory cap, and the simulator's events over every simulation.
+     */
     public record Result(Candidate best, List<Candidate> alternatives, int candidates, int simulated,
-            int overMemory) {
+            int overMemory, long events) {
     }
 
     private final TuningProblem problem;
@@ -331,7 +334,8 @@ public final class PlanSearch {
         for (int i = 1; i < Math.min(simulated.size(), alternatives + 1); i++) {
             alt.add(simulated.get(i).candidate());
         }
-        return new Result(simulated.get(0).candidate(), List.copyOf(alt), counts[0], simulated.size(), counts[1]);
+        return new Result(simulated.get(0).candidate(), List.copyOf(alt), counts[0], simulated.size(), counts[1],
+                progress.events);
     }
 
     /**
@@ -373,8 +377,9 @@ public final class PlanSearch {
             if (c == null) {
                 return;
             }
+            long before = simulatedEvents.get()[0];
             Candidate s = simulate(c.candidate(), c.guess());
-            progress.record(c, s);
+            progress.record(c, s, simulatedEvents.get()[0] - before);
         }
     }
 
@@ -412,6 +417,7 @@ public final class PlanSearch {
         final List<Ranked> simulated = new ArrayList<>();
         int nextSeed;
         boolean done;
+        long events;
 
         Progress(List<Ranked> seeds, List<Ranked> rest, int alternatives) {
             this.seeds = seeds;
@@ -468,7 +474,8 @@ public final class PlanSearch {
             return new Ranked(c.candidate(), c.key(), c.index(), limit);
         }
 
-        synchronized void record(Ranked c, Candidate s) {
+        synchronized void record(Ranked c, Candidate s, long simulatorEvents) {
+            events += simulatorEvents;
             double v = s.predictedIterationS();
             simulated.add(new Ranked(s, v, c.index(), c.guess()));
             for (int i = 0; i < top.length; i++) {
@@ -961,6 +968,9 @@ public final class PlanSearch {
     /** One simulator per thread, reset for every plan: its buffers outlive the plans. */
     private final ThreadLocal<PipelineSimulator> simulators = ThreadLocal.withInitial(PipelineSimulator::new);
 
+    /** Per thread: the simulator's events over every simulation it ran for this search. */
+    private final ThreadLocal<long[]> simulatedEvents = ThreadLocal.withInitial(() -> new long[1]);
+
     /** Resource names: owner p's processor, uplink and downlink at 3p..3p+2; hop h's processor and links after. */
     private final String[] names;
 
@@ -1149,17 +1159,33 @@ public final class PlanSearch {
                 sim.deadline(p, ownerBy);
                 StageCost[] sc = stageCosts[p];
                 LinkCost[] lc = linkCosts[p];
-                double chain = sc[0].stepS() * Math.max(stretch, sc[0].slowdown());
+                // chain[s]: the least time from the end of stage s's last backward to the owner's last step
+                double[] chain = new double[stages];
+                chain[0] = sc[0].stepS() * Math.max(stretch, sc[0].slowdown());
                 for (int s = 1; s < stages; s++) {
-                    chain += lc[s - 1].backwardS() + lc[s - 1].delayS()
+                    chain[s] = chain[s - 1] + lc[s - 1].backwardS() + lc[s - 1].delayS()
                             + sc[s - 1].backwardS() * Math.max(stretch, sc[s - 1].slowdown());
                     if (!ownerStage(stages, s)) {
-                        sim.stageDeadline(p, s, ownerBy - chain);
+                        sim.stageDeadline(p, s, ownerBy - chain[s]);
                     }
+                }
+                if (stages > 1) {
+                    // the owner's links are its own, so their idle time shows: its downlink's last transfer (a
+                    // gradient for its head, or an activation for its tail, whose chain is longer) arrives before
+                    // the head's backward and step; its uplink's last (an activation for the first hop, or in
+                    // U-shaped mode the tail's gradient for the last hop) is followed by at least that gradient's
+                    // way back to the head
+                    sim.resourceDeadline(downs[p], ownerBy - (chain[1] - lc[0].backwardS()));
+                    double afterUp = problem.mode() == Mode.U_SHAPED
+                            ? chain[stages - 1] - lc[stages - 2].backwardS()
+                            : chain[1];
+                    sim.resourceDeadline(ups[p], ownerBy - afterUp);
                 }
             }
         }
-        return new Simulation(sim, sim.simulate(), ups, downs);
+        PipelineSimulator.Result result = sim.simulate();
+        simulatedEvents.get()[0] += sim.events();
+        return new Simulation(sim, result, ups, downs);
     }
 
     /**

@@ -69,10 +69,11 @@ public final class SearchBench {
             PlanSearch.Result r = new PlanSearch(p).search(3, threads);
             double s = (System.nanoTime() - t) / 1e9;
             long cpu1 = os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
-            System.out.printf(Locale.ROOT, "%s, 1..%d hops, %d owners: %d candidates (%d over the 64 GiB cap), %d simulated,"
-                    + " best %s in %.3f s (%d thread(s), %.3f s of CPU in the process; exact: the best and runners-up of"
-                    + " simulating every candidate)%n", model, hops, owners, r.candidates(), r.overMemory(), r.simulated(),
-                    r.best(), s, threads, cpu0 < 0 ? Double.NaN : (cpu1 - cpu0) / 1e9);
+            System.out.printf(Locale.ROOT, "%s, 1..%d hops, %d owners: %d candidates (%d over the 64 GiB cap), %d simulated"
+                    + " (%d simulator events), best %s in %.3f s (%d thread(s), %.3f s of CPU in the process; exact: the"
+                    + " best and runners-up of simulating every candidate)%n", model, hops, owners, r.candidates(),
+                    r.overMemory(), r.simulated(), r.events(), r.best(), s, threads,
+                    cpu0 < 0 ? Double.NaN : (cpu1 - cpu0) / 1e9);
         }
         return 0;
     }

@@ -303,8 +303,9 @@ class PipelineSimulatorTest {
     @Test
     void shouldStopForADeadlineOnlyWhenItCannotBeMet() {
         // random owners sharing hops: deadlines a hair after what the full simulation reaches (each owner's last
-        // task on its processor, each hop stage's last backward) never stop it; an owner's deadline before its
-        // processor's last task does
+        // task on its processor, each hop stage's last backward, each resource's last task) never stop it; an
+        // owner's deadline before its processor's last task does, and so does a resource's (a link of the owner's,
+        // or a hop) before that resource's last task
         SplittableRandom rng = new SplittableRandom(31);
         PipelineSimulator sim = new PipelineSimulator();
         for (int trial = 0; trial < 60; trial++) {
@@ -320,16 +321,23 @@ class PipelineSimulatorTest {
             double[] ownerEnd = new double[owners];
             double[][] lastBackward = new double[owners][stages];
             double fullMakespan = 0;
-            for (int rep = 0; rep < 3; rep++) {
+            double[] resourceEnd = null;
+            int[] ownerResources = new int[3 * owners];
+            int[] hopResources = new int[hops];
+            for (int rep = 0; rep < 4; rep++) {
                 sim.reset().cores(cores).recordTasks(true);
                 int[] hop = new int[hops + 1];
                 for (int h = 1; h <= hops; h++) {
                     hop[h] = sim.resource("hop" + h);
+                    hopResources[h - 1] = hop[h];
                 }
                 for (int o = 0; o < owners; o++) {
                     int cpu = sim.resource("owner" + o);
                     int up = sim.resource("up" + o);
                     int down = sim.resource("down" + o);
+                    ownerResources[3 * o] = cpu;
+                    ownerResources[3 * o + 1] = up;
+                    ownerResources[3 * o + 2] = down;
                     if (rep == 0) {
                         double slow = 1 + rng.nextInt(3);
                         for (int s = 0; s < stages; s++) {
@@ -360,7 +368,21 @@ class PipelineSimulatorTest {
                         }
                     }
                     fullMakespan = full.makespanS();
+                    resourceEnd = full.lastEndS();
                     continue;
+                }
+                if (rep == 1) {
+                    for (int r = 0; r < resourceEnd.length; r++) {
+                        sim.resourceDeadline(r, resourceEnd[r] + 1e-6 * (1 + resourceEnd[r]));
+                    }
+                } else if (rep == 3) {
+                    // the owner's processor, uplink or downlink, or a hop; one with no task at all is skipped
+                    int pick = trial % 4;
+                    int r = pick < 3 ? ownerResources[3 * (trial % owners) + pick] : hopResources[trial % hops];
+                    if (resourceEnd[r] <= 1e-3) {
+                        r = ownerResources[3 * (trial % owners)];
+                    }
+                    sim.resourceDeadline(r, resourceEnd[r] - 1e-3);
                 }
                 for (int o = 0; o < owners; o++) {
                     double hair = 1e-6 * (1 + ownerEnd[o]);
@@ -371,7 +393,7 @@ class PipelineSimulatorTest {
                                 sim.stageDeadline(o, s, lastBackward[o][s] + hair);
                             }
                         }
-                    } else if (o == trial % owners) {
+                    } else if (rep == 2 && o == trial % owners) {
                         sim.deadline(o, ownerEnd[o] - 1e-3);
                     }
                 }
@@ -379,10 +401,49 @@ class PipelineSimulatorTest {
                 if (rep == 1) {
                     assertEquals(fullMakespan, r.makespanS(), EPS, "trial " + trial + ": deadlines that are met stopped it");
                 } else {
-                    assertEquals(Double.POSITIVE_INFINITY, r.makespanS(), "trial " + trial + ": a missed deadline did not stop it");
+                    assertEquals(Double.POSITIVE_INFINITY, r.makespanS(), "trial " + trial + " rep " + rep
+                            + ": a missed deadline did not stop it");
                 }
             }
         }
+    }
+
+    @Test
+    void shouldCountOneEventPerMomentAtWhichTasksEnd() {
+        // no delays and no zero-length tasks: nothing waits for a wake-up, so the simulator's events are the
+        // distinct end times of the tasks it ran (tasks ending together are one event)
+        SplittableRandom rng = new SplittableRandom(8);
+        PipelineSimulator sim = new PipelineSimulator();
+        for (int trial = 0; trial < 20; trial++) {
+            sim.reset();
+            int hop = sim.resource("hop");
+            int owners = 1 + rng.nextInt(4);
+            for (int o = 0; o < owners; o++) {
+                int cpu = sim.resource("owner" + o);
+                int up = sim.resource("up" + o);
+                int down = sim.resource("down" + o);
+                // owners alike in pairs: their tasks end together until the hop separates them
+                double f = 0.5 + (o / 2) * 0.25 + 0.01 * trial;
+                StageCost[] sc = {new StageCost(cpu, f, 2 * f, 0.1), new StageCost(hop, 0.3 * f, 0.6 * f, 0.05)};
+                LinkCost[] lc = {new LinkCost(up, down, 0.2 * f, 0.1 * f, 0)};
+                sim.participant(1 + rng.nextInt(4), ScheduleKind.values()[trial % 3], sc, lc);
+            }
+            PipelineSimulator.Result r = sim.simulate();
+            double[] ends = r.tasks().stream().mapToDouble(PipelineSimulator.Task::endS).sorted().toArray();
+            int distinct = 0;
+            for (int i = 0; i < ends.length; i++) {
+                if (i == 0 || ends[i] - ends[i - 1] > 1e-9) {
+                    distinct++;
+                }
+            }
+            assertEquals(distinct, sim.events(), "trial " + trial + ": " + ends.length + " tasks");
+        }
+        // a stopped simulation counts the events it went through, fewer than the whole one's
+        sim.reset().horizon(2.5);
+        int cpu = sim.resource("owner");
+        sim.participant(1, 3, ScheduleKind.SEQUENTIAL, new StageCost[] {new StageCost(cpu, 1, 2, 0.5)}, new LinkCost[0]);
+        sim.simulate();
+        assertEquals(1, sim.events(), "F's end at 1 s is the one event: B's, at 3 s, is past the horizon");
     }
 
     @Test

@@ -211,6 +211,7 @@ class PlanSearchTest {
             assertSame(all.get(i + 1), r.alternatives().get(i), "runner-up " + (i + 1));
         }
         assertTrue(r.simulated() < all.size(), "the search should prune: " + r.simulated() + " of " + all.size());
+        assertTrue(r.events() >= r.simulated(), "every simulated plan goes through events: " + r.events());
     }
 
     @Test
