@@ -112,6 +112,7 @@ public final class PipelineSimulator {
     private double[] pUrgency = new double[8];
     private int[] pRank = new int[0]; // per participant: distinct urgencies above its own (0 = most urgent)
     private double[] urgencySorted = new double[0];
+    private long[] urgencyBits = new long[0];
     private boolean[] rankedResource = new boolean[8];
     private int slots;
     private int[] sRes = new int[8];
@@ -771,9 +772,16 @@ public final class PipelineSimulator {
         if (pRank.length < np) {
             pRank = new int[Math.max(np, 2 * pRank.length)];
             urgencySorted = new double[pRank.length];
+            urgencyBits = new long[pRank.length];
         }
-        System.arraycopy(pUrgency, 0, urgencySorted, 0, np);
-        Arrays.sort(urgencySorted, 0, np);
+        // urgencies are finite and >= 0: their bits sort as they do
+        for (int p = 0; p < np; p++) {
+            urgencyBits[p] = Double.doubleToLongBits(pUrgency[p]);
+        }
+        heapSort(urgencyBits, 0, np);
+        for (int p = 0; p < np; p++) {
+            urgencySorted[p] = Double.longBitsToDouble(urgencyBits[p]);
+        }
         int distinct = 0; // distinct values, ascending, packed to the front
         for (int i = 0; i < np; i++) {
             if (distinct == 0 || urgencySorted[i] != urgencySorted[distinct - 1]) {
@@ -785,6 +793,43 @@ public final class PipelineSimulator {
         }
     }
 
+    /**
+     * Sorts a[from, to) ascending, in place (heapsort): a few hundred keys per plan. Not Arrays.sort, whose
+     * dual-pivot quicksort the JIT compilers spent about a quarter of a second compiling, on the processors the
+     * first search in a process runs on, for these small arrays.
+     */
+    static void heapSort(long[] a, int from, int to) {
+        int n = to - from;
+        for (int i = n / 2 - 1; i >= 0; i--) {
+            siftDown(a, from, i, n);
+        }
+        for (int end = n - 1; end > 0; end--) {
+            long t = a[from];
+            a[from] = a[from + end];
+            a[from + end] = t;
+            siftDown(a, from, 0, end);
+        }
+    }
+
+    private static void siftDown(long[] a, int base, int i, int n) {
+        long x = a[base + i];
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= n) {
+                break;
+            }
+            if (c + 1 < n && a[base + c + 1] > a[base + c]) {
+                c++;
+            }
+            if (a[base + c] <= x) {
+                break;
+            }
+            a[base + i] = a[base + c];
+            i = c;
+        }
+        a[base + i] = x;
+    }
+
     /** Orders the first n slots of edfSlot by resource, then by deadline (its leading 32 bits), and marks the groups. */
     private void groupByResourceAndDeadline(int n) {
         // by resource (its id in the high bits, the position in the low ones), then by deadline within each run
@@ -792,7 +837,7 @@ public final class PipelineSimulator {
             int k = edfSlot[i];
             edfSort[i] = ((long) sRes[k] << 32) | i;
         }
-        Arrays.sort(edfSort, 0, n);
+        heapSort(edfSort, 0, n);
         int[] bySlot = edfTmp;
         for (int i = 0; i < n; i++) {
             bySlot[i] = edfSlot[(int) edfSort[i]];
@@ -812,7 +857,7 @@ public final class PipelineSimulator {
                 bits ^= (bits >> 63) & Long.MAX_VALUE;
                 edfSort[i] = ((bits >> 32) << 32) | (i - from);
             }
-            Arrays.sort(edfSort, from, to);
+            heapSort(edfSort, from, to);
             for (int i = from; i < to; i++) {
                 edfSlot[i] = bySlot[from + (int) (edfSort[i] & 0xFFFFFFFFL)];
             }

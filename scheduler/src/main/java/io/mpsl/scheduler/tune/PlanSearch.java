@@ -950,8 +950,13 @@ public final class PlanSearch {
     /** The most micro-batches any owner keeps in flight on {@code stage} with {@code m} micro-batches. */
     private int computeWindow(int m, int stages, int stage) {
         int w = 1;
+        java.util.BitSet seen = new java.util.BitSet();
         for (OwnerSpec o : classSpec) {
-            w = Math.max(w, problem.schedule().maxInFlight(micro(o, m), stages, stage));
+            int mm = micro(o, m); // owners differ in far more than their micro-batch counts
+            if (!seen.get(mm)) {
+                seen.set(mm);
+                w = Math.max(w, problem.schedule().maxInFlight(mm, stages, stage));
+            }
         }
         return w;
     }

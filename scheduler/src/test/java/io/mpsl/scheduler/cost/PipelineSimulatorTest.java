@@ -409,6 +409,29 @@ class PipelineSimulatorTest {
     }
 
     @Test
+    void shouldSortKeysAsArraysSortDoes() {
+        // the simulator's own heapsort (deadline order, urgency ranks) against the JDK's, on random ranges of random
+        // keys with repeats, negative ones and the extremes; outside the range nothing moves
+        SplittableRandom rng = new SplittableRandom(12);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = rng.nextInt(300);
+            long[] a = new long[n + 4];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = switch (rng.nextInt(5)) {
+                    case 0 -> rng.nextLong();
+                    case 1 -> rng.nextInt(8) - 4;
+                    case 2 -> trial % 2 == 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+                    default -> rng.nextLong(1_000_000);
+                };
+            }
+            long[] want = a.clone();
+            java.util.Arrays.sort(want, 2, 2 + n);
+            PipelineSimulator.heapSort(a, 2, 2 + n);
+            assertTrue(java.util.Arrays.equals(want, a), "trial " + trial + ", " + n + " keys");
+        }
+    }
+
+    @Test
     void shouldCountOneEventPerMomentAtWhichTasksEnd() {
         // no delays and no zero-length tasks: nothing waits for a wake-up, so the simulator's events are the
         // distinct end times of the tasks it ran (tasks ending together are one event)
