@@ -795,7 +795,7 @@ public final class PipelineSimulator {
 
     /**
      * Sorts a[from, to) ascending, in place (heapsort): a few hundred keys per plan. Not Arrays.sort, whose
-     * dual-pivot quicksort the JIT compilers spent about a quarter of a second compiling, on the processors the
+     * dual-pivot quicksort the JIT compilers spent about 0.2 s of processor time compiling, on the processors the
      * first search in a process runs on, for these small arrays.
      */
     static void heapSort(long[] a, int from, int to) {
