@@ -1157,6 +1157,7 @@ public final class PlanSearch {
             }
             // so does one whose last backward on a hop ends too late for its gradient to reach the owner, the owner's
             // backwards and step to run and its weights to go up by then (tested over each hop's participants)
+            double[] chain = new double[stages]; // per owner, refilled
             for (int p = 0; p < np; p++) {
                 OwnerSpec o = problem.owners().get(p);
                 double upload = rt.copyS(weights) + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9;
@@ -1165,7 +1166,6 @@ public final class PlanSearch {
                 StageCost[] sc = stageCosts[p];
                 LinkCost[] lc = linkCosts[p];
                 // chain[s]: the least time from the end of stage s's last backward to the owner's last step
-                double[] chain = new double[stages];
                 chain[0] = sc[0].stepS() * Math.max(stretch, sc[0].slowdown());
                 for (int s = 1; s < stages; s++) {
                     chain[s] = chain[s - 1] + lc[s - 1].backwardS() + lc[s - 1].delayS()
