@@ -590,7 +590,41 @@ public final class PipelineSimulator {
         return RUNNING;
     }
 
-    /** Sizes the buffers for the declared plan and clears them. */
+    /**
+     * Every queue as long as the tasks its resource ever gets: they never grow while simulating (a compiled loop
+     * would be thrown away where one grew). Uses {@code busy} as scratch.
+     */
+    private void sizeQueues() {
+        Arrays.fill(busy, 0, nr, 0);
+        for (int p = 0; p < np; p++) {
+            for (int s = 0; s < pStages[p]; s++) {
+                int k = pSlot[p] + s;
+                busy[sRes[k]] += sOrder[k].length;
+                if (s < pStages[p] - 1) {
+                    busy[sUp[k]] += pMbs[p];
+                    busy[sDown[k]] += pMbs[p];
+                }
+            }
+        }
+        for (int r = 0; r < nr; r++) {
+            int need = (int) busy[r] + 1;
+            if (rqId[r].length < need) {
+                rqReady[r] = new double[need];
+                rqKey[r] = new long[need];
+                rqId[r] = new int[need];
+            }
+            if (pend[r].length < need) {
+                pend[r] = new int[need];
+            }
+        }
+    }
+
+    /**
+     * Sizes the buffers for the declared plan and clears them. Its loops are each a method of their own: a first
+     * search runs this about a thousand times while it is still interpreted, and the quick compiler compiles a
+     * loop that runs long in the interpreter on its own (on-stack replacement), the whole method each time; the
+     * loops alone are small.
+     */
     private void prepare() {
         nr = resources.size();
         if (next.length < slots) {
@@ -632,30 +666,7 @@ public final class PipelineSimulator {
             busy = new double[n];
             lastEnd = new double[n];
         }
-        // every queue as long as the tasks its resource ever gets, the event heap and the finishing list as long as
-        // two per resource: they never grow while simulating (a compiled loop would be thrown away where one grew)
-        Arrays.fill(busy, 0, nr, 0);
-        for (int p = 0; p < np; p++) {
-            for (int s = 0; s < pStages[p]; s++) {
-                int k = pSlot[p] + s;
-                busy[sRes[k]] += sOrder[k].length;
-                if (s < pStages[p] - 1) {
-                    busy[sUp[k]] += pMbs[p];
-                    busy[sDown[k]] += pMbs[p];
-                }
-            }
-        }
-        for (int r = 0; r < nr; r++) {
-            int need = (int) busy[r] + 1;
-            if (rqId[r].length < need) {
-                rqReady[r] = new double[need];
-                rqKey[r] = new long[need];
-                rqId[r] = new int[need];
-            }
-            if (pend[r].length < need) {
-                pend[r] = new int[need];
-            }
-        }
+        sizeQueues();
         if (evTime.length < 2 * nr + 16) {
             evTime = new double[2 * nr + 16];
             evId = new int[2 * nr + 16];
@@ -709,6 +720,27 @@ public final class PipelineSimulator {
             edfTmp = new int[n];
             edfGroupEnd = new int[n];
         }
+        groupByResourceAndDeadline(countWork());
+        if (resLeft.length < nr) {
+            int n = Math.max(nr, 2 * resLeft.length);
+            resLeft = new double[n];
+            resTasks = new int[n];
+            deadlineRes = new int[n];
+        }
+        deadlineResCount = listResourceDeadlines();
+        if (deadlineResCount > 0) {
+            countResourceWork();
+        }
+        rankUrgencies();
+        sinceCheck = 0;
+        stopS = earliestStop();
+    }
+
+    /**
+     * Each participant's and stage's tasks and their least wall time, before any has run; the slots with a stage
+     * deadline listed in edfSlot. Returns how many there are.
+     */
+    private int countWork() {
         int withDeadline = 0;
         for (int p = 0; p < np; p++) {
             int left = 0;
@@ -731,40 +763,38 @@ public final class PipelineSimulator {
             firstLeft[p] = left;
             firstWork[p] = work;
         }
-        groupByResourceAndDeadline(withDeadline);
-        if (resLeft.length < nr) {
-            int n = Math.max(nr, 2 * resLeft.length);
-            resLeft = new double[n];
-            resTasks = new int[n];
-            deadlineRes = new int[n];
-        }
-        deadlineResCount = 0;
+        return withDeadline;
+    }
+
+    /** Clears each resource's work left and lists those with a deadline in deadlineRes; returns how many. */
+    private int listResourceDeadlines() {
+        int n = 0;
         for (int r = 0; r < nr; r++) {
             resLeft[r] = 0;
             resTasks[r] = 0;
             if (rDeadline[r] < Double.POSITIVE_INFINITY) {
-                deadlineRes[deadlineResCount++] = r;
+                deadlineRes[n++] = r;
             }
         }
-        if (deadlineResCount > 0) {
-            for (int p = 0; p < np; p++) {
-                int mbs = pMbs[p];
-                for (int s = 0; s < pStages[p]; s++) {
-                    int k = pSlot[p] + s;
-                    resLeft[sRes[k]] += (mbs * (sFwd[k] + sBwd[k]) + pIts[p] * sStep[k]) * leastWallPerWork(k);
-                    resTasks[sRes[k]] += sOrder[k].length;
-                    if (s < pStages[p] - 1) {
-                        resLeft[sUp[k]] += mbs * sLinkF[k];
-                        resLeft[sDown[k]] += mbs * sLinkB[k];
-                        resTasks[sUp[k]] += mbs;
-                        resTasks[sDown[k]] += mbs;
-                    }
+        return n;
+    }
+
+    /** Each resource's tasks and their least time, before any has run. */
+    private void countResourceWork() {
+        for (int p = 0; p < np; p++) {
+            int mbs = pMbs[p];
+            for (int s = 0; s < pStages[p]; s++) {
+                int k = pSlot[p] + s;
+                resLeft[sRes[k]] += (mbs * (sFwd[k] + sBwd[k]) + pIts[p] * sStep[k]) * leastWallPerWork(k);
+                resTasks[sRes[k]] += sOrder[k].length;
+                if (s < pStages[p] - 1) {
+                    resLeft[sUp[k]] += mbs * sLinkF[k];
+                    resLeft[sDown[k]] += mbs * sLinkB[k];
+                    resTasks[sUp[k]] += mbs;
+                    resTasks[sDown[k]] += mbs;
                 }
             }
         }
-        rankUrgencies();
-        sinceCheck = 0;
-        stopS = earliestStop();
     }
 
     /** Each participant's urgency rank: how many distinct urgencies are higher than its own. */

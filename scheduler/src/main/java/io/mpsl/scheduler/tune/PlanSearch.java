@@ -54,6 +54,9 @@ public final class PlanSearch {
     /** Plans simulated first, beside the runners-up kept, in the order of a guess of their time. */
     static final int SEEDS = 4;
 
+    /** A limit no plan reaches (seconds per iteration), finite: see {@link #simulateUntilDone}. */
+    static final double NO_LIMIT_S = 1e300;
+
     /** Threads that simulate plans at once, at most (fewer on fewer processors). */
     static final int MAX_THREADS = 8;
 
@@ -378,7 +381,10 @@ public final class PlanSearch {
                 return;
             }
             long before = simulatedEvents.get()[0];
-            Candidate s = simulate(c.candidate(), c.guess());
+            // a limit far past any plan's time rather than none for the first plans (no runner-up known yet): the
+            // same simulation, but through the same checks as every later one, so that the JIT compiles them from
+            // the first plans' profile instead of compiling the simulator again once they appear
+            Candidate s = simulate(c.candidate(), Math.min(c.guess(), NO_LIMIT_S));
             progress.record(c, s, simulatedEvents.get()[0] - before);
         }
     }
@@ -1107,43 +1113,9 @@ public final class PlanSearch {
         LinkCost[][] linkCosts = new LinkCost[np][];
         int[] downs = new int[np];
         for (int p = 0; p < np; p++) {
-            OwnerSpec o = problem.owners().get(p);
-            int owner = sim.resource(names[3 * p]);
-            int up = sim.resource(names[3 * p + 1]);
-            int down = sim.resource(names[3 * p + 2]);
-            ups[p] = up;
-            downs[p] = down;
-            int mm = micro(o, c.microBatches());
-            double size = o.batch() / (double) mm;
-            double of = problem.ownerFactor(p);
-            double hf = problem.hopFactor();
-            StageCost[] sc = new StageCost[stages];
-            LinkCost[] lc = new LinkCost[stages - 1];
-            for (int s = 0; s < stages; s++) {
-                double f = forwardS(cuts, stages, s, size);
-                double b = backwardS(cuts, stages, s, size);
-                double st = stepS(cuts, stages, s);
-                sc[s] = ownerStage(stages, s) ? new StageCost(owner, f * of, b * of, st * of, o.slowdown())
-                        : new StageCost(hop[s], f * hf, b * hf, st * hf);
-                if (s < stages - 1) {
-                    double ab = activationBytes(cuts, s, size);
-                    double gb = gradientBytes(cuts, s, size);
-                    if (s == 0) {
-                        lc[s] = new LinkCost(up, down, transferS(o.uplink(), ab), transferS(o.downlink(), gb),
-                                o.uplink().delayNs() / 1e9);
-                    } else if (s == stages - 2 && problem.mode() == Mode.U_SHAPED) {
-                        lc[s] = new LinkCost(down, up, transferS(o.downlink(), ab), transferS(o.uplink(), gb),
-                                o.downlink().delayNs() / 1e9);
-                    } else {
-                        lc[s] = new LinkCost(fwdLink[s], bwdLink[s], transferS(problem.hopLink(), ab),
-                                transferS(problem.hopLink(), gb), problem.hopLink().delayNs() / 1e9);
-                    }
-                }
-            }
-            sim.participant(mm, iterations, problem.schedule(), sc, lc);
-            sim.urgency(p, problem.ownerUrgency(p));
-            stageCosts[p] = sc;
-            linkCosts[p] = lc;
+            // one owner per call (as below): a first search runs this while it is still interpreted, and the
+            // quick compiler then compiles the owner's body alone rather than this whole method, once per loop
+            declareOwner(sim, c, iterations, p, hop, fwdLink, bwdLink, ups, downs, stageCosts, linkCosts);
         }
         if (horizonS < Double.POSITIVE_INFINITY) {
             // the round ends after every owner's last step, its weights' upload, the averaging and the slowest
@@ -1159,38 +1131,90 @@ public final class PlanSearch {
             // backwards and step to run and its weights to go up by then (tested over each hop's participants)
             double[] chain = new double[stages]; // per owner, refilled
             for (int p = 0; p < np; p++) {
-                OwnerSpec o = problem.owners().get(p);
-                double upload = rt.copyS(weights) + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9;
-                double ownerBy = horizonS - after - leave - upload;
-                sim.deadline(p, ownerBy);
-                StageCost[] sc = stageCosts[p];
-                LinkCost[] lc = linkCosts[p];
-                // chain[s]: the least time from the end of stage s's last backward to the owner's last step
-                chain[0] = sc[0].stepS() * Math.max(stretch, sc[0].slowdown());
-                for (int s = 1; s < stages; s++) {
-                    chain[s] = chain[s - 1] + lc[s - 1].backwardS() + lc[s - 1].delayS()
-                            + sc[s - 1].backwardS() * Math.max(stretch, sc[s - 1].slowdown());
-                    if (!ownerStage(stages, s)) {
-                        sim.stageDeadline(p, s, ownerBy - chain[s]);
-                    }
-                }
-                if (stages > 1) {
-                    // the owner's links are its own, so their idle time shows: its downlink's last transfer (a
-                    // gradient for its head, or an activation for its tail, whose chain is longer) arrives before
-                    // the head's backward and step; its uplink's last (an activation for the first hop, or in
-                    // U-shaped mode the tail's gradient for the last hop) is followed by at least that gradient's
-                    // way back to the head
-                    sim.resourceDeadline(downs[p], ownerBy - (chain[1] - lc[0].backwardS()));
-                    double afterUp = problem.mode() == Mode.U_SHAPED
-                            ? chain[stages - 1] - lc[stages - 2].backwardS()
-                            : chain[1];
-                    sim.resourceDeadline(ups[p], ownerBy - afterUp);
-                }
+                ownerDeadlines(sim, p, stages, horizonS - after - leave, weights, stageCosts[p], linkCosts[p], ups[p],
+                        downs[p], chain);
             }
         }
         PipelineSimulator.Result result = sim.simulate();
         simulatedEvents.get()[0] += sim.events();
         return new Simulation(sim, result, ups, downs);
+    }
+
+    /** Declares owner p's resources and pipeline (its stages and links) to the simulator. */
+    private void declareOwner(PipelineSimulator sim, Candidate c, int iterations, int p, int[] hop, int[] fwdLink,
+            int[] bwdLink, int[] ups, int[] downs, StageCost[][] stageCosts, LinkCost[][] linkCosts) {
+        int stages = stages(c.hops());
+        int[] cuts = c.cuts();
+        OwnerSpec o = problem.owners().get(p);
+        int owner = sim.resource(names[3 * p]);
+        int up = sim.resource(names[3 * p + 1]);
+        int down = sim.resource(names[3 * p + 2]);
+        ups[p] = up;
+        downs[p] = down;
+        int mm = micro(o, c.microBatches());
+        double size = o.batch() / (double) mm;
+        double of = problem.ownerFactor(p);
+        double hf = problem.hopFactor();
+        StageCost[] sc = new StageCost[stages];
+        LinkCost[] lc = new LinkCost[stages - 1];
+        for (int s = 0; s < stages; s++) {
+            double f = forwardS(cuts, stages, s, size);
+            double b = backwardS(cuts, stages, s, size);
+            double st = stepS(cuts, stages, s);
+            sc[s] = ownerStage(stages, s) ? new StageCost(owner, f * of, b * of, st * of, o.slowdown())
+                    : new StageCost(hop[s], f * hf, b * hf, st * hf);
+            if (s < stages - 1) {
+                double ab = activationBytes(cuts, s, size);
+                double gb = gradientBytes(cuts, s, size);
+                if (s == 0) {
+                    lc[s] = new LinkCost(up, down, transferS(o.uplink(), ab), transferS(o.downlink(), gb),
+                            o.uplink().delayNs() / 1e9);
+                } else if (s == stages - 2 && problem.mode() == Mode.U_SHAPED) {
+                    lc[s] = new LinkCost(down, up, transferS(o.downlink(), ab), transferS(o.uplink(), gb),
+                            o.downlink().delayNs() / 1e9);
+                } else {
+                    lc[s] = new LinkCost(fwdLink[s], bwdLink[s], transferS(problem.hopLink(), ab),
+                            transferS(problem.hopLink(), gb), problem.hopLink().delayNs() / 1e9);
+                }
+            }
+        }
+        sim.participant(mm, iterations, problem.schedule(), sc, lc);
+        sim.urgency(p, problem.ownerUrgency(p));
+        stageCosts[p] = sc;
+        linkCosts[p] = lc;
+    }
+
+    /**
+     * Owner p's deadlines, for a round that must end by {@code roundBy} before the averaging and the slowest
+     * download: its processor's work, each hop's last backward of it, its links' last transfers ({@code chain}:
+     * scratch, one per stage).
+     */
+    private void ownerDeadlines(PipelineSimulator sim, int p, int stages, double roundBy, double weights,
+            StageCost[] sc, LinkCost[] lc, int up, int down, double[] chain) {
+        OwnerSpec o = problem.owners().get(p);
+        double upload = rt.copyS(weights) + transferS(o.uplink(), weights) + o.uplink().delayNs() / 1e9;
+        double ownerBy = roundBy - upload;
+        sim.deadline(p, ownerBy);
+        // chain[s]: the least time from the end of stage s's last backward to the owner's last step
+        chain[0] = sc[0].stepS() * Math.max(stretch, sc[0].slowdown());
+        for (int s = 1; s < stages; s++) {
+            chain[s] = chain[s - 1] + lc[s - 1].backwardS() + lc[s - 1].delayS()
+                    + sc[s - 1].backwardS() * Math.max(stretch, sc[s - 1].slowdown());
+            if (!ownerStage(stages, s)) {
+                sim.stageDeadline(p, s, ownerBy - chain[s]);
+            }
+        }
+        if (stages > 1) {
+            // the owner's links are its own, so their idle time shows: its downlink's last transfer (a gradient
+            // for its head, or an activation for its tail, whose chain is longer) arrives before the head's
+            // backward and step; its uplink's last (an activation for the first hop, or in U-shaped mode the tail's
+            // gradient for the last hop) is followed by at least that gradient's way back to the head
+            sim.resourceDeadline(down, ownerBy - (chain[1] - lc[0].backwardS()));
+            double afterUp = problem.mode() == Mode.U_SHAPED
+                    ? chain[stages - 1] - lc[stages - 2].backwardS()
+                    : chain[1];
+            sim.resourceDeadline(up, ownerBy - afterUp);
+        }
     }
 
     /**
