@@ -20,7 +20,9 @@ final class BenchCommand {
             new Suite("tune-grid", io.mpsl.scheduler.tune.TuneGrid.USAGE, io.mpsl.scheduler.tune.TuneGrid::run),
             new Suite("tune-noise", io.mpsl.scheduler.tune.TuneNoise.USAGE, io.mpsl.scheduler.tune.TuneNoise::run),
             new Suite("tune-search", io.mpsl.scheduler.tune.SearchBench.USAGE, io.mpsl.scheduler.tune.SearchBench::run),
-            new Suite("tune-drift", io.mpsl.scheduler.tune.DriftBench.USAGE, io.mpsl.scheduler.tune.DriftBench::run));
+            new Suite("tune-drift", io.mpsl.scheduler.tune.DriftBench.USAGE, io.mpsl.scheduler.tune.DriftBench::run),
+            new Suite("jmh", "[JMH OPTIONS] [BENCHMARK REGEX]: the JMH suites (PlanSearchBenchmark, GemmBenchmark, ...;"
+                    + " -l lists them), forked on this JDK with this class path", BenchCommand::jmh));
 
     private BenchCommand() {
     }
@@ -31,6 +33,12 @@ final class BenchCommand {
             sb.append(sb.isEmpty() ? "" : ", ").append(s.name());
         }
         return sb.isEmpty() ? "(none yet)" : sb.toString();
+    }
+
+    /** JMH's own command line: its forks run on this JVM's java with this class path. */
+    private static int jmh(String[] args) throws Exception {
+        org.openjdk.jmh.Main.main(args);
+        return 0;
     }
 
     static int run(String[] args) throws Exception {

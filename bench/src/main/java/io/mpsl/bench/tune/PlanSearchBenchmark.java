@@ -29,9 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code search}: the search once the JVM has compiled it (JMH's warm-up iterations first).</li>
  * </ul>
  * <pre>
- * java $FLAGS -cp 'launcher/target/lib/*' org.openjdk.jmh.Main PlanSearchBenchmark
+ * ./mpsl bench jmh PlanSearchBenchmark
  * </pre>
- * ({@code $FLAGS} as {@code ./mpsl} runs java; JMH's own options, e.g. {@code -f 20}, override the counts below.)
+ * (JMH's own options, e.g. {@code -f 20}, override the counts below.)
  */
 @State(Scope.Benchmark)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
