@@ -667,6 +667,7 @@ public final class PipelineSimulator {
             lastEnd = new double[n];
         }
         sizeQueues();
+        // the event heap and the finishing list as long as two per resource: they never grow while simulating either
         if (evTime.length < 2 * nr + 16) {
             evTime = new double[2 * nr + 16];
             evId = new int[2 * nr + 16];
